@@ -1,0 +1,188 @@
+/// The whole of `proxy.json`, decoded and validated.
+///
+/// Every value here has already passed validation (see `ConfigLoader`): code downstream
+/// may rely on the invariants documented on each field.
+public struct ProxyConfig: Sendable, Equatable {
+    /// Address the proxy listens on, e.g. `127.0.0.1:8080`.
+    public var listen: HostPort
+    /// The site behind the proxy.
+    public var upstream: UpstreamURL
+    /// Where state is kept.
+    public var storage: StorageLocation
+    /// How often counts are written to storage, in milliseconds (≥ 10).
+    public var flushIntervalMs: Int
+    /// Token for `/__bandits`; nil means loopback clients only.
+    public var adminToken: String?
+    public var timeouts: Timeouts
+    public var session: SessionSettings
+    public var exclude: ExcludeRules
+    public var experiments: [ExperimentConfig]
+
+    public init(
+        listen: HostPort = HostPort(host: "127.0.0.1", port: 8080),
+        upstream: UpstreamURL,
+        storage: StorageLocation = .memory,
+        flushIntervalMs: Int = 1000,
+        adminToken: String? = nil,
+        timeouts: Timeouts = Timeouts(),
+        session: SessionSettings = SessionSettings(),
+        exclude: ExcludeRules = ExcludeRules(),
+        experiments: [ExperimentConfig] = []
+    ) {
+        self.listen = listen
+        self.upstream = upstream
+        self.storage = storage
+        self.flushIntervalMs = flushIntervalMs
+        self.adminToken = adminToken
+        self.timeouts = timeouts
+        self.session = session
+        self.exclude = exclude
+        self.experiments = experiments
+    }
+}
+
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// `http://host:port[/base]` (https arrives with #3).
+public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
+    public var scheme: String
+    public var host: String
+    public var port: Int
+    public init(scheme: String = "http", host: String, port: Int) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+    }
+    public var description: String { "\(scheme)://\(host):\(port)" }
+    /// The value for a `Host` header that names the upstream itself.
+    public var hostHeader: String {
+        let defaultPort = scheme == "https" ? 443 : 80
+        return port == defaultPort ? host : "\(host):\(port)"
+    }
+}
+
+public enum StorageLocation: Sendable, Equatable {
+    /// Nothing is kept across restarts.
+    case memory
+    /// An SQLite file (absolute path, already resolved against the config file's folder).
+    case sqlite(path: String)
+    /// A PostgreSQL URL.
+    case postgres(url: String)
+}
+
+public struct Timeouts: Sendable, Equatable {
+    public var connectSeconds: Double
+    public var responseSeconds: Double
+    public var idleSeconds: Double
+    public init(connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60) {
+        self.connectSeconds = connectSeconds
+        self.responseSeconds = responseSeconds
+        self.idleSeconds = idleSeconds
+    }
+}
+
+public struct SessionSettings: Sendable, Equatable {
+    /// Name of the session cookie (a valid cookie-name token).
+    public var cookie: String
+    /// HMAC key; nil means "generate once and keep it in storage".
+    public var secret: String?
+    public var maxAgeDays: Int
+    /// A cookie whose presence marks a logged-in user (for `ignoreAuthenticated`).
+    public var authCookie: String?
+    public init(cookie: String = "bandit_session", secret: String? = nil, maxAgeDays: Int = 30, authCookie: String? = nil) {
+        self.cookie = cookie
+        self.secret = secret
+        self.maxAgeDays = maxAgeDays
+        self.authCookie = authCookie
+    }
+}
+
+public struct ExcludeRules: Sendable, Equatable {
+    /// Path prefixes proxied untouched.
+    public var paths: [String]
+    /// Regular expression searched in the path.
+    public var regex: String?
+    /// Regular expression searched in the User-Agent.
+    public var userAgents: String?
+    public init(paths: [String] = [], regex: String? = nil, userAgents: String? = nil) {
+        self.paths = paths
+        self.regex = regex
+        self.userAgents = userAgents
+    }
+}
+
+public struct ExperimentConfig: Sendable, Equatable {
+    /// `[A-Za-z0-9_-]+`, unique among experiments.
+    public var name: String
+    public var source: PathPattern
+    public var target: PathPattern
+    /// Two or more unique names, each `[A-Za-z0-9_.-]+`.
+    public var arms: [String]
+    public var algorithm: Algorithm
+    /// How the arm reaches the upstream.
+    public var injection: Injection
+    /// Views (all arms together) before a winner may be declared.
+    public var minViews: Int
+    /// Error rate of the winner rule, in (0, 0.5].
+    public var significance: Double
+    /// Sessions carrying the `session.authCookie` cookie are never counted.
+    public var ignoreAuthenticated: Bool
+
+    public init(
+        name: String,
+        source: PathPattern,
+        target: PathPattern,
+        arms: [String] = ["off", "on"],
+        algorithm: Algorithm = .thompson,
+        injection: Injection? = nil,
+        minViews: Int = 100,
+        significance: Double = 0.05,
+        ignoreAuthenticated: Bool = false
+    ) {
+        self.name = name
+        self.source = source
+        self.target = target
+        self.arms = arms
+        self.algorithm = algorithm
+        self.injection = injection ?? .header("X-Bandit-\(name)")
+        self.minViews = minViews
+        self.significance = significance
+        self.ignoreAuthenticated = ignoreAuthenticated
+    }
+}
+
+public enum Injection: Sendable, Equatable {
+    case header(String)
+    case query(String)
+}
+
+/// The bandit policy and its parameters.
+public enum Algorithm: Sendable, Equatable {
+    case thompson
+    /// Explore uniformly with probability `epsilon`, else exploit the best observed rate.
+    case epsilonGreedy(epsilon: Double)
+    /// Explore with probability `1 / (1 + views / k)`, as django-bandits does.
+    case epsilonDecay(k: Double)
+    /// UCB1 with exploration constant `c`.
+    case ucb1(c: Double)
+    case uniform
+
+    /// The name used in `proxy.json` and the API.
+    public var name: String {
+        switch self {
+        case .thompson: "thompson"
+        case .epsilonGreedy: "epsilon-greedy"
+        case .epsilonDecay: "epsilon-decay"
+        case .ucb1: "ucb1"
+        case .uniform: "uniform"
+        }
+    }
+}

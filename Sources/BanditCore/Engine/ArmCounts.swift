@@ -1,0 +1,31 @@
+/// What has been counted for one arm of one experiment.
+public struct ArmCounts: Sendable, Equatable, Hashable {
+    /// Sessions the policy (or a decision) put on this arm.
+    public var assignments: Int
+    /// Sessions that reached the source path on this arm (once per session).
+    public var views: Int
+    /// Sessions that reached the target after their view (once per session).
+    public var conversions: Int
+
+    public init(assignments: Int = 0, views: Int = 0, conversions: Int = 0) {
+        self.assignments = assignments
+        self.views = views
+        self.conversions = conversions
+    }
+
+    /// Views that have not converted (yet).
+    public var failures: Int { max(0, views - conversions) }
+
+    /// Observed conversion rate; 0 without views.
+    public var conversionRate: Double { views == 0 ? 0 : Double(conversions) / Double(views) }
+}
+
+/// Lifecycle of an experiment.
+public enum ExperimentStatus: String, Sendable, Equatable, Codable {
+    /// The policy assigns arms and counts go on.
+    case running
+    /// A winner was declared (by the rule or an admin); it is served to everyone, counting goes on.
+    case decided
+    /// The first arm is served, nothing is counted; assignments are kept for when it resumes.
+    case paused
+}

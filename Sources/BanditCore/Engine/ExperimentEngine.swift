@@ -1,0 +1,179 @@
+/// Turns request facts into a decision: which experiments apply, which arm each session
+/// gets, what to inject, what would count, and which cookie to set.
+///
+/// Pure and synchronous: no I/O, no locks. The only shared state it touches is the atomic
+/// counts and state of each `ExperimentRuntime`.
+public final class ExperimentEngine: Sendable {
+    public static let forceParameterPrefix = "bandit_force_"
+
+    public let experiments: [ExperimentRuntime]
+    private let byName: [String: ExperimentRuntime]
+    private let codec: SessionCodec
+    private let session: SessionSettings
+    private let exclusions: ExclusionRules
+    /// Lower-cased names of every experiment header: a client's own copies are removed.
+    public let experimentHeaderNames: Set<String>
+    private let experimentQueryNames: Set<Substring>
+
+    public init(config: ProxyConfig, secret: String) {
+        experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
+        byName = Dictionary(uniqueKeysWithValues: experiments.map { ($0.name, $0) })
+        codec = SessionCodec(secret: secret)
+        session = config.session
+        exclusions = ExclusionRules(config.exclude)
+        var headers = Set<String>()
+        var queries = Set<Substring>()
+        for experiment in config.experiments {
+            switch experiment.injection {
+            case .header(let name): headers.insert(name.lowercased())
+            case .query(let name): queries.insert(Substring(name))
+            }
+        }
+        experimentHeaderNames = headers
+        experimentQueryNames = queries
+    }
+
+    public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
+
+    public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
+        var decision = Decision()
+        let uri = Substring(facts.uri)
+        let queryStart = uri.firstIndex(of: "?")
+        let rawPath = queryStart.map { uri[..<$0] } ?? uri
+        var query = RequestQuery(queryStart.map { uri[uri.index(after: $0)...] })
+        // Spoofed experiment parameters and force switches never reach the upstream.
+        let forced = query.removeAll { name in
+            experimentQueryNames.contains(name) || name.hasPrefix(ExperimentEngine.forceParameterPrefix)
+        }
+
+        if experiments.isEmpty || exclusions.excludes(path: rawPath, userAgent: facts.userAgent) {
+            decision.excluded = true
+            if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
+            return decision
+        }
+
+        let path = PathPattern.normalise(rawPath)
+        let incoming = facts.cookie(named: session.cookie).flatMap { codec.decode($0) }
+        var assigned = incoming ?? SessionState(id: Base64URL.randomIdentifier(using: &rng))
+        let authenticated = session.authCookie.map { facts.cookie(named: $0).map { !$0.isEmpty } ?? false } ?? false
+
+        // Entries of experiments no longer configured, or of an older generation, are dropped.
+        assigned.entries.removeAll { entry in
+            guard let experiment = byName[entry.experiment] else { return true }
+            return entry.generation != experiment.state.generation || entry.arm >= experiment.config.arms.count
+        }
+
+        for (name, value) in forced where name.hasPrefix(ExperimentEngine.forceParameterPrefix) {
+            let experimentName = String(name.dropFirst(ExperimentEngine.forceParameterPrefix.count))
+            guard let experiment = byName[experimentName] else { continue }
+            if value.isEmpty {
+                assigned.removeEntry(for: experimentName)
+            } else if let arm = experiment.config.arms.firstIndex(where: { $0[...] == value }) {
+                assigned.set(.init(experiment: experimentName, generation: experiment.state.generation, arm: arm, forced: true))
+            }
+        }
+
+        var counted = assigned
+        for experiment in experiments {
+            let context = SessionContext(path: path, authenticated: authenticated)
+            guard let arm = apply(experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
+            else { continue }
+            let armName = experiment.config.arms[arm]
+            decision.served.append((experiment.name, armName))
+            switch experiment.config.injection {
+            case .header(let name): decision.headers.append((name, armName))
+            case .query(let name): query.append(name: name, value: armName)
+            }
+        }
+
+        if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
+        if incoming != counted, !counted.entries.isEmpty {
+            decision.cookieIfCounted = setCookieValue(codec.encode(counted), https: facts.isHTTPS)
+        }
+        if incoming != assigned, !assigned.entries.isEmpty {
+            decision.cookieIfNotCounted = setCookieValue(codec.encode(assigned), https: facts.isHTTPS)
+        }
+        return decision
+    }
+
+    private struct SessionContext {
+        var path: String
+        var authenticated: Bool
+    }
+
+    /// Applies one experiment to the session; returns the arm to serve, if any.
+    ///
+    /// `assigned` receives new assignments only; `counted` also receives the view and
+    /// conversion marks, and becomes the cookie if the upstream answers below 400.
+    private func apply<R: RandomNumberGenerator>(
+        _ experiment: ExperimentRuntime, _ context: SessionContext,
+        assigned: inout SessionState, counted: inout SessionState, decision: inout Decision, rng: inout R
+    ) -> Int? {
+        let config = experiment.config
+        let state = experiment.state
+        let isSource = config.source.matches(normalisedPath: context.path)
+        let isTarget = config.target.matches(normalisedPath: context.path)
+        var entry = counted.entry(for: config.name)
+
+        if entry == nil {
+            guard isSource else { return nil }
+            switch state.status {
+            case .paused:
+                return 0  // serve the control, assign nobody
+            case .decided:
+                entry = .init(experiment: config.name, generation: state.generation, arm: state.winner ?? 0)
+            case .running:
+                entry = .init(
+                    experiment: config.name, generation: state.generation,
+                    arm: experiment.policy.choose(experiment.counts, using: &rng))
+            }
+            assigned.set(entry!)
+            if !(config.ignoreAuthenticated && context.authenticated) {
+                decision.assignments.append(CountEvent(.assignment, experiment: experiment.index, arm: entry!.arm))
+            }
+        }
+        guard var entry else { return nil }
+        if entry.forced { return entry.arm }
+
+        let countable = state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
+        if countable {
+            let viewedBefore = entry.viewed
+            if isSource && !entry.viewed {
+                entry.viewed = true
+                decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
+            }
+            if isTarget && viewedBefore && !entry.converted {
+                entry.converted = true
+                decision.pendingCounts.append(CountEvent(.conversion, experiment: experiment.index, arm: entry.arm))
+            }
+            counted.set(entry)
+        }
+        switch state.status {
+        case .running: return entry.arm
+        case .decided: return state.winner ?? entry.arm
+        case .paused: return 0
+        }
+    }
+
+    /// Adds the counts of a delivered response: assignments always, views and conversions
+    /// only when the upstream answered below 400.
+    public func commit(_ decision: Decision, status: Int) {
+        for event in decision.assignments {
+            experiments[event.experiment].add(arm: event.arm, assignments: 1)
+        }
+        guard Decision.counts(status: status) else { return }
+        for event in decision.pendingCounts {
+            switch event.kind {
+            case .view: experiments[event.experiment].add(arm: event.arm, views: 1)
+            case .conversion: experiments[event.experiment].add(arm: event.arm, conversions: 1)
+            case .assignment: experiments[event.experiment].add(arm: event.arm, assignments: 1)
+            }
+        }
+    }
+
+    private func setCookieValue(_ value: String, https: Bool) -> String {
+        var cookie = "\(session.cookie)=\(value); Path=/; Max-Age=\(session.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
+        if https { cookie += "; Secure" }
+        return cookie
+    }
+}

@@ -1,0 +1,106 @@
+import Synchronization
+
+/// The live state of one configured experiment, shared by every event loop.
+///
+/// Reads on the hot path are single atomic loads; no locks. Counts are totals (what was
+/// loaded from storage plus what this process counted since), which the policies read.
+public final class ExperimentRuntime: Sendable {
+    public let config: ExperimentConfig
+    /// Position in `ProxyConfig.experiments`.
+    public let index: Int
+    public let policy: any BanditPolicy
+    public let winnerRule: WinnerRule
+    private let armCounters: [ArmCounter]
+    /// Status, winner and generation packed in one word so a reader never sees a torn mix.
+    private let packedState = Atomic<Int>(0)
+
+    public init(config: ExperimentConfig, index: Int) {
+        self.config = config
+        self.index = index
+        policy = config.algorithm.policy
+        winnerRule = WinnerRule(significance: config.significance, minViews: config.minViews)
+        armCounters = config.arms.map { _ in ArmCounter() }
+    }
+
+    public var name: String { config.name }
+
+    // MARK: state
+
+    public struct State: Sendable, Equatable {
+        public var status: ExperimentStatus
+        /// Arm index of the declared winner (status `decided`), else nil.
+        public var winner: Int?
+        /// Bumped by every reset; assignments from older generations are void.
+        public var generation: Int
+
+        public init(status: ExperimentStatus = .running, winner: Int? = nil, generation: Int = 0) {
+            self.status = status
+            self.winner = winner
+            self.generation = generation
+        }
+    }
+
+    public var state: State {
+        let word = packedState.load(ordering: .acquiring)
+        let status: ExperimentStatus =
+            switch word & 0xF {
+            case 1: .decided
+            case 2: .paused
+            default: .running
+            }
+        let winnerPlusOne = (word >> 4) & 0xFFFF
+        return State(status: status, winner: winnerPlusOne == 0 ? nil : winnerPlusOne - 1, generation: word >> 20)
+    }
+
+    public func setState(_ state: State) {
+        let statusCode =
+            switch state.status {
+            case .running: 0
+            case .decided: 1
+            case .paused: 2
+            }
+        let winnerPlusOne = state.winner.map { $0 + 1 } ?? 0
+        packedState.store(state.generation << 20 | winnerPlusOne << 4 | statusCode, ordering: .releasing)
+    }
+
+    // MARK: counts
+
+    public var counts: [ArmCounts] { armCounters.map { $0.counts } }
+
+    public func counts(arm: Int) -> ArmCounts { armCounters[arm].counts }
+
+    public func add(arm: Int, assignments: Int = 0, views: Int = 0, conversions: Int = 0) {
+        armCounters[arm].add(assignments: assignments, views: views, conversions: conversions)
+    }
+
+    /// Replaces the totals (used when loading from storage and on reset).
+    public func setCounts(arm: Int, _ counts: ArmCounts) {
+        armCounters[arm].set(counts)
+    }
+}
+
+/// Three atomic counters for one arm.
+final class ArmCounter: Sendable {
+    private let assignments = Atomic<Int>(0)
+    private let views = Atomic<Int>(0)
+    private let conversions = Atomic<Int>(0)
+
+    var counts: ArmCounts {
+        ArmCounts(
+            assignments: assignments.load(ordering: .relaxed),
+            views: views.load(ordering: .relaxed),
+            conversions: conversions.load(ordering: .relaxed))
+    }
+
+    func add(assignments a: Int, views v: Int, conversions c: Int) {
+        if a != 0 { assignments.add(a, ordering: .relaxed) }
+        if v != 0 { views.add(v, ordering: .relaxed) }
+        if c != 0 { conversions.add(c, ordering: .relaxed) }
+    }
+
+    func set(_ counts: ArmCounts) {
+        assignments.store(counts.assignments, ordering: .relaxed)
+        views.store(counts.views, ordering: .relaxed)
+        conversions.store(counts.conversions, ordering: .relaxed)
+    }
+}

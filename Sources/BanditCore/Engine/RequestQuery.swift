@@ -1,0 +1,35 @@
+/// The query string of a request target, edited without re-encoding what it leaves alone.
+struct RequestQuery {
+    private var items: [Substring]
+    /// Whether the query differs from what the client sent.
+    private(set) var changed = false
+
+    init(_ query: Substring?) {
+        items = query.map { $0.split(separator: "&", omittingEmptySubsequences: true) } ?? []
+    }
+
+    /// Removes every item whose name satisfies `predicate`; returns the removed (name, value) pairs.
+    mutating func removeAll(where predicate: (Substring) -> Bool) -> [(name: Substring, value: Substring)] {
+        var removed: [(Substring, Substring)] = []
+        items.removeAll { item in
+            let equals = item.firstIndex(of: "=")
+            let name = equals.map { item[..<$0] } ?? item
+            guard predicate(name) else { return false }
+            removed.append((name, equals.map { item[item.index(after: $0)...] } ?? ""))
+            return true
+        }
+        if !removed.isEmpty { changed = true }
+        return removed
+    }
+
+    /// Names and values are tokens (validated in the config), so nothing needs escaping.
+    mutating func append(name: String, value: String) {
+        items.append(Substring(name + "=" + value))
+        changed = true
+    }
+
+    /// `?a=b&c=d`, or "" when empty.
+    var suffix: String {
+        items.isEmpty ? "" : "?" + items.joined(separator: "&")
+    }
+}

@@ -1,0 +1,69 @@
+/// An experiment as the API and dashboard show it.
+public struct ExperimentReport: Sendable, Equatable, Encodable {
+    public var name: String
+    public var algorithm: String
+    public var source: String
+    public var target: String
+    public var status: ExperimentStatus
+    public var winner: String?
+    public var significance: Double
+    public var minViews: Int
+    public var arms: [ArmReport]
+
+    public struct ArmReport: Sendable, Equatable, Encodable {
+        public var name: String
+        public var assignments: Int
+        public var views: Int
+        public var conversions: Int
+        public var conversionRate: Double
+        /// Wilson score interval at confidence 1 − significance.
+        public var interval: [Double]
+        /// P(this arm has the highest rate) under Beta(1 + conversions, 1 + failures) posteriors.
+        public var probabilityBest: Double
+        /// This arm's share of the experiment's views.
+        public var trafficShare: Double
+    }
+
+    public init(_ experiment: ExperimentRuntime) {
+        let config = experiment.config
+        let state = experiment.state
+        let counts = experiment.counts
+        let totalViews = counts.reduce(0) { $0 + $1.views }
+        let best = ProbabilityBest.estimate(counts)
+        name = config.name
+        algorithm = config.algorithm.name
+        source = config.source.description
+        target = config.target.description
+        status = state.status
+        winner = state.winner.map { config.arms[$0] }
+        significance = config.significance
+        minViews = config.minViews
+        arms = counts.enumerated().map { index, count in
+            let interval = WilsonInterval.interval(
+                successes: count.conversions, trials: count.views, confidence: 1 - config.significance)
+            return ArmReport(
+                name: config.arms[index], assignments: count.assignments, views: count.views,
+                conversions: count.conversions, conversionRate: count.conversionRate,
+                interval: [interval.lower, interval.upper],
+                probabilityBest: index < best.count ? best[index] : 0,
+                trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews))
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, algorithm, source, target, status, winner, significance, minViews, arms
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(algorithm, forKey: .algorithm)
+        try container.encode(source, forKey: .source)
+        try container.encode(target, forKey: .target)
+        try container.encode(status, forKey: .status)
+        try container.encode(winner, forKey: .winner)  // null while undecided, by contract
+        try container.encode(significance, forKey: .significance)
+        try container.encode(minViews, forKey: .minViews)
+        try container.encode(arms, forKey: .arms)
+    }
+}

@@ -1,0 +1,115 @@
+import Crypto
+
+/// Turns a `SessionState` into a signed cookie value and back.
+///
+/// Format (every character is a valid RFC 6265 cookie-octet, readable when debugging):
+///
+///     1.<id>.<entry>~<entry>….<signature>
+///     entry = <experiment>:<generation>:<arm>:<flags>     flags ⊆ "vcf", or "-" when none
+///
+/// The signature is the first 16 bytes of HMAC-SHA256(secret, everything before it),
+/// base64url without padding. Any value that does not parse or verify decodes to nil: the
+/// caller starts a fresh session, never an error.
+public struct SessionCodec: Sendable {
+    private let key: KeyBox
+    static let version = "1"
+
+    public init(secret: String) {
+        key = KeyBox(SymmetricKey(data: Array(secret.utf8)))
+    }
+
+    public func encode(_ state: SessionState) -> String {
+        var body = SessionCodec.version + "." + state.id + "."
+        for (index, entry) in state.entries.enumerated() {
+            if index > 0 { body += "~" }
+            body += entry.experiment
+            body += ":\(entry.generation):\(entry.arm):"
+            var flags = ""
+            if entry.viewed { flags += "v" }
+            if entry.converted { flags += "c" }
+            if entry.forced { flags += "f" }
+            body += flags.isEmpty ? "-" : flags
+        }
+        return body + "." + signature(of: Substring(body))
+    }
+
+    public func decode(_ value: Substring) -> SessionState? {
+        guard value.utf8.count <= 4096, let lastDot = value.lastIndex(of: ".") else { return nil }
+        let body = value[..<lastDot]
+        let givenSignature = value[value.index(after: lastDot)...]
+        guard constantTimeEquals(Array(givenSignature.utf8), Array(signature(of: body).utf8)) else { return nil }
+
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == SessionCodec.version, !parts[1].isEmpty else { return nil }
+        var state = SessionState(id: String(parts[1]))
+        if parts[2].isEmpty { return state }
+        for text in parts[2].split(separator: "~", omittingEmptySubsequences: false) {
+            let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count == 4, !fields[0].isEmpty,
+                let generation = Int(fields[1]), generation >= 0,
+                let arm = Int(fields[2]), arm >= 0
+            else { return nil }
+            let flags = fields[3]
+            guard flags == "-" || flags.allSatisfy({ "vcf".contains($0) }) else { return nil }
+            state.set(
+                SessionState.Entry(
+                    experiment: String(fields[0]), generation: generation, arm: arm,
+                    viewed: flags.contains("v"), converted: flags.contains("c"), forced: flags.contains("f")))
+        }
+        return state
+    }
+
+    private func signature(of body: Substring) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key.key)
+        return Base64URL.encode(Array(mac.prefix(16)))
+    }
+
+    private func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+/// `SymmetricKey` is an immutable value that swift-crypto does not mark `Sendable`; it is
+/// only ever read after creation, so sharing it between threads is safe.
+private final class KeyBox: @unchecked Sendable {
+    let key: SymmetricKey
+    init(_ key: SymmetricKey) { self.key = key }
+}
+
+/// base64url without padding (RFC 4648 §5), for cookie-safe identifiers and signatures.
+public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            var n = UInt32(bytes[index]) << 16
+            if rest == 2 { n |= UInt32(bytes[index + 1]) << 8 }
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            if rest == 2 { out.append(alphabet[Int(n >> 6 & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A random identifier of `byteCount` bytes.
+    public static func randomIdentifier<R: RandomNumberGenerator>(byteCount: Int = 12, using rng: inout R) -> String {
+        var bytes = [UInt8](repeating: 0, count: byteCount)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &rng) }
+        return encode(bytes)
+    }
+}

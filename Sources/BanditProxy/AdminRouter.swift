@@ -1,0 +1,158 @@
+import BanditCore
+import BanditStore
+import Foundation
+
+/// A request to `/__bandits`, as plain values.
+struct AdminRequest: Sendable {
+    var method: String
+    var uri: String
+    var headers: [(name: String, value: String)]
+    /// Nil when the body exceeded `AdminRouter.maxBodyBytes`.
+    var body: [UInt8]?
+    var clientIsLoopback: Bool
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+struct AdminResponse: Sendable {
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    static func json(_ status: Int, _ value: some Encodable) -> AdminResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(value)).map { Array($0) + [10] } ?? Array("{}".utf8)
+        return AdminResponse(
+            status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
+    }
+
+    static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> AdminResponse {
+        var response = json(status, ["error": message])
+        response.headers += headers
+        return response
+    }
+
+    static func html(_ page: String) -> AdminResponse {
+        AdminResponse(
+            status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+            body: Array(page.utf8))
+    }
+}
+
+/// The `/__bandits` routes: dashboard, JSON API, admin actions, health.
+struct AdminRouter: Sendable {
+    static let prefix = "/__bandits"
+    static let maxBodyBytes = 64 * 1024
+
+    let engine: ExperimentEngine
+    let keeper: StateKeeper
+    let adminToken: String?
+
+    static func handles(uri: String) -> Bool {
+        guard uri.hasPrefix(prefix) else { return false }
+        let rest = uri.dropFirst(prefix.count)
+        return rest.isEmpty || rest.first == "/" || rest.first == "?"
+    }
+
+    func handle(_ request: AdminRequest) async -> AdminResponse {
+        let path = PathPattern.normalise(Substring(request.uri))
+        let segments = path.dropFirst(AdminRouter.prefix.count).split(separator: "/").map(String.init)
+
+        if segments == ["health"] { return health() }
+        if let denied = authorize(request) { return denied }
+
+        switch (request.method, segments.first, segments.count) {
+        case ("GET", nil, _), ("HEAD", nil, _):
+            return .html(Dashboard.render(engine.experiments.map(ExperimentReport.init)))
+        case ("GET", "api", 2) where segments[1] == "experiments":
+            return .json(200, ["experiments": engine.experiments.map(ExperimentReport.init)])
+        case ("GET", "api", 3) where segments[1] == "experiments":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            return .json(200, ExperimentReport(experiment))
+        case (let method, "api", 4) where segments[1] == "experiments":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            guard method == "POST" else {
+                return .error(405, "use POST for \(segments[3])", headers: [("Allow", "POST")])
+            }
+            return await act(segments[3], on: experiment, body: request.body)
+        default:
+            return .error(404, "no such route: \(request.method) \(path)")
+        }
+    }
+
+    private func health() -> AdminResponse {
+        if let problem = keeper.health { return .json(503, ["status": "degraded", "reason": problem]) }
+        return .json(200, ["status": "ok"])
+    }
+
+    private func unknown(_ name: String) -> AdminResponse {
+        .error(404, "no experiment named \"\(name)\"; known: \(engine.experiments.map(\.name).joined(separator: ", "))")
+    }
+
+    private func act(_ action: String, on experiment: ExperimentRuntime, body: [UInt8]?) async -> AdminResponse {
+        switch action {
+        case "pause": await keeper.pause(experiment)
+        case "resume": await keeper.resume(experiment)
+        case "reset": await keeper.reset(experiment)
+        case "winner":
+            guard let body else { return .error(413, "request body too large") }
+            struct WinnerBody: Decodable { var arm: String }
+            guard let parsed = try? JSONDecoder().decode(WinnerBody.self, from: Data(body)) else {
+                return .error(400, "expected a JSON body like {\"arm\": \"\(experiment.config.arms.last!)\"}")
+            }
+            guard let arm = experiment.config.arms.firstIndex(of: parsed.arm) else {
+                return .error(
+                    422,
+                    "experiment \"\(experiment.name)\" has no arm \"\(parsed.arm)\"; arms: \(experiment.config.arms.joined(separator: ", "))"
+                )
+            }
+            await keeper.declareWinner(experiment, arm: arm)
+        default:
+            return .error(404, "unknown action \"\(action)\"; use pause, resume, reset or winner")
+        }
+        return .json(200, ExperimentReport(experiment))
+    }
+
+    /// Nil when allowed; else the 401 or 403 to send.
+    private func authorize(_ request: AdminRequest) -> AdminResponse? {
+        guard let adminToken else {
+            return request.clientIsLoopback
+                ? nil : .error(403, "set adminToken in proxy.json to use /__bandits from other hosts")
+        }
+        if let authorization = request.header("authorization"), AdminRouter.matches(authorization, token: adminToken) {
+            return nil
+        }
+        return .error(
+            401, "authentication required: Authorization: Bearer <adminToken>, or any user name with the token as password",
+            headers: [("WWW-Authenticate", "Basic realm=\"bandit-proxy\", charset=\"UTF-8\"")])
+    }
+
+    static func matches(_ authorization: String, token: String) -> Bool {
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return false }
+        switch parts[0].lowercased() {
+        case "bearer":
+            return constantTimeEquals(Array(parts[1].trimmingCharacters(in: .whitespaces).utf8), Array(token.utf8))
+        case "basic":
+            guard let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+                let credentials = String(data: decoded, encoding: .utf8),
+                let colon = credentials.firstIndex(of: ":")
+            else { return false }
+            return constantTimeEquals(Array(credentials[credentials.index(after: colon)...].utf8), Array(token.utf8))
+        default:
+            return false
+        }
+    }
+
+    /// Compares without an early exit, so timing does not reveal how much of the token matched.
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,63 @@
+import NIOHTTP1
+
+/// Hop-by-hop header rules (RFC 9110 §7.6.1), shared by both directions.
+enum HopByHop {
+    /// Headers that describe one connection, never forwarded.
+    static let names: Set<String> = [
+        "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// Removes the hop-by-hop headers and every header named in a `Connection` header.
+    static func strip(_ headers: inout HTTPHeaders) {
+        var named: [String] = []
+        for value in headers[canonicalForm: "connection"] { named.append(String(value).lowercased()) }
+        for (name, _) in headers where names.contains(name.lowercased()) || named.contains(name.lowercased()) {
+            headers.remove(name: name)
+        }
+    }
+}
+
+/// The request the upstream receives: framing rebuilt, our experiment headers in, theirs out.
+enum UpstreamRequest {
+    static func head(
+        from client: HTTPRequestHead, uri: String, experimentHeaders: Set<String>,
+        injected: [(name: String, value: String)], clientAddress: String?
+    ) -> HTTPRequestHead {
+        var headers = client.headers
+        let hadContentLength = headers.contains(name: "content-length")
+        let wasChunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+        HopByHop.strip(&headers)
+        for (name, _) in headers where experimentHeaders.contains(name.lowercased()) { headers.remove(name: name) }
+        for (name, value) in injected { headers.add(name: name, value: value) }
+
+        if let clientAddress {
+            let prior = headers["x-forwarded-for"].joined(separator: ", ")
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : prior + ", " + clientAddress)
+        }
+        if !headers.contains(name: "x-forwarded-proto") { headers.add(name: "X-Forwarded-Proto", value: "http") }
+        if !headers.contains(name: "x-forwarded-host"), let host = headers.first(name: "host") {
+            headers.add(name: "X-Forwarded-Host", value: host)
+        }
+        // The body keeps the client's framing: a length stays a length, chunks stay chunks.
+        if wasChunked && !hadContentLength {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        } else if !hadContentLength && client.method.expectsRequestBody {
+            headers.add(name: "Content-Length", value: "0")
+        }
+        return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
+    }
+}
+
+extension HTTPMethod {
+    /// Methods whose requests normally carry a body, so a body-less one gets `Content-Length: 0`.
+    var expectsRequestBody: Bool { self == .POST || self == .PUT || self == .PATCH }
+
+    /// Safe to send twice (RFC 9110 §9.2.2).
+    var isIdempotent: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,312 @@
+import BanditCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One client connection: routes `/__bandits` to the admin API and everything else through
+/// the experiment engine to a pooled upstream connection on the same event loop.
+///
+/// Phases, as in DESIGN.md: request (engine decision) → upstream (rewritten head, streamed
+/// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
+final class ProxyHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let services: ProxyServices
+    private let pool: UpstreamPool
+    private var rng = Xoshiro256()
+    private var context: ChannelHandlerContext?
+    private var exchange: Exchange?
+    private var admin: AdminExchange?
+    /// A client read held back until the upstream can take more.
+    private var readPending = false
+
+    init(services: ProxyServices, pool: UpstreamPool) {
+        self.services = services
+        self.pool = pool
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: client → proxy
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if AdminRouter.handles(uri: head.uri) {
+                admin = AdminExchange(head: head, body: context.channel.allocator.buffer(capacity: 0))
+            } else {
+                startExchange(head, context: context)
+            }
+        case .body(var part):
+            if admin != nil {
+                if admin!.body.readableBytes + part.readableBytes > AdminRouter.maxBodyBytes {
+                    admin!.tooLarge = true
+                } else {
+                    admin!.body.writeBuffer(&part)
+                }
+            } else {
+                sendUpstream(.body(.byteBuffer(part)))
+            }
+        case .end(let trailers):
+            if let request = admin {
+                admin = nil
+                respondToAdmin(request, context: context)
+            } else {
+                exchange?.requestComplete = true
+                sendUpstream(.end(trailers))
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange, !exchange.finished {
+            exchange.connection?.channel.close(promise: nil)
+            exchange.responseTimeout?.cancel()
+        }
+        exchange = nil
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.connection?.handler.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let exchange, !exchange.requestComplete, exchange.connection.map({ !$0.channel.isWritable }) ?? true {
+            readPending = true  // resumes when the upstream is connected and writable
+        } else {
+            context.read()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        services.logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: request phase
+
+    private func startExchange(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let facts = RequestFacts(
+            method: head.method.rawValue, uri: head.uri, cookieHeaders: head.headers["cookie"],
+            userAgent: head.headers.first(name: "user-agent"),
+            isHTTPS: head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
+        let decision = services.engine.decide(facts, using: &rng)
+        let upstreamHead = UpstreamRequest.head(
+            from: head, uri: decision.rewrittenURI ?? head.uri,
+            experimentHeaders: services.engine.experimentHeaderNames, injected: decision.headers,
+            clientAddress: context.channel.remoteAddress?.ipAddress)
+        var exchange = Exchange(clientHead: head, decision: decision)
+        exchange.buffered.append(.head(upstreamHead))
+        self.exchange = exchange
+
+        pool.acquire { result in
+            switch result {
+            case .success(let connection): self.attach(connection)
+            case .failure(let error): self.failBeforeResponse(error, connecting: true)
+            }
+        }
+    }
+
+    // MARK: upstream phase
+
+    private func attach(_ connection: UpstreamPool.Connection) {
+        guard var exchange, context != nil else {
+            pool.release(connection)  // the client left while we connected
+            return
+        }
+        connection.handler.delegate = self
+        exchange.connection = connection
+        let parts = exchange.buffered
+        exchange.buffered = []
+        let timeout = services.responseTimeout
+        exchange.responseTimeout = connection.channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            [weak self] in self?.responseTimedOut()
+        }
+        self.exchange = exchange
+        for part in parts { connection.channel.write(part, promise: nil) }
+        connection.channel.flush()
+        resumeClientReads()
+    }
+
+    private func sendUpstream(_ part: HTTPClientRequestPart) {
+        guard exchange != nil else { return }
+        if let connection = exchange!.connection {
+            connection.channel.writeAndFlush(part, promise: nil)
+        } else {
+            exchange!.buffered.append(part)
+        }
+    }
+
+    private func resumeClientReads() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    private func responseTimedOut() {
+        guard let exchange, !exchange.responseStarted else { return }
+        exchange.connection?.handler.delegate = nil  // its close must not turn into a 502
+        exchange.connection?.channel.close(promise: nil)
+        respondWithError(.gatewayTimeout, detail: "The site behind this proxy took too long to answer.")
+        services.logger.warning("upstream response timed out", metadata: ["uri": "\(exchange.clientHead.uri)"])
+    }
+
+    private func failBeforeResponse(_ error: any Error, connecting: Bool) {
+        guard let exchange, !exchange.finished else { return }
+        if exchange.responseStarted {
+            // Part of the response is out: a truncated body must not pass for a whole one.
+            services.logger.warning("upstream failed mid-response", metadata: ["error": "\(error)"])
+            context?.close(promise: nil)
+            self.exchange = nil
+            return
+        }
+        services.logger.warning(
+            connecting ? "upstream unreachable" : "upstream closed before answering",
+            metadata: ["error": "\(error)", "uri": "\(exchange.clientHead.uri)"])
+        exchange.responseTimeout?.cancel()
+        respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
+    }
+
+    private func respondWithError(_ status: HTTPResponseStatus, detail: String) {
+        guard let context, let exchange else { return }
+        self.exchange = nil
+        let close = !exchange.requestComplete || !exchange.clientHead.isKeepAlive
+        let (head, body) = ErrorPage.response(status, detail: detail, allocator: context.channel.allocator, close: close)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if close { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+    }
+
+    // MARK: admin
+
+    private func respondToAdmin(_ request: AdminExchange, context: ChannelHandlerContext) {
+        let router = services.admin
+        let input = AdminRequest(
+            method: request.head.method.rawValue, uri: request.head.uri,
+            headers: request.head.headers.map { ($0.name, $0.value) },
+            body: request.tooLarge ? nil : Array(request.body.readableBytesView),
+            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false)
+        let keepAlive = request.head.isKeepAlive
+        context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
+            [weak self] response in
+            guard let self, let context = self.context else { return }
+            var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            let head = HTTPResponseHead(
+                version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            if request.head.method != .HEAD {
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+            }
+            let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
+            if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        }
+    }
+}
+
+// MARK: response phase
+
+extension ProxyHandler: UpstreamDelegate {
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard let context, var exchange else { return }
+        switch part {
+        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
+            // 1xx informational: relay and keep waiting for the final answer.
+            var informational = head
+            HopByHop.strip(&informational.headers)
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))), promise: nil)
+        case .head(let head):
+            exchange.responseTimeout?.cancel()
+            exchange.responseStarted = true
+            exchange.upstreamKeepAlive = head.isKeepAlive
+            let status = Int(head.status.code)
+            services.engine.commit(exchange.decision, status: status)
+            var headers = head.headers
+            HopByHop.strip(&headers)
+            if let cookie = exchange.decision.cookie(forStatus: status) { headers.add(name: "Set-Cookie", value: cookie) }
+            if !exchange.decision.served.isEmpty && !exchange.decision.excluded {
+                CachePolicy.keepPrivate(&headers)
+            }
+            exchange.closeClientAfterResponse = !exchange.clientHead.isKeepAlive || !exchange.requestComplete
+            if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
+            self.exchange = exchange
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))), promise: nil)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            finishResponse(trailers: trailers, context: context, exchange: exchange)
+        }
+    }
+
+    private func finishResponse(trailers: HTTPHeaders?, context: ChannelHandlerContext, exchange: Exchange) {
+        var exchange = exchange
+        exchange.finished = true
+        self.exchange = nil
+        if let connection = exchange.connection {
+            if exchange.requestComplete && exchange.upstreamKeepAlive {
+                pool.release(connection)
+            } else {
+                connection.handler.delegate = nil
+                connection.channel.close(promise: nil)
+            }
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+        if exchange.closeClientAfterResponse {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    func upstreamReadComplete() { context?.flush() }
+
+    func upstreamFailed(_ error: any Error) { failBeforeResponse(error, connecting: false) }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeClientReads() }
+    }
+}
+
+/// One proxied request and its response.
+struct Exchange {
+    let clientHead: HTTPRequestHead
+    let decision: Decision
+    var connection: UpstreamPool.Connection?
+    /// Request parts waiting for the upstream connection.
+    var buffered: [HTTPClientRequestPart] = []
+    var requestComplete = false
+    var responseStarted = false
+    var upstreamKeepAlive = true
+    var closeClientAfterResponse = false
+    var finished = false
+    var responseTimeout: Scheduled<Void>?
+
+    init(clientHead: HTTPRequestHead, decision: Decision) {
+        self.clientHead = clientHead
+        self.decision = decision
+    }
+}
+
+/// An admin request while its body arrives.
+struct AdminExchange {
+    let head: HTTPRequestHead
+    var body: ByteBuffer
+    var tooLarge = false
+}
+
+extension SocketAddress {
+    var isLoopback: Bool {
+        switch self {
+        case .v4: ipAddress?.hasPrefix("127.") ?? false
+        case .v6: ipAddress == "::1" || (ipAddress?.hasPrefix("::ffff:127.") ?? false)
+        default: false
+        }
+    }
+}

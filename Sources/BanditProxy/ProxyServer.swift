@@ -1,0 +1,65 @@
+public import BanditCore
+public import BanditStore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The listening proxy: a NIO server whose connections each get a `ProxyHandler`, with one
+/// upstream pool per event loop.
+public final class ProxyServer: Sendable {
+    private let channel: any Channel
+    private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+
+    /// The address actually bound (useful with port 0).
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    private init(channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]) {
+        self.channel = channel
+        self.pools = pools
+    }
+
+    public static func start(
+        config: ProxyConfig, engine: ExperimentEngine, keeper: StateKeeper, group: any EventLoopGroup, logger: Logger
+    ) async throws -> ProxyServer {
+        let services = ProxyServices(
+            config: config, engine: engine, keeper: keeper,
+            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken), logger: logger)
+        let settings = UpstreamPool.Settings(
+            host: config.upstream.host, port: config.upstream.port,
+            connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
+            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)))
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(UpstreamPool(eventLoop: loop, settings: settings), eventLoop: loop)
+            }.get()
+        }
+        let frozenPools = pools
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pool = frozenPools[ObjectIdentifier(channel.eventLoop)]!.value
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(services: services, pool: pool))
+                }
+            }
+            .bind(host: config.listen.host, port: config.listen.port)
+            .get()
+        logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
+        return ProxyServer(channel: channel, pools: frozenPools)
+    }
+
+    /// Stops accepting connections and closes idle upstream connections.
+    public func close() async {
+        try? await channel.close()
+        for pool in pools.values {
+            try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import BanditCore
+import BanditStore
+import Logging
+import NIOCore
+
+/// What every connection handler shares: immutable, or safe to use from any event loop.
+struct ProxyServices: Sendable {
+    let config: ProxyConfig
+    let engine: ExperimentEngine
+    let keeper: StateKeeper
+    let admin: AdminRouter
+    let logger: Logger
+
+    var responseTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.responseSeconds * 1000)) }
+}

@@ -1,0 +1,71 @@
+import NIOCore
+import NIOHTTP1
+
+/// Receives what an upstream connection reads, on the same event loop.
+protocol UpstreamDelegate: AnyObject {
+    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReadComplete()
+    func upstreamFailed(_ error: any Error)
+    func upstreamWritabilityChanged(isWritable: Bool)
+    /// Whether the client can take more response bytes; the upstream stops reading when not.
+    var clientIsWritable: Bool { get }
+}
+
+/// The last handler of an upstream channel: forwards response parts to whichever client
+/// request currently owns the connection, and holds reads while that client is slow.
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    weak var delegate: (any UpstreamDelegate)?
+    /// Called once when the connection closes, so the pool forgets it.
+    var onClose: (() -> Void)?
+    private var context: ChannelHandlerContext?
+    private var readPending = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        delegate?.upstreamReceived(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        onClose?()
+        onClose = nil
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamFailed(ChannelError.ioOnClosedChannel)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamFailed(error)
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let delegate, !delegate.clientIsWritable {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The client drained its buffer: read again if a read was held back.
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+}

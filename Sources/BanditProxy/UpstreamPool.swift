@@ -1,0 +1,102 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Keep-alive connections to the upstream, one pool per event loop so a request never
+/// hops threads: the client connection and its upstream connection share a loop.
+///
+/// Not thread-safe by design; every call happens on `eventLoop`.
+final class UpstreamPool {
+    struct Settings {
+        var host: String
+        var port: Int
+        var connectTimeout: TimeAmount
+        var idleTimeout: TimeAmount
+        var maxIdle: Int = 64
+    }
+
+    /// A pooled connection: the channel and its last handler.
+    struct Connection {
+        let channel: any Channel
+        let handler: UpstreamHandler
+        /// It served a request before; a failure before any response byte may be a stale keep-alive.
+        var reused: Bool
+    }
+
+    private let eventLoop: any EventLoop
+    private let settings: Settings
+    private var idle: [(connection: Connection, expiry: Scheduled<Void>)] = []
+
+    init(eventLoop: any EventLoop, settings: Settings) {
+        self.eventLoop = eventLoop
+        self.settings = settings
+    }
+
+    var idleCount: Int { idle.count }
+
+    /// Calls back on the event loop with an idle connection if one is alive, else a new one.
+    func acquire(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        while let (connection, expiry) = idle.popLast() {
+            expiry.cancel()
+            if connection.channel.isActive {
+                var reused = connection
+                reused.reused = true
+                completion(.success(reused))
+                return
+            }
+        }
+        connect(completion)
+    }
+
+    /// Gives a connection back after a complete exchange that allows reuse.
+    func release(_ connection: Connection) {
+        eventLoop.preconditionInEventLoop()
+        connection.handler.delegate = nil
+        guard connection.channel.isActive, idle.count < settings.maxIdle else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        let channel = connection.channel
+        let expiry = eventLoop.assumeIsolated().scheduleTask(in: settings.idleTimeout) { [weak self] in
+            self?.forget(channel)
+            channel.close(promise: nil)
+        }
+        idle.append((connection, expiry))
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        for (connection, expiry) in idle {
+            expiry.cancel()
+            connection.channel.close(promise: nil)
+        }
+        idle.removeAll()
+    }
+
+    private func forget(_ channel: any Channel) {
+        idle.removeAll { $0.connection.channel === channel }
+    }
+
+    private func connect(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(settings.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                }
+            }
+        bootstrap.connect(host: settings.host, port: settings.port).assumeIsolated().whenComplete { result in
+            completion(
+                result.flatMap { channel in
+                    Result {
+                        let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                        handler.onClose = { [weak self] in self?.forget(channel) }
+                        return Connection(channel: channel, handler: handler, reused: false)
+                    }
+                })
+        }
+    }
+}

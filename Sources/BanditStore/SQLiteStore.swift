@@ -1,0 +1,152 @@
+import BanditCore
+public import Logging
+import NIOCore
+import SQLiteNIO
+
+/// The embedded default: one SQLite file in WAL mode.
+///
+/// Counts are stored as totals per (experiment, arm) and grow by the increments of each
+/// batch inside one transaction, so a crash loses at most the batch in flight and can never
+/// apply one twice.
+public final class SQLiteStore: StateStore {
+    /// The schema this binary writes; older files are migrated forward, newer ones refused.
+    static let schemaVersion = 1
+
+    private let connection: SQLiteConnection
+    public let path: String
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    public static func open(path: String, logger: Logger = Logger(label: "bandit-proxy.sqlite")) async throws -> SQLiteStore {
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError("cannot open SQLite database at \(path): \(error)")
+        }
+        let store = SQLiteStore(connection: connection, path: path)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return store
+    }
+
+    private func migrate() async throws {
+        _ = try await connection.query("PRAGMA journal_mode=WAL")
+        _ = try await connection.query("PRAGMA synchronous=NORMAL")
+        _ = try await connection.query("PRAGMA busy_timeout=5000")
+        _ = try await connection.query("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        let rows = try await connection.query("SELECT value FROM meta WHERE key = 'schema_version'")
+        let version = rows.first?.column("value")?.string.flatMap(Int.init) ?? 0
+        if version > SQLiteStore.schemaVersion {
+            throw StoreError(
+                "\(path) was written by a newer bandit-proxy (schema \(version); this one knows \(SQLiteStore.schemaVersion)); upgrade bandit-proxy or point storage elsewhere"
+            )
+        }
+        if version < 1 {
+            try await transaction {
+                _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS experiments (
+                        name TEXT PRIMARY KEY, status TEXT NOT NULL, winner TEXT, generation INTEGER NOT NULL)
+                    """)
+                _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS arm_counts (
+                        experiment TEXT NOT NULL, arm TEXT NOT NULL,
+                        assignments INTEGER NOT NULL, views INTEGER NOT NULL, conversions INTEGER NOT NULL,
+                        PRIMARY KEY (experiment, arm))
+                    """)
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    [.text(String(SQLiteStore.schemaVersion))])
+            }
+        }
+    }
+
+    public func load() async throws -> StoredState {
+        var state = StoredState()
+        for row in try await connection.query("SELECT name, status, winner, generation FROM experiments") {
+            guard let name = row.column("name")?.string else { continue }
+            state.experiments[name] = StoredExperiment(
+                status: row.column("status")?.string.flatMap(ExperimentStatus.init(rawValue:)) ?? .running,
+                winner: row.column("winner")?.string,
+                generation: row.column("generation")?.integer ?? 0)
+        }
+        let counts = try await connection.query(
+            "SELECT experiment, arm, assignments, views, conversions FROM arm_counts")
+        for row in counts {
+            guard let name = row.column("experiment")?.string, let arm = row.column("arm")?.string else { continue }
+            state.experiments[name, default: StoredExperiment()].arms[arm] = ArmCounts(
+                assignments: row.column("assignments")?.integer ?? 0,
+                views: row.column("views")?.integer ?? 0,
+                conversions: row.column("conversions")?.integer ?? 0)
+        }
+        return state
+    }
+
+    public func write(_ batch: StoreBatch) async throws {
+        guard !batch.isEmpty else { return }
+        try await transaction {
+            for name in batch.resets {
+                _ = try await connection.query("DELETE FROM arm_counts WHERE experiment = ?", [.text(name)])
+            }
+            for increment in batch.increments {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO arm_counts (experiment, arm, assignments, views, conversions) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (experiment, arm) DO UPDATE SET
+                        assignments = assignments + excluded.assignments,
+                        views = views + excluded.views,
+                        conversions = conversions + excluded.conversions
+                    """,
+                    [
+                        .text(increment.experiment), .text(increment.arm), .integer(increment.delta.assignments),
+                        .integer(increment.delta.views), .integer(increment.delta.conversions),
+                    ])
+            }
+            for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO experiments (name, status, winner, generation) VALUES (?, ?, ?, ?)",
+                    [.text(name), .text(state.status.rawValue), state.winner.map { .text($0) } ?? .null, .integer(state.generation)])
+            }
+        }
+    }
+
+    public func sessionSecret(storingIfAbsent candidate: String) async throws -> String {
+        _ = try await connection.query(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('session_secret', ?)", [.text(candidate)])
+        let rows = try await connection.query("SELECT value FROM meta WHERE key = 'session_secret'")
+        guard let secret = rows.first?.column("value")?.string else {
+            throw StoreError("the session secret could not be read back from \(path)")
+        }
+        return secret
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    private func transaction(_ body: () async throws -> Void) async throws {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            try await body()
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// A storage failure described for a person.
+public struct StoreError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,153 @@
+public import BanditCore
+public import Logging
+import Synchronization
+
+/// Moves state between the live engine and the store, off the event loops.
+///
+/// Every `flushInterval` it writes what was counted since the last successful write and
+/// checks each running experiment's winner rule. Admin actions go through it too, so they
+/// are ordered with the flushes and persisted at once. A failed write keeps everything in
+/// memory and is retried on the next tick; `health` tells the admin API about it.
+public actor StateKeeper {
+    public let engine: ExperimentEngine
+    private let store: any StateStore
+    private let logger: Logger
+    /// Totals as of the last successful write, per experiment and arm.
+    private var flushed: [[ArmCounts]]
+    private var dirtyStates: Set<Int> = []
+    private var pendingResets: Set<Int> = []
+    private let lastFailure = Mutex<String?>(nil)
+
+    public init(engine: ExperimentEngine, store: any StateStore, logger: Logger) {
+        self.engine = engine
+        self.store = store
+        self.logger = logger
+        flushed = engine.experiments.map { Array(repeating: ArmCounts(), count: $0.config.arms.count) }
+    }
+
+    /// Nil when the last write succeeded, else why it failed. Readable from any thread.
+    public nonisolated var health: String? { lastFailure.withLock { $0 } }
+
+    /// Loads stored counts and states into the engine. Call once, before serving.
+    public func restore() async throws {
+        let stored = try await store.load()
+        for experiment in engine.experiments {
+            guard let saved = stored.experiments[experiment.name] else { continue }
+            for (arm, name) in experiment.config.arms.enumerated() {
+                let counts = saved.arms[name] ?? ArmCounts()
+                experiment.setCounts(arm: arm, counts)
+                flushed[experiment.index][arm] = counts
+            }
+            let winner = saved.winner.flatMap { experiment.config.arms.firstIndex(of: $0) }
+            // A winner whose arm left the config cannot be served: run again.
+            let status = saved.status == .decided && winner == nil ? .running : saved.status
+            experiment.setState(.init(status: status, winner: status == .decided ? winner : nil, generation: saved.generation))
+        }
+    }
+
+    /// Runs until the task is cancelled, then flushes one last time.
+    public func run(every interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            decideWinners()
+            await flush()
+        }
+        await flush()
+    }
+
+    /// Writes everything counted since the last successful write. Returns whether it succeeded.
+    @discardableResult
+    public func flush() async -> Bool {
+        var batch = StoreBatch()
+        var totals = flushed
+        for experiment in engine.experiments {
+            if pendingResets.contains(experiment.index) { batch.resets.append(experiment.name) }
+            for (arm, name) in experiment.config.arms.enumerated() {
+                let now = experiment.counts(arm: arm)
+                let before = flushed[experiment.index][arm]
+                let delta = ArmCounts(
+                    assignments: now.assignments - before.assignments, views: now.views - before.views,
+                    conversions: now.conversions - before.conversions)
+                if delta != ArmCounts() {
+                    batch.increments.append(.init(experiment: experiment.name, arm: name, delta: delta))
+                }
+                totals[experiment.index][arm] = now
+            }
+            if dirtyStates.contains(experiment.index) {
+                let state = experiment.state
+                batch.states[experiment.name] = .init(
+                    status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
+                    generation: state.generation)
+            }
+        }
+        guard !batch.isEmpty else { return true }
+        do {
+            try await store.write(batch)
+            flushed = totals
+            dirtyStates = []
+            pendingResets = []
+            if lastFailure.withLock({ $0 }) != nil { logger.notice("storage writes succeed again") }
+            lastFailure.withLock { $0 = nil }
+            return true
+        } catch {
+            let reason = "storage write failed: \(error)"
+            if lastFailure.withLock({ $0 }) == nil { logger.error("\(reason); counts are kept in memory and retried") }
+            lastFailure.withLock { $0 = reason }
+            return false
+        }
+    }
+
+    /// Applies each running experiment's winner rule to its current counts.
+    public func decideWinners() {
+        for experiment in engine.experiments where experiment.state.status == .running {
+            guard let winner = experiment.winnerRule.winner(experiment.counts) else { continue }
+            var state = experiment.state
+            state.status = .decided
+            state.winner = winner
+            experiment.setState(state)
+            dirtyStates.insert(experiment.index)
+            logger.notice(
+                "experiment decided",
+                metadata: ["experiment": "\(experiment.name)", "winner": "\(experiment.config.arms[winner])"])
+        }
+    }
+
+    // MARK: admin actions
+
+    public func pause(_ experiment: ExperimentRuntime) async {
+        var state = experiment.state
+        state.status = .paused
+        await change(experiment, to: state)
+    }
+
+    /// Back to running, or to decided when a winner had been declared before the pause.
+    public func resume(_ experiment: ExperimentRuntime) async {
+        var state = experiment.state
+        state.status = state.winner == nil ? .running : .decided
+        await change(experiment, to: state)
+    }
+
+    public func declareWinner(_ experiment: ExperimentRuntime, arm: Int) async {
+        var state = experiment.state
+        state.status = .decided
+        state.winner = arm
+        await change(experiment, to: state)
+    }
+
+    /// Zeroes the counts, clears the winner and voids every assignment (a new generation).
+    public func reset(_ experiment: ExperimentRuntime) async {
+        let state = experiment.state
+        for arm in experiment.config.arms.indices {
+            experiment.setCounts(arm: arm, ArmCounts())
+            flushed[experiment.index][arm] = ArmCounts()
+        }
+        pendingResets.insert(experiment.index)
+        await change(experiment, to: .init(status: .running, winner: nil, generation: state.generation + 1))
+    }
+
+    private func change(_ experiment: ExperimentRuntime, to state: ExperimentRuntime.State) async {
+        experiment.setState(state)
+        dirtyStates.insert(experiment.index)
+        await flush()
+    }
+}

@@ -1,0 +1,95 @@
+import BanditCore
+import Foundation
+import Logging
+import Testing
+
+@testable import BanditProxy
+
+@Suite struct ProxyBasicsTests {
+    @Test func hopByHopHeadersAreRemovedAndForwardedForAppended() async throws {
+        let harness = try await ProxyHarness.start { _ in
+            .init(headers: [("Connection", "X-Internal"), ("X-Internal", "secret"), ("Keep-Alive", "timeout=5"), ("X-Kept", "yes")])
+        }
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get(
+            "/about/",
+            headers: [
+                ("Connection", "keep-alive, X-Drop-Me"), ("X-Drop-Me", "1"), ("Keep-Alive", "timeout=1"),
+                ("Proxy-Authorization", "Basic abc"), ("X-Forwarded-For", "203.0.113.9"), ("X-Custom", "kept"),
+            ])
+        let seen = try #require(harness.upstream.requests.last)
+        #expect(seen.header("X-Drop-Me") == nil)
+        #expect(seen.header("Keep-Alive") == nil)
+        #expect(seen.header("Proxy-Authorization") == nil)
+        #expect(seen.header("X-Custom") == "kept")
+        #expect(seen.header("X-Forwarded-For") == "203.0.113.9, 127.0.0.1")
+        #expect(seen.header("X-Forwarded-Proto") == "http")
+        #expect(seen.header("Host") == "127.0.0.1:\(harness.port)", "the client's Host goes upstream")
+        #expect(response.header("X-Internal") == nil)
+        #expect(response.header("Keep-Alive") == nil)
+        #expect(response.header("X-Kept") == "yes")
+    }
+
+    @Test func requestBodiesReachTheUpstreamIntact() async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let payload = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB
+        let response = try await harness.get("/upload", method: "POST", body: payload)
+        #expect(response.status == 200)
+        let seen = try #require(harness.upstream.requests.last)
+        #expect(seen.method == "POST")
+        #expect(seen.body.count == payload.utf8.count)
+        #expect(seen.body == Array(payload.utf8))
+    }
+
+    @Test func largeResponsesStreamBackWhole() async throws {
+        let big = String(repeating: "x", count: 3 * 1024 * 1024)
+        let harness = try await ProxyHarness.start { _ in .init(body: big) }
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get("/big")
+        #expect(response.body.utf8.count == big.utf8.count)
+    }
+
+    @Test func unreachableUpstreamIs502() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        // A port nothing listens on: bind one, then close it.
+        let upstream = try await RecordingUpstream.start()
+        let port = upstream.port
+        try await upstream.stop()
+        let runtime = try await ProxyRuntime.start(config: ProxyHarness.config(upstreamPort: port), logger: logger)
+        defer { Task { await runtime.shutdown() } }
+        let response = try await SimpleHTTPClient.request(host: "127.0.0.1", port: runtime.localAddress!.port!, path: "/")
+        #expect(response.status == 502)
+        #expect(response.body.contains("502"))
+        #expect(runtime.engine.experiment(named: "headline")!.counts.allSatisfy { $0.views == 0 })
+    }
+
+    @Test func slowUpstreamIs504() async throws {
+        let harness = try await ProxyHarness.start(
+            responder: { _ in .init(delay: .seconds(3)) }, configure: { $0.timeouts.responseSeconds = 0.3 })
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get("/")
+        #expect(response.status == 504)
+        #expect(harness.totalViews("headline") == 0)
+    }
+
+    @Test func headResponsesHaveNoBody() async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get("/about/", method: "HEAD")
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+        #expect(harness.upstream.requests.last?.method == "HEAD")
+    }
+
+    @Test func responsesThatDependOnAnArmAreKeptOutOfSharedCaches() async throws {
+        let harness = try await ProxyHarness.start { _ in .init(headers: [("Cache-Control", "public, max-age=60")]) }
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get("/")
+        #expect(response.header("cache-control") == "private, max-age=60")
+        #expect(response.header("vary") == "Cookie")
+        let untouched = try await harness.get("/static/x.css")
+        #expect(untouched.header("cache-control") == "public, max-age=60")
+    }
+}

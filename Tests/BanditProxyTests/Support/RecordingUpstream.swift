@@ -1,0 +1,110 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A real HTTP server on 127.0.0.1 that records every request it receives and answers
+/// with whatever the test's responder says.
+final class RecordingUpstream: Sendable {
+    struct Request: Sendable {
+        var method: String
+        var uri: String
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? { headers(name).first }
+        func headers(_ name: String) -> [String] {
+            headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        }
+        var path: String { String(uri.prefix { $0 != "?" }) }
+    }
+
+    struct Reply: Sendable {
+        var status: Int = 200
+        var headers: [(String, String)] = [("Content-Type", "text/plain")]
+        var body: String = "ok"
+        /// Wait this long before answering (for timeout tests).
+        var delay: TimeAmount = .zero
+    }
+
+    typealias Responder = @Sendable (Request) -> Reply
+
+    private let channel: any Channel
+    private let recorded = Mutex<[Request]>([])
+    let responder: Responder
+
+    var port: Int { channel.localAddress!.port! }
+    var requests: [Request] { recorded.withLock { $0 } }
+
+    private init(channel: any Channel, responder: @escaping Responder) {
+        self.channel = channel
+        self.responder = responder
+    }
+
+    static func start(responder: @escaping Responder = { _ in Reply() }) async throws -> RecordingUpstream {
+        let box = Mutex<RecordingUpstream?>(nil)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(upstream: { box.withLock { $0! } }))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let upstream = RecordingUpstream(channel: channel, responder: responder)
+        box.withLock { $0 = upstream }
+        return upstream
+    }
+
+    func record(_ request: Request) { recorded.withLock { $0.append(request) } }
+
+    func stop() async throws { try await channel.close() }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let upstream: () -> RecordingUpstream
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(upstream: @escaping () -> RecordingUpstream) { self.upstream = upstream }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body = []
+            case .body(let buffer):
+                body += buffer.readableBytesView
+            case .end:
+                guard let head else { return }
+                let request = Request(
+                    method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                    body: body)
+                let server = upstream()
+                server.record(request)
+                let reply = server.responder(request)
+                let keepAlive = head.isKeepAlive
+                let respond = {
+                    var headers = HTTPHeaders(reply.headers)
+                    headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+                    let status = HTTPResponseStatus(statusCode: reply.status)
+                    context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+                    if head.method != .HEAD {
+                        context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
+                    }
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                        if !keepAlive { context.close(promise: nil) }
+                    }
+                }
+                if reply.delay == .zero {
+                    respond()
+                } else {
+                    context.eventLoop.assumeIsolated().scheduleTask(in: reply.delay) { respond() }
+                }
+                self.head = nil
+            }
+        }
+    }
+}
