@@ -9,7 +9,7 @@ import Synchronization
 /// are ordered with the flushes and persisted at once. A failed write keeps everything in
 /// memory and is retried on the next tick; `health` tells the admin API about it.
 public actor StateKeeper {
-    public let engine: ExperimentEngine
+    public nonisolated let engine: ExperimentEngine
     private let store: any StateStore
     private let logger: Logger
     /// Totals as of the last successful write, per experiment and arm.

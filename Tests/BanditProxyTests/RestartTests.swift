@@ -1,0 +1,45 @@
+import BanditCore
+import Foundation
+import Logging
+import Testing
+
+@testable import BanditProxy
+
+@Suite struct RestartTests {
+    @Test func countsDecisionsAndSessionsSurviveARestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        var config = ProxyHarness.config(upstreamPort: upstream.port)
+        config.storage = .sqlite(path: path)
+        config.session.secret = nil  // generated once, kept in storage
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+
+        let first = try await ProxyRuntime.start(config: config, logger: logger)
+        let harness = ProxyHarness(upstream: upstream, runtime: first)
+        let visitor = Visitor(harness)
+        try await visitor.get("/")
+        let arm = try #require(visitor.lastArm())
+        for _ in 0..<4 { try await Visitor(harness).get("/") }
+        let ctaWinner = try await harness.get(
+            "/__bandits/api/experiments/cta/winner", method: "POST", body: #"{"arm": "green"}"#)
+        #expect(ctaWinner.status == 200)
+        let before = first.engine.experiments.map(\.counts)
+        await first.shutdown()
+
+        let second = try await ProxyRuntime.start(config: config, logger: logger)
+        defer { Task { await second.shutdown() } }
+        #expect(second.engine.experiments.map(\.counts) == before)
+        #expect(second.engine.experiment(named: "cta")?.state.status == .decided)
+        let again = Visitor(ProxyHarness(upstream: upstream, runtime: second), cookie: visitor.cookie)
+        let response = try await again.get("/")
+        #expect(again.lastArm() == arm, "the cookie signed before the restart still verifies")
+        #expect(response.header("set-cookie") == nil, "nothing new to remember")
+        try await again.get("/contact/")
+        #expect(second.engine.experiment(named: "headline")!.counts.reduce(0) { $0 + $1.conversions } == 1)
+    }
+}

@@ -1,0 +1,175 @@
+import BanditCore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import BanditStore
+
+@Suite struct SQLiteStoreTests {
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bandits-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func incrementsAccumulateAndSurviveReopening() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await SQLiteStore.open(path: path)
+        var batch = StoreBatch()
+        batch.increments = [
+            .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 3, views: 2, conversions: 1)),
+            .init(experiment: "headline", arm: "control", delta: ArmCounts(assignments: 1, views: 1, conversions: 0)),
+        ]
+        batch.states["headline"] = .init(status: .decided, winner: "bold", generation: 2)
+        try await store.write(batch)
+        var second = StoreBatch()
+        second.increments = [.init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 1, views: 1, conversions: 1))]
+        try await store.write(second)
+        await store.close()
+
+        let reopened = try await SQLiteStore.open(path: path)
+        let state = try await reopened.load()
+        await reopened.close()
+        let headline = try #require(state.experiments["headline"])
+        #expect(headline.arms["bold"] == ArmCounts(assignments: 4, views: 3, conversions: 2))
+        #expect(headline.arms["control"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
+        #expect(headline.status == .decided)
+        #expect(headline.winner == "bold")
+        #expect(headline.generation == 2)
+    }
+
+    @Test func resetClearsCountsBeforeTheBatchIncrements() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await SQLiteStore.open(path: path)
+        var batch = StoreBatch()
+        batch.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 5, views: 5, conversions: 5))]
+        try await store.write(batch)
+        var reset = StoreBatch()
+        reset.resets = ["e"]
+        reset.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 1, views: 1, conversions: 0))]
+        try await store.write(reset)
+        let state = try await store.load()
+        await store.close()
+        #expect(state.experiments["e"]?.arms["a"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
+    }
+
+    @Test func sessionSecretIsGeneratedOnceAndKept() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await SQLiteStore.open(path: path)
+        let first = try await store.sessionSecret(storingIfAbsent: "first-candidate")
+        let second = try await store.sessionSecret(storingIfAbsent: "second-candidate")
+        await store.close()
+        let reopened = try await SQLiteStore.open(path: path)
+        let third = try await reopened.sessionSecret(storingIfAbsent: "third-candidate")
+        await reopened.close()
+        #expect(first == "first-candidate")
+        #expect(second == first)
+        #expect(third == first)
+    }
+
+    @Test func aFileFromANewerVersionIsRefusedWithAClearMessage() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try await SQLiteStore.open(path: path)
+        await store.close()
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["sqlite3", path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'"]
+        guard (try? sqlite.run()) != nil else {
+            Issue.record("sqlite3 is needed to forge a newer schema; .ci/run installs it")
+            return
+        }
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0, "sqlite3 is needed to forge a newer schema; .ci/run installs it")
+        await #expect {
+            _ = try await SQLiteStore.open(path: path)
+        } throws: { error in
+            "\(error)".contains("newer bandit-proxy")
+        }
+    }
+
+    @Test func anUnwritableLocationIsReportedByPath() async throws {
+        await #expect {
+            _ = try await SQLiteStore.open(path: "/nonexistent-dir/sub/bandits.sqlite")
+        } throws: { error in
+            "\(error)".contains("/nonexistent-dir/sub/bandits.sqlite")
+        }
+    }
+}
+
+@Suite struct StateKeeperTests {
+    static let config = ProxyConfig(
+        upstream: UpstreamURL(host: "127.0.0.1", port: 1),
+        experiments: [
+            ExperimentConfig(
+                name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"), arms: ["control", "bold"],
+                minViews: 10)
+        ])
+
+    func makeKeeper(store: any StateStore) -> StateKeeper {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return StateKeeper(engine: ExperimentEngine(config: Self.config, secret: "0123456789abcdef"), store: store, logger: logger)
+    }
+
+    @Test func flushWritesOnlyWhatChangedSinceTheLastWrite() async throws {
+        let store = MemoryStore()
+        let keeper = makeKeeper(store: store)
+        let experiment = keeper.engine.experiments[0]
+        experiment.add(arm: 1, assignments: 2, views: 2, conversions: 1)
+        #expect(await keeper.flush())
+        #expect(await keeper.flush())  // nothing new: nothing added twice
+        experiment.add(arm: 1, views: 1)
+        #expect(await keeper.flush())
+        let stored = try await store.load()
+        #expect(stored.experiments["headline"]?.arms["bold"] == ArmCounts(assignments: 2, views: 3, conversions: 1))
+    }
+
+    @Test func aFailedWriteKeepsCountsAndReportsHealthUntilItSucceeds() async throws {
+        let store = FlakyStore()
+        let keeper = makeKeeper(store: store)
+        let experiment = keeper.engine.experiments[0]
+        experiment.add(arm: 0, views: 3)
+        store.failing.withLock { $0 = true }
+        #expect(await keeper.flush() == false)
+        #expect(keeper.health?.contains("disk full") == true)
+        experiment.add(arm: 0, views: 2)
+        store.failing.withLock { $0 = false }
+        #expect(await keeper.flush())
+        #expect(keeper.health == nil)
+        #expect(try await store.load().experiments["headline"]?.arms["control"]?.views == 5)
+    }
+
+    @Test func restoreLoadsCountsAndDecisions() async throws {
+        let store = MemoryStore()
+        var batch = StoreBatch()
+        batch.increments = [.init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 7, views: 7, conversions: 3))]
+        batch.states["headline"] = .init(status: .decided, winner: "bold", generation: 4)
+        try await store.write(batch)
+        let keeper = makeKeeper(store: store)
+        try await keeper.restore()
+        let experiment = keeper.engine.experiments[0]
+        #expect(experiment.counts == [ArmCounts(), ArmCounts(assignments: 7, views: 7, conversions: 3)])
+        #expect(experiment.state == .init(status: .decided, winner: 1, generation: 4))
+        #expect(await keeper.flush())
+        #expect(try await store.load().experiments["headline"]?.arms["bold"]?.views == 7, "restored counts are not re-added")
+    }
+}
+
+/// A store whose writes fail on demand, like a full or read-only disk.
+final class FlakyStore: StateStore {
+    let failing = Mutex(false)
+    let inner = MemoryStore()
+
+    func load() async throws -> StoredState { try await inner.load() }
+    func write(_ batch: StoreBatch) async throws {
+        if failing.withLock({ $0 }) { throw StoreError("disk full") }
+        try await inner.write(batch)
+    }
+    func sessionSecret(storingIfAbsent candidate: String) async throws -> String {
+        try await inner.sessionSecret(storingIfAbsent: candidate)
+    }
+    func close() async {}
+}
