@@ -1,0 +1,68 @@
+import Testing
+
+@testable import BanditCore
+
+@Suite struct SessionCodecTests {
+    let codec = SessionCodec(secret: "a-secret-of-sixteen+")
+
+    @Test func roundTripsEveryField() {
+        let state = SessionState(
+            id: "abcDEF123_-",
+            entries: [
+                .init(experiment: "headline", generation: 3, arm: 1, viewed: true, converted: true),
+                .init(experiment: "cta-2", generation: 0, arm: 2, forced: true),
+                .init(experiment: "x_y", generation: 12, arm: 0, viewed: true),
+            ])
+        let value = codec.encode(state)
+        #expect(codec.decode(Substring(value)) == state)
+    }
+
+    @Test func valueUsesOnlyCookieOctets() {
+        let value = codec.encode(SessionState(id: "id", entries: [.init(experiment: "e", generation: 0, arm: 0)]))
+        // RFC 6265 cookie-octet: no space, DQUOTE, comma, semicolon or backslash.
+        #expect(value.allSatisfy { $0.isASCII && !" \",;\\".contains($0) && $0.asciiValue! > 0x20 && $0.asciiValue! < 0x7F })
+    }
+
+    @Test func anyChangeToTheValueFailsVerification() {
+        let value = codec.encode(SessionState(id: "id", entries: [.init(experiment: "e", generation: 0, arm: 0)]))
+        var characters = Array(value)
+        for index in characters.indices {
+            let original = characters[index]
+            characters[index] = original == "A" ? "B" : "A"
+            #expect(codec.decode(Substring(String(characters))) == nil, "changed at \(index)")
+            characters[index] = original
+        }
+    }
+
+    @Test func anotherSecretDoesNotVerify() {
+        let value = codec.encode(SessionState(id: "id"))
+        #expect(SessionCodec(secret: "another-secret-0000").decode(Substring(value)) == nil)
+    }
+
+    @Test(arguments: ["", ".", "1..", "garbage", "1.id..", "2.id..AAAAAAAAAAAAAAAAAAAAAA", String(repeating: "x", count: 5000)])
+    func garbageDecodesToNil(value: String) {
+        #expect(codec.decode(Substring(value)) == nil)
+    }
+
+    @Test func randomBytesNeverCrashTheDecoder() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0..<80, using: &rng)
+            let text = String((0..<length).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x21...0x7E, using: &rng))) })
+            _ = codec.decode(Substring(text))
+        }
+    }
+}
+
+@Suite struct PathPatternTests {
+    @Test(arguments: [
+        ("/", "/", true), ("/", "/?a=1", true), ("/", "/x", false),
+        ("/contact/", "/contact", true), ("/contact/", "/contact/", true), ("/contact", "/contact/?from=home", true),
+        ("/contact/", "/contact/us", false), ("/blog/*", "/blog/post-1", true), ("/blog/*", "/blog", true),
+        ("/blog/*", "/blogger", false), ("/blog*", "/blogger", true),
+    ])
+    func matching(pattern: String, target: String, expected: Bool) {
+        let normalised = PathPattern.normalise(Substring(target))
+        #expect(PathPattern(pattern).matches(normalisedPath: normalised) == expected)
+    }
+}
