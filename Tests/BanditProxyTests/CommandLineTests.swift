@@ -1,0 +1,139 @@
+import BanditCore
+import BanditStore
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import BanditProxy
+
+/// The real `bandit-proxy` binary, as a user runs it.
+@Suite(.serialized) struct CommandLineTests {
+    /// Built by `swift test` next to the test bundle.
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bandit-proxy")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bandit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func validateAcceptsTheSampleConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The sample reads the admin token from the environment; give it one via a copy without it.
+        let sample = try String(contentsOf: root.appendingPathComponent("proxy.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"${BANDIT_ADMIN_TOKEN}\"", with: "\"token\"")
+        let path = directory.appendingPathComponent("proxy.json").path
+        try sample.write(toFile: path, atomically: true, encoding: .utf8)
+        let outcome = try Self.run(["validate", "--config", path])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(outcome.output.contains("OK"))
+    }
+
+    @Test func validateNamesTheKeyPathOfEveryProblem() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bad.json").path
+        try """
+        {"upstream": "http://127.0.0.1:8000",
+         "experiments": [{"name": "a", "source": "/", "target": "/t", "algorithm": "telepathy"},
+                         {"name": "b", "source": "/x", "target": "/y", "algorithm": "epsilon-greedy", "epsilon": 1.5}]}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let outcome = try Self.run(["validate", "--config", path])
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("experiments[0].algorithm"), "\(outcome.output)")
+        #expect(outcome.output.contains("experiments[1].epsilon"), "\(outcome.output)")
+    }
+
+    @Test func aMissingFileIsNamed() throws {
+        let outcome = try Self.run(["validate", "--config", "/nonexistent/proxy.json"])
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("/nonexistent/proxy.json"))
+    }
+
+    @Test func sigtermFlushesEveryCountAndExitsZero() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try await Self.freePort()
+        let configPath = directory.appendingPathComponent("proxy.json").path
+        try """
+        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": "state.sqlite",
+         "flushIntervalMs": 60000,
+         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--config", configPath, "--log-level", "error"]
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try await Self.waitUntilListening(port: port)
+
+        for _ in 0..<7 {
+            _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/")
+        }
+        // The flush interval is a minute: only the SIGTERM flush can have written these.
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("state.sqlite").path)
+        let stored = try await store.load()
+        await store.close()
+        let views = stored.experiments["headline"]?.arms.values.reduce(0) { $0 + $1.views }
+        #expect(views == 7)
+    }
+
+    @Test func demoRunsASiteAnExperimentAndVisitorsWithOneCommand() async throws {
+        let port = try await Self.freePort()
+        let outcome = try Self.run([
+            "demo", "--port", "\(port)", "--visitors", "60", "--visitors-per-second", "200", "--log-level", "error",
+        ])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(outcome.output.contains("http://127.0.0.1:\(port)/__bandits"))
+        #expect(outcome.output.contains("60 visitors"), "\(outcome.output)")
+    }
+
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress!.port!
+        try await channel.close()
+        return port
+    }
+
+    static func waitUntilListening(port: Int) async throws {
+        for _ in 0..<200 {
+            if (try? await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/__bandits/health")) != nil {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("bandit-proxy did not start listening on \(port)")
+    }
+}

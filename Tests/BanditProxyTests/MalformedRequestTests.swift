@@ -1,0 +1,31 @@
+import Testing
+
+@testable import BanditProxy
+
+/// Bad requests get a 4xx and the proxy keeps serving; nothing reaches the upstream.
+@Suite struct MalformedRequestTests {
+    @Test(arguments: [
+        "GARBAGE\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+        "GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
+    ])
+    func malformedRequestsGet400AndTheProxyKeepsServing(request: String) async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let answer = try await RawConnection.exchange(port: harness.port, send: request)
+        #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
+        #expect(harness.upstream.requests.isEmpty, "nothing was smuggled to the upstream")
+        #expect(try await harness.get("/about/").status == 200)
+    }
+
+    @Test func keepAliveClientsCanSendSeveralRequestsOnOneConnection() async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let twoRequests =
+            "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        let answer = try await RawConnection.exchange(port: harness.port, send: twoRequests)
+        #expect(answer.components(separatedBy: "HTTP/1.1 200").count == 3, "\(answer)")
+        #expect(harness.upstream.requests.map(\.uri) == ["/a", "/b"])
+    }
+}

@@ -1,0 +1,38 @@
+import NIOCore
+import NIOPosix
+
+/// Sends raw bytes to a server and collects everything it answers until it closes the
+/// connection or `timeout` passes: for requests no well-behaved client would send.
+enum RawConnection {
+    static func exchange(port: Int, send bytes: String, timeout: TimeAmount = .seconds(3)) async throws -> String {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let promise = group.any().makePromise(of: String.self)
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: bytes))
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
+        return try await promise.futureResult.get()
+    }
+
+    private final class Collector: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<String>
+        var received = ""
+
+        init(promise: EventLoopPromise<String>) { self.promise = promise }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received += String(buffer: unwrapInboundIn(data))
+        }
+
+        func channelInactive(context: ChannelHandlerContext) { promise.succeed(received) }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    }
+}
