@@ -123,13 +123,10 @@ final class ProxyHandler: ChannelDuplexHandler {
         exchange.connection = connection
         let parts = exchange.buffered
         exchange.buffered = []
-        let timeout = services.responseTimeout
-        exchange.responseTimeout = connection.channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            [weak self] in self?.responseTimedOut()
-        }
         self.exchange = exchange
         for part in parts { connection.channel.write(part, promise: nil) }
         connection.channel.flush()
+        if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }
 
@@ -137,8 +134,19 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard exchange != nil else { return }
         if let connection = exchange!.connection {
             connection.channel.writeAndFlush(part, promise: nil)
+            if case .end = part { startResponseTimer() }
         } else {
             exchange!.buffered.append(part)
+        }
+    }
+
+    /// The response timeout runs from the end of the request, so a slow upload is not a slow upstream.
+    private func startResponseTimer() {
+        guard let loop = context?.eventLoop, exchange?.responseTimeout == nil, exchange?.responseStarted == false else {
+            return
+        }
+        exchange?.responseTimeout = loop.assumeIsolated().scheduleTask(in: services.responseTimeout) { [weak self] in
+            self?.responseTimedOut()
         }
     }
 

@@ -142,6 +142,30 @@ import Testing
         #expect(try await store.load().experiments["headline"]?.arms["control"]?.views == 5)
     }
 
+    @Test func aClearWinnerIsDecidedPersistedAndServed() async throws {
+        let store = MemoryStore()
+        let keeper = makeKeeper(store: store)
+        let experiment = keeper.engine.experiments[0]
+        experiment.add(arm: 0, assignments: 2000, views: 2000, conversions: 100)
+        experiment.add(arm: 1, assignments: 2000, views: 2000, conversions: 300)
+        await keeper.decideWinners()
+        #expect(experiment.state.status == .decided)
+        #expect(experiment.state.winner == 1)
+        #expect(await keeper.flush())
+        let stored = try await store.load().experiments["headline"]
+        #expect(stored?.status == .decided)
+        #expect(stored?.winner == "bold")
+    }
+
+    @Test func equalArmsAreNotDecided() async throws {
+        let keeper = makeKeeper(store: MemoryStore())
+        let experiment = keeper.engine.experiments[0]
+        experiment.add(arm: 0, assignments: 3000, views: 3000, conversions: 300)
+        experiment.add(arm: 1, assignments: 3000, views: 3000, conversions: 310)
+        await keeper.decideWinners()
+        #expect(experiment.state.status == .running)
+    }
+
     @Test func restoreLoadsCountsAndDecisions() async throws {
         let store = MemoryStore()
         var batch = StoreBatch()

@@ -167,6 +167,10 @@ public enum Injection: Sendable, Equatable {
 /// The bandit policy and its parameters.
 public enum Algorithm: Sendable, Equatable {
     case thompson
+    /// Top-two Thompson sampling (Russo 2016): with probability `beta` the Thompson pick,
+    /// else the best of a redraw that differs. It keeps measuring the runner-up, so a winner
+    /// can be declared; plain Thompson starves the losers and rarely reaches a decision.
+    case topTwoThompson(beta: Double)
     /// Explore uniformly with probability `epsilon`, else exploit the best observed rate.
     case epsilonGreedy(epsilon: Double)
     /// Explore with probability `1 / (1 + views / k)`, as django-bandits does.
@@ -179,6 +183,7 @@ public enum Algorithm: Sendable, Equatable {
     public var name: String {
         switch self {
         case .thompson: "thompson"
+        case .topTwoThompson: "top-two-thompson"
         case .epsilonGreedy: "epsilon-greedy"
         case .epsilonDecay: "epsilon-decay"
         case .ucb1: "ucb1"

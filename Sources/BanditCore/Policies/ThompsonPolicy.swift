@@ -1,0 +1,19 @@
+/// Thompson sampling (Thompson 1933): one draw from each arm's Beta(1 + conversions,
+/// 1 + failures) posterior, serve the arm with the highest draw. Each arm is served with
+/// the posterior probability that it is the best.
+public struct ThompsonPolicy: BanditPolicy {
+    public init() {}
+
+    public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
+        var best = 0
+        var bestSample = -Double.infinity
+        for index in arms.indices {
+            let sample = BetaSampler.posteriorSample(arms[index], using: &rng)
+            if sample > bestSample {
+                bestSample = sample
+                best = index
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Throughput and latency of bandit-proxy against nginx, same machine, same run, alternating.
+#
+#   bench/run.sh [rounds] [seconds]      (defaults: 3 rounds of 10 s per proxy and scenario)
+#
+# Needs nginx and wrk (apt-get install nginx wrk) and ../shared/bench beside the project.
+# Scenarios: "returning" visitors send a valid session cookie already assigned to an arm;
+# "new" visitors send none, so every request creates a session, picks an arm by Thompson
+# sampling, counts a view and sets a cookie.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+seconds=${2:-10}
+shared=${SHARED_BENCH:-../shared/bench}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
+
+swift build -c release --product bandit-proxy >/dev/null
+binary=$(swift build -c release --show-bin-path)/bandit-proxy
+
+mkdir -p "$work/up" "$work/nx"
+nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &
+nginx -p "$work/nx" -c "$(realpath "$shared/proxy-nginx.conf")" &
+cat >"$work/proxy.json" <<JSON
+{"listen": "127.0.0.1:18082", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
+ "session": {"secret": "bench-secret-0123456789"},
+ "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
+                  "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
+JSON
+"$binary" --config "$work/proxy.json" --log-level error &
+for port in 18080 18081 18082; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+
+cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+
+run() { # name port cookie
+  local args=(-t1 -c64 -d"${seconds}s" --latency)
+  [ -n "$3" ] && args+=(-H "Cookie: $3")
+  wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
+}
+for round in $(seq "$rounds"); do
+  run nginx-returning 18081 "$cookie_nginx"
+  run bandit-returning 18082 "$cookie_bandit"
+  run nginx-new 18081 ""
+  run bandit-new 18082 ""
+done
+rss=$(ps -o rss= -p "$(pgrep -f "$binary --config" | head -1)" | tr -d ' ')
+
+python3 - "$work" "$rounds" "$rss" <<'PY'
+import re, statistics, sys
+work, rounds, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def parse(name):
+    rps, p99, errors = [], [], 0
+    for r in range(1, rounds + 1):
+        text = open(f"{work}/{name}.{r}.txt").read()
+        rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
+        m = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+        p99.append(float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)])
+        e = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        errors += int(e.group(1)) if e else 0
+        s = re.search(r"Socket errors: .*", text)
+        if s: errors += sum(int(x) for x in re.findall(r"\d+", s.group(0)))
+    return statistics.median(rps), statistics.median(p99), errors
+print(f"{'scenario':<12}{'nginx req/s':>14}{'bandit req/s':>14}{'ratio':>8}{'nginx p99':>12}{'bandit p99':>12}{'errors':>8}")
+for scenario in ["returning", "new"]:
+    n, b = parse(f"nginx-{scenario}"), parse(f"bandit-{scenario}")
+    print(f"{scenario:<12}{n[0]:>14.0f}{b[0]:>14.0f}{b[0]/n[0]:>8.2f}{n[1]:>10.2f}ms{b[1]:>10.2f}ms{b[2]:>8}")
+print(f"medians of {rounds} rounds; bandit-proxy resident memory after the run: {rss/1024:.1f} MiB")
+PY
