@@ -15,8 +15,12 @@ shared=${SHARED_BENCH:-../shared/bench}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
 
-swift build -c release --product bandit-proxy >/dev/null
-binary=$(swift build -c release --show-bin-path)/bandit-proxy
+if [ -z "${BANDIT_BINARY:-}" ]; then
+  swift build -c release --product bandit-proxy >/dev/null
+  binary=$(swift build -c release --show-bin-path)/bandit-proxy
+else
+  binary=$BANDIT_BINARY
+fi
 
 mkdir -p "$work/up" "$work/nx"
 nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &

@@ -3,32 +3,30 @@ import NIOHTTP1
 /// Hop-by-hop header rules (RFC 9110 §7.6.1), shared by both directions.
 enum HopByHop {
     /// Headers that describe one connection, never forwarded.
-    static let names: Set<String> = [
+    static let names = [
         "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
         "trailer", "transfer-encoding", "upgrade",
     ]
 
     /// Removes the hop-by-hop headers and every header named in a `Connection` header.
+    /// `HTTPHeaders.remove(name:)` compares case-insensitively without allocating.
     static func strip(_ headers: inout HTTPHeaders) {
-        var named: [String] = []
-        for value in headers[canonicalForm: "connection"] { named.append(String(value).lowercased()) }
-        for (name, _) in headers where names.contains(name.lowercased()) || named.contains(name.lowercased()) {
-            headers.remove(name: name)
-        }
+        for token in headers[canonicalForm: "connection"] { headers.remove(name: String(token)) }
+        for name in names { headers.remove(name: name) }
     }
 }
 
 /// The request the upstream receives: framing rebuilt, our experiment headers in, theirs out.
 enum UpstreamRequest {
     static func head(
-        from client: HTTPRequestHead, uri: String, experimentHeaders: Set<String>,
+        from client: HTTPRequestHead, uri: String, experimentHeaders: [String],
         injected: [(name: String, value: String)], clientAddress: String?
     ) -> HTTPRequestHead {
         var headers = client.headers
         let hadContentLength = headers.contains(name: "content-length")
         let wasChunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
         HopByHop.strip(&headers)
-        for (name, _) in headers where experimentHeaders.contains(name.lowercased()) { headers.remove(name: name) }
+        for name in experimentHeaders { headers.remove(name: name) }
         for (name, value) in injected { headers.add(name: name, value: value) }
 
         if let clientAddress {

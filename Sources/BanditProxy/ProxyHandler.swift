@@ -27,7 +27,13 @@ final class ProxyHandler: ChannelDuplexHandler {
         self.pool = pool
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    /// The client's IP, formatted once per connection for `X-Forwarded-For`.
+    private var clientAddress: String?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clientAddress = context.channel.remoteAddress?.ipAddress
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     // MARK: client → proxy
@@ -98,8 +104,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         let decision = services.engine.decide(facts, using: &rng)
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            experimentHeaders: services.engine.experimentHeaderNames, injected: decision.headers,
-            clientAddress: context.channel.remoteAddress?.ipAddress)
+            experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress)
         var exchange = Exchange(clientHead: head, decision: decision)
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange

@@ -76,6 +76,9 @@ public final class ProxyRuntime: Sendable {
         await server.close()
         flushLoop.cancel()
         await flushLoop.value
+        if await !keeper.flush() {
+            logger.error("the last counts could not be written before exit")
+        }
         await store.close()
         logger.info("stopped; state flushed")
     }

@@ -11,5 +11,8 @@ struct ProxyServices: Sendable {
     let admin: AdminRouter
     let logger: Logger
 
+    /// Every experiment header, removed from client requests before ours are added.
+    var experimentHeaders: [String] { engine.experimentHeaderNames }
+
     var responseTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.responseSeconds * 1000)) }
 }

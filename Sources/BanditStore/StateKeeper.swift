@@ -45,14 +45,18 @@ public actor StateKeeper {
         }
     }
 
-    /// Runs until the task is cancelled, then flushes one last time.
+    /// Flushes and checks winners every `interval` until the task is cancelled. The caller
+    /// flushes once more after cancelling: a cancelled task cannot do storage work.
     public func run(every interval: Duration) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+        while true {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
             decideWinners()
             await flush()
         }
-        await flush()
     }
 
     /// Writes everything counted since the last successful write. Returns whether it succeeded.

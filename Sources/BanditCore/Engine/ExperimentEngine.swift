@@ -11,8 +11,8 @@ public final class ExperimentEngine: Sendable {
     private let codec: SessionCodec
     private let session: SessionSettings
     private let exclusions: ExclusionRules
-    /// Lower-cased names of every experiment header: a client's own copies are removed.
-    public let experimentHeaderNames: Set<String>
+    /// Names of every experiment header: a client's own copies are removed.
+    public let experimentHeaderNames: [String]
     private let experimentQueryNames: Set<Substring>
 
     public init(config: ProxyConfig, secret: String) {
@@ -21,11 +21,11 @@ public final class ExperimentEngine: Sendable {
         codec = SessionCodec(secret: secret)
         session = config.session
         exclusions = ExclusionRules(config.exclude)
-        var headers = Set<String>()
+        var headers: [String] = []
         var queries = Set<Substring>()
         for experiment in config.experiments {
             switch experiment.injection {
-            case .header(let name): headers.insert(name.lowercased())
+            case .header(let name): headers.append(name)
             case .query(let name): queries.insert(Substring(name))
             }
         }

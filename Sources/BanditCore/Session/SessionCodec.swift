@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Turns a `SessionState` into a signed cookie value and back.
 ///
@@ -11,11 +12,11 @@ import Crypto
 /// base64url without padding. Any value that does not parse or verify decodes to nil: the
 /// caller starts a fresh session, never an error.
 public struct SessionCodec: Sendable {
-    private let key: KeyBox
+    private let prototype: MACPrototype
     static let version = "1"
 
     public init(secret: String) {
-        key = KeyBox(SymmetricKey(data: Array(secret.utf8)))
+        prototype = MACPrototype(HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8))))
     }
 
     public func encode(_ state: SessionState) -> String {
@@ -37,7 +38,7 @@ public struct SessionCodec: Sendable {
         guard value.utf8.count <= 4096, let lastDot = value.lastIndex(of: ".") else { return nil }
         let body = value[..<lastDot]
         let givenSignature = value[value.index(after: lastDot)...]
-        guard constantTimeEquals(Array(givenSignature.utf8), Array(signature(of: body).utf8)) else { return nil }
+        guard constantTimeEquals(givenSignature.utf8, signature(of: body).utf8) else { return nil }
 
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == SessionCodec.version, !parts[1].isEmpty else { return nil }
@@ -59,24 +60,28 @@ public struct SessionCodec: Sendable {
         return state
     }
 
+    /// Copies the prototype, whose key is already absorbed, so each signature costs only the
+    /// hashing of the body (this runs on every request that carries a cookie).
     private func signature(of body: Substring) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key.key)
-        return Base64URL.encode(Array(mac.prefix(16)))
+        var mac = prototype.hmac
+        var body = body
+        body.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return mac.finalize().withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16))) }
     }
 
-    private func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    private func constantTimeEquals(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
+        for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
 }
 
-/// `SymmetricKey` is an immutable value that swift-crypto does not mark `Sendable`; it is
-/// only ever read after creation, so sharing it between threads is safe.
-private final class KeyBox: @unchecked Sendable {
-    let key: SymmetricKey
-    init(_ key: SymmetricKey) { self.key = key }
+/// An HMAC state with the key absorbed; swift-crypto does not mark it `Sendable`, but it is
+/// only ever copied, never mutated, after creation, so sharing it between threads is safe.
+private final class MACPrototype: @unchecked Sendable {
+    let hmac: HMAC<SHA256>
+    init(_ hmac: HMAC<SHA256>) { self.hmac = hmac }
 }
 
 /// base64url without padding (RFC 4648 §5), for cookie-safe identifiers and signatures.
@@ -84,26 +89,37 @@ public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            index += 3
+        bytes.withUnsafeBytes { encode($0) }
+    }
+
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        let length = bytes.count / 3 * 4 + [0, 2, 3][bytes.count % 3]
+        return String(unsafeUninitializedCapacity: length) { out in
+            var written = 0
+            var index = 0
+            while index + 3 <= bytes.count {
+                let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                out[written] = alphabet[Int(n >> 18 & 63)]
+                out[written + 1] = alphabet[Int(n >> 12 & 63)]
+                out[written + 2] = alphabet[Int(n >> 6 & 63)]
+                out[written + 3] = alphabet[Int(n & 63)]
+                written += 4
+                index += 3
+            }
+            let rest = bytes.count - index
+            if rest > 0 {
+                var n = UInt32(bytes[index]) << 16
+                if rest == 2 { n |= UInt32(bytes[index + 1]) << 8 }
+                out[written] = alphabet[Int(n >> 18 & 63)]
+                out[written + 1] = alphabet[Int(n >> 12 & 63)]
+                written += 2
+                if rest == 2 {
+                    out[written] = alphabet[Int(n >> 6 & 63)]
+                    written += 1
+                }
+            }
+            return written
         }
-        let rest = bytes.count - index
-        if rest > 0 {
-            var n = UInt32(bytes[index]) << 16
-            if rest == 2 { n |= UInt32(bytes[index + 1]) << 8 }
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            if rest == 2 { out.append(alphabet[Int(n >> 6 & 63)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A random identifier of `byteCount` bytes.
