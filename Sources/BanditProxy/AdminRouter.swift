@@ -29,7 +29,8 @@ struct AdminResponse: Sendable {
             status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
     }
 
-    static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> AdminResponse {
+    static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> AdminResponse
+    {
         var response = json(status, ["error": message])
         response.headers += headers
         return response
@@ -126,7 +127,8 @@ struct AdminRouter: Sendable {
             return nil
         }
         return .error(
-            401, "authentication required: Authorization: Bearer <adminToken>, or any user name with the token as password",
+            401,
+            "authentication required: Authorization: Bearer <adminToken>, or any user name with the token as password",
             headers: [("WWW-Authenticate", "Basic realm=\"bandit-proxy\", charset=\"UTF-8\"")])
     }
 

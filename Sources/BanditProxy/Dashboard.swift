@@ -38,7 +38,9 @@ enum Dashboard {
         let name = HTML.escape(experiment.name)
         var html = "<section id=\"exp-\(name)\"><h2>\(name)<span class=\"badge \(experiment.status.rawValue)\">"
         html += experiment.status.rawValue + "</span>"
-        if let winner = experiment.winner { html += "<span class=\"badge decided\">winner: \(HTML.escape(winner))</span>" }
+        if let winner = experiment.winner {
+            html += "<span class=\"badge decided\">winner: \(HTML.escape(winner))</span>"
+        }
         html += "</h2><div class=\"meta\">\(HTML.escape(experiment.algorithm)) · source <code>"
         html += HTML.escape(experiment.source) + "</code> → target <code>" + HTML.escape(experiment.target) + "</code>"
         html += " · \(Int(((1 - experiment.significance) * 100).rounded()))% intervals</div>"
@@ -51,7 +53,8 @@ enum Dashboard {
             html += "<td>\(HTML.escape(arm.name))</td><td>\(arm.views)</td><td>\(arm.conversions)</td>"
             html += "<td>\(percent(arm.conversionRate))</td><td>\(percent(lower)) – \(percent(upper))</td>"
             html += "<td>\(percent(arm.probabilityBest))</td><td>\(percent(arm.trafficShare))</td>"
-            html += "<td><div class=\"bar\" title=\"interval\"><span style=\"left:\(String(format: "%.1f", lower * 100))%;"
+            html +=
+                "<td><div class=\"bar\" title=\"interval\"><span style=\"left:\(String(format: "%.1f", lower * 100))%;"
             html += "width:\(String(format: "%.1f", max(0.5, (upper - lower) * 100)))%\"></span></div></td></tr>"
         }
         html += "</tbody></table></section>\n"

@@ -31,7 +31,8 @@ enum UpstreamRequest {
 
         if let clientAddress {
             let prior = headers["x-forwarded-for"].joined(separator: ", ")
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : prior + ", " + clientAddress)
+            headers.replaceOrAdd(
+                name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : prior + ", " + clientAddress)
         }
         if !headers.contains(name: "x-forwarded-proto") { headers.add(name: "X-Forwarded-Proto", value: "http") }
         if !headers.contains(name: "x-forwarded-host"), let host = headers.first(name: "host") {

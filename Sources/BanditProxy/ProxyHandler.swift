@@ -189,7 +189,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let context, let exchange else { return }
         self.exchange = nil
         let close = !exchange.requestComplete || !exchange.clientHead.isKeepAlive
-        let (head, body) = ErrorPage.response(status, detail: detail, allocator: context.channel.allocator, close: close)
+        let (head, body) = ErrorPage.response(
+            status, detail: detail, allocator: context.channel.allocator, close: close)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
@@ -216,7 +217,9 @@ final class ProxyHandler: ChannelDuplexHandler {
                 version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             context.write(self.wrapOutboundOut(.head(head)), promise: nil)
             if request.head.method != .HEAD {
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+                context.write(
+                    self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+                    promise: nil)
             }
             let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
             if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
@@ -236,7 +239,10 @@ extension ProxyHandler: UpstreamDelegate {
             // 1xx informational: relay and keep waiting for the final answer.
             var informational = head
             HopByHop.strip(&informational.headers)
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))),
+                promise: nil)
         case .head(let head):
             exchange.responseTimeout?.cancel()
             exchange.responseStarted = true
@@ -245,14 +251,18 @@ extension ProxyHandler: UpstreamDelegate {
             services.engine.commit(exchange.decision, status: status)
             var headers = head.headers
             HopByHop.strip(&headers)
-            if let cookie = exchange.decision.cookie(forStatus: status) { headers.add(name: "Set-Cookie", value: cookie) }
+            if let cookie = exchange.decision.cookie(forStatus: status) {
+                headers.add(name: "Set-Cookie", value: cookie)
+            }
             if !exchange.decision.served.isEmpty && !exchange.decision.excluded {
                 CachePolicy.keepPrivate(&headers)
             }
             exchange.closeClientAfterResponse = !exchange.clientHead.isKeepAlive || !exchange.requestComplete
             if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
             self.exchange = exchange
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
+                promise: nil)
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):

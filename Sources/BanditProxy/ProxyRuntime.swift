@@ -67,7 +67,8 @@ public final class ProxyRuntime: Sendable {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, logger: logger)
         case .postgres:
-            throw StoreError("PostgreSQL storage is not available in this build yet; use an SQLite file path for storage")
+            throw StoreError(
+                "PostgreSQL storage is not available in this build yet; use an SQLite file path for storage")
         }
     }
 

@@ -51,7 +51,9 @@ public final class ProxyServer: Sendable {
             }
             .bind(host: config.listen.host, port: config.listen.port)
             .get()
-        logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
+        logger.info(
+            "listening",
+            metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
         return ProxyServer(channel: channel, pools: frozenPools)
     }
 

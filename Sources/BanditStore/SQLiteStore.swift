@@ -20,7 +20,9 @@ public final class SQLiteStore: StateStore {
         self.path = path
     }
 
-    public static func open(path: String, logger: Logger = Logger(label: "bandit-proxy.sqlite")) async throws -> SQLiteStore {
+    public static func open(path: String, logger: Logger = Logger(label: "bandit-proxy.sqlite")) async throws
+        -> SQLiteStore
+    {
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -114,7 +116,10 @@ public final class SQLiteStore: StateStore {
             for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
                 _ = try await connection.query(
                     "INSERT OR REPLACE INTO experiments (name, status, winner, generation) VALUES (?, ?, ?, ?)",
-                    [.text(name), .text(state.status.rawValue), state.winner.map { .text($0) } ?? .null, .integer(state.generation)])
+                    [
+                        .text(name), .text(state.status.rawValue), state.winner.map { .text($0) } ?? .null,
+                        .integer(state.generation),
+                    ])
             }
         }
     }

@@ -41,7 +41,8 @@ public actor StateKeeper {
             let winner = saved.winner.flatMap { experiment.config.arms.firstIndex(of: $0) }
             // A winner whose arm left the config cannot be served: run again.
             let status = saved.status == .decided && winner == nil ? .running : saved.status
-            experiment.setState(.init(status: status, winner: status == .decided ? winner : nil, generation: saved.generation))
+            experiment.setState(
+                .init(status: status, winner: status == .decided ? winner : nil, generation: saved.generation))
         }
     }
 

@@ -25,7 +25,9 @@ public struct StoredExperiment: Sendable, Equatable {
     public var generation: Int
     public var arms: [String: ArmCounts]
 
-    public init(status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0, arms: [String: ArmCounts] = [:]) {
+    public init(
+        status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0, arms: [String: ArmCounts] = [:]
+    ) {
         self.status = status
         self.winner = winner
         self.generation = generation

@@ -53,7 +53,8 @@ struct Demo: AsyncParsableCommand {
             noVisitors
             ? nil
             : Task {
-                await DemoVisitors(port: proxyPort, perSecond: visitorsPerSecond, limit: visitors, runtime: runtime).run()
+                await DemoVisitors(port: proxyPort, perSecond: visitorsPerSecond, limit: visitors, runtime: runtime)
+                    .run()
             }
         if visitors > 0, let visitorsTask {
             await visitorsTask.value
@@ -106,7 +107,8 @@ struct DemoVisitors {
             "\(name) \(c.conversions)/\(c.views)"
         }
         let state = experiment.state
-        let status = state.status == .decided ? "decided: \(experiment.config.arms[state.winner ?? 0])" : "\(state.status)"
+        let status =
+            state.status == .decided ? "decided: \(experiment.config.arms[state.winner ?? 0])" : "\(state.status)"
         print("\(count) visitors · \(arms.joined(separator: " · ")) · \(status)")
     }
 }

@@ -1,8 +1,7 @@
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
-
-import Foundation
 
 func printError(_ message: String) {
     var standardError = StandardError()

@@ -12,7 +12,8 @@ import Testing
                 name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"), arms: ["control", "bold"]),
             ExperimentConfig(
                 name: "cta", source: PathPattern("/pricing/"), target: PathPattern("/signup/"),
-                arms: ["plain", "green", "red"], algorithm: .uniform, injection: .query("cta"), ignoreAuthenticated: true),
+                arms: ["plain", "green", "red"], algorithm: .uniform, injection: .query("cta"),
+                ignoreAuthenticated: true),
         ])
 
     let engine = ExperimentEngine(config: Self.config, secret: "engine-secret-123456")

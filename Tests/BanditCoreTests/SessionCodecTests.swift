@@ -20,7 +20,9 @@ import Testing
     @Test func valueUsesOnlyCookieOctets() {
         let value = codec.encode(SessionState(id: "id", entries: [.init(experiment: "e", generation: 0, arm: 0)]))
         // RFC 6265 cookie-octet: no space, DQUOTE, comma, semicolon or backslash.
-        #expect(value.allSatisfy { $0.isASCII && !" \",;\\".contains($0) && $0.asciiValue! > 0x20 && $0.asciiValue! < 0x7F })
+        #expect(
+            value.allSatisfy { $0.isASCII && !" \",;\\".contains($0) && $0.asciiValue! > 0x20 && $0.asciiValue! < 0x7F }
+        )
     }
 
     @Test func anyChangeToTheValueFailsVerification() {
@@ -39,7 +41,9 @@ import Testing
         #expect(SessionCodec(secret: "another-secret-0000").decode(Substring(value)) == nil)
     }
 
-    @Test(arguments: ["", ".", "1..", "garbage", "1.id..", "2.id..AAAAAAAAAAAAAAAAAAAAAA", String(repeating: "x", count: 5000)])
+    @Test(arguments: [
+        "", ".", "1..", "garbage", "1.id..", "2.id..AAAAAAAAAAAAAAAAAAAAAA", String(repeating: "x", count: 5000),
+    ])
     func garbageDecodesToNil(value: String) {
         #expect(codec.decode(Substring(value)) == nil)
     }
@@ -48,7 +52,8 @@ import Testing
         var rng = SplitMix64(seed: 7)
         for _ in 0..<2000 {
             let length = Int.random(in: 0..<80, using: &rng)
-            let text = String((0..<length).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x21...0x7E, using: &rng))) })
+            let text = String(
+                (0..<length).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x21...0x7E, using: &rng))) })
             _ = codec.decode(Substring(text))
         }
     }

@@ -88,7 +88,8 @@ import Testing
         try await visitor.get("/?bandit_force_headline=bold")
         try await visitor.get("/?bandit_force_headline=")  // unforce: an ordinary session again
         let arm = try #require(visitor.lastArm())
-        let paused = try await harness.get("/__bandits/api/experiments/headline/pause", headers: [Self.bearer], method: "POST")
+        let paused = try await harness.get(
+            "/__bandits/api/experiments/headline/pause", headers: [Self.bearer], method: "POST")
         #expect(paused.status == 200)
         #expect(try json(paused)["status"] as? String == "paused")
         let viewsBefore = harness.totalViews("headline")
@@ -98,7 +99,8 @@ import Testing
         try await visitor.get("/")
         #expect(visitor.lastArm() == "control")
         #expect(harness.totalViews("headline") == viewsBefore)
-        let resumed = try await harness.get("/__bandits/api/experiments/headline/resume", headers: [Self.bearer], method: "POST")
+        let resumed = try await harness.get(
+            "/__bandits/api/experiments/headline/resume", headers: [Self.bearer], method: "POST")
         #expect(try json(resumed)["status"] as? String == "running")
         try await visitor.get("/")
         #expect(visitor.lastArm() == arm, "the assignment survived the pause")
@@ -129,14 +131,18 @@ import Testing
         defer { Task { try await harness.stop() } }
         let path = "/__bandits/api/experiments/headline/winner"
         #expect(try await harness.get(path, headers: [Self.bearer], method: "POST", body: "not json").status == 400)
-        let unknownArm = try await harness.get(path, headers: [Self.bearer], method: "POST", body: #"{"arm": "purple"}"#)
+        let unknownArm = try await harness.get(
+            path, headers: [Self.bearer], method: "POST", body: #"{"arm": "purple"}"#)
         #expect(unknownArm.status == 422)
         #expect(unknownArm.body.contains("purple"))
         let unknownExperiment = try await harness.get(
             "/__bandits/api/experiments/nope/pause", headers: [Self.bearer], method: "POST")
         #expect(unknownExperiment.status == 404)
-        #expect(try await harness.get("/__bandits/api/experiments/headline/pause", headers: [Self.bearer]).status == 405)
-        #expect(try await harness.get("/__bandits/api/experiments/headline/explode", headers: [Self.bearer], method: "POST").status == 404)
+        #expect(
+            try await harness.get("/__bandits/api/experiments/headline/pause", headers: [Self.bearer]).status == 405)
+        #expect(
+            try await harness.get("/__bandits/api/experiments/headline/explode", headers: [Self.bearer], method: "POST")
+                .status == 404)
     }
 
     @Test func resetZeroesCountsAndReassignsEveryone() async throws {
@@ -146,7 +152,8 @@ import Testing
         try await visitor.get("/")
         try await visitor.get("/contact/")
         #expect(harness.totalViews("headline") == 1)
-        let reset = try await harness.get("/__bandits/api/experiments/headline/reset", headers: [Self.bearer], method: "POST")
+        let reset = try await harness.get(
+            "/__bandits/api/experiments/headline/reset", headers: [Self.bearer], method: "POST")
         #expect(reset.status == 200)
         #expect(harness.totalViews("headline") == 0)
         #expect(harness.totalConversions("headline") == 0)

@@ -11,7 +11,8 @@ import Testing
 @Suite(.serialized) struct CommandLineTests {
     /// Built by `swift test` next to the test bundle.
     static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bandit-proxy")
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "bandit-proxy")
     }
 
     struct Outcome {
@@ -39,7 +40,8 @@ import Testing
     }
 
     @Test func validateAcceptsTheSampleConfig() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // The sample reads the admin token from the environment; give it one via a copy without it.

@@ -5,7 +5,9 @@ import Testing
 
 /// The main path through an independent client: curl with a cookie jar, like a browser.
 @Suite struct CurlTests {
-    static let curl = ["/usr/bin/curl", "/usr/local/bin/curl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let curl = ["/usr/bin/curl", "/usr/local/bin/curl"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     static func curl(_ arguments: [String]) throws -> String {
         let process = Process()

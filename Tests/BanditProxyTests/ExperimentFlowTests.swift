@@ -105,7 +105,9 @@ import Testing
         try await visitor.get("/")
         let cookie = try #require(visitor.cookie)
         // Flip the arm of the signed value: the signature no longer matches.
-        let forged = cookie.contains(":0:") ? cookie.replacingOccurrences(of: ":0:", with: ":1:") : cookie.replacingOccurrences(of: ":1:", with: ":0:")
+        let forged =
+            cookie.contains(":0:")
+            ? cookie.replacingOccurrences(of: ":0:", with: ":1:") : cookie.replacingOccurrences(of: ":1:", with: ":0:")
         for bad in [forged, "bandit_session=garbage", "bandit_session=", "bandit_session=1..."] {
             let response = try await harness.get("/", headers: [("Cookie", bad)])
             #expect(response.status == 200)

@@ -8,7 +8,9 @@ import Testing
 @Suite struct ProxyBasicsTests {
     @Test func hopByHopHeadersAreRemovedAndForwardedForAppended() async throws {
         let harness = try await ProxyHarness.start { _ in
-            .init(headers: [("Connection", "X-Internal"), ("X-Internal", "secret"), ("Keep-Alive", "timeout=5"), ("X-Kept", "yes")])
+            .init(headers: [
+                ("Connection", "X-Internal"), ("X-Internal", "secret"), ("Keep-Alive", "timeout=5"), ("X-Kept", "yes"),
+            ])
         }
         defer { Task { try await harness.stop() } }
         let response = try await harness.get(
@@ -59,7 +61,8 @@ import Testing
         try await upstream.stop()
         let runtime = try await ProxyRuntime.start(config: ProxyHarness.config(upstreamPort: port), logger: logger)
         defer { Task { await runtime.shutdown() } }
-        let response = try await SimpleHTTPClient.request(host: "127.0.0.1", port: runtime.localAddress!.port!, path: "/")
+        let response = try await SimpleHTTPClient.request(
+            host: "127.0.0.1", port: runtime.localAddress!.port!, path: "/")
         #expect(response.status == 502)
         #expect(response.body.contains("502"))
         #expect(runtime.engine.experiment(named: "headline")!.counts.allSatisfy { $0.views == 0 })

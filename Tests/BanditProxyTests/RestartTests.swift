@@ -7,7 +7,8 @@ import Testing
 
 @Suite struct RestartTests {
     @Test func countsDecisionsAndSessionsSurviveARestart() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString).sqlite")
+            .path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }

@@ -23,7 +23,9 @@ import Testing
         batch.states["headline"] = .init(status: .decided, winner: "bold", generation: 2)
         try await store.write(batch)
         var second = StoreBatch()
-        second.increments = [.init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 1, views: 1, conversions: 1))]
+        second.increments = [
+            .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 1, views: 1, conversions: 1))
+        ]
         try await store.write(second)
         await store.close()
 
@@ -43,11 +45,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try await SQLiteStore.open(path: path)
         var batch = StoreBatch()
-        batch.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 5, views: 5, conversions: 5))]
+        batch.increments = [
+            .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 5, views: 5, conversions: 5))
+        ]
         try await store.write(batch)
         var reset = StoreBatch()
         reset.resets = ["e"]
-        reset.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 1, views: 1, conversions: 0))]
+        reset.increments = [
+            .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 1, views: 1, conversions: 0))
+        ]
         try await store.write(reset)
         let state = try await store.load()
         await store.close()
@@ -104,14 +110,16 @@ import Testing
         upstream: UpstreamURL(host: "127.0.0.1", port: 1),
         experiments: [
             ExperimentConfig(
-                name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"), arms: ["control", "bold"],
+                name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"),
+                arms: ["control", "bold"],
                 minViews: 10)
         ])
 
     func makeKeeper(store: any StateStore) -> StateKeeper {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return StateKeeper(engine: ExperimentEngine(config: Self.config, secret: "0123456789abcdef"), store: store, logger: logger)
+        return StateKeeper(
+            engine: ExperimentEngine(config: Self.config, secret: "0123456789abcdef"), store: store, logger: logger)
     }
 
     @Test func flushWritesOnlyWhatChangedSinceTheLastWrite() async throws {
@@ -169,7 +177,9 @@ import Testing
     @Test func restoreLoadsCountsAndDecisions() async throws {
         let store = MemoryStore()
         var batch = StoreBatch()
-        batch.increments = [.init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 7, views: 7, conversions: 3))]
+        batch.increments = [
+            .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 7, views: 7, conversions: 3))
+        ]
         batch.states["headline"] = .init(status: .decided, winner: "bold", generation: 4)
         try await store.write(batch)
         let keeper = makeKeeper(store: store)
@@ -178,7 +188,9 @@ import Testing
         #expect(experiment.counts == [ArmCounts(), ArmCounts(assignments: 7, views: 7, conversions: 3)])
         #expect(experiment.state == .init(status: .decided, winner: 1, generation: 4))
         #expect(await keeper.flush())
-        #expect(try await store.load().experiments["headline"]?.arms["bold"]?.views == 7, "restored counts are not re-added")
+        #expect(
+            try await store.load().experiments["headline"]?.arms["bold"]?.views == 7, "restored counts are not re-added"
+        )
     }
 }
 

@@ -97,7 +97,9 @@ public struct SessionSettings: Sendable, Equatable {
     public var maxAgeDays: Int
     /// A cookie whose presence marks a logged-in user (for `ignoreAuthenticated`).
     public var authCookie: String?
-    public init(cookie: String = "bandit_session", secret: String? = nil, maxAgeDays: Int = 30, authCookie: String? = nil) {
+    public init(
+        cookie: String = "bandit_session", secret: String? = nil, maxAgeDays: Int = 30, authCookie: String? = nil
+    ) {
         self.cookie = cookie
         self.secret = secret
         self.maxAgeDays = maxAgeDays

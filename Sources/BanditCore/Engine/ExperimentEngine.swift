@@ -69,14 +69,17 @@ public final class ExperimentEngine: Sendable {
             if value.isEmpty {
                 assigned.removeEntry(for: experimentName)
             } else if let arm = experiment.config.arms.firstIndex(where: { $0[...] == value }) {
-                assigned.set(.init(experiment: experimentName, generation: experiment.state.generation, arm: arm, forced: true))
+                assigned.set(
+                    .init(experiment: experimentName, generation: experiment.state.generation, arm: arm, forced: true))
             }
         }
 
         var counted = assigned
         for experiment in experiments {
             let context = SessionContext(path: path, authenticated: authenticated)
-            guard let arm = apply(experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
+            guard
+                let arm = apply(
+                    experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
             decision.served.append((experiment.name, armName))
@@ -172,7 +175,8 @@ public final class ExperimentEngine: Sendable {
     }
 
     private func setCookieValue(_ value: String, https: Bool) -> String {
-        var cookie = "\(session.cookie)=\(value); Path=/; Max-Age=\(session.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
+        var cookie =
+            "\(session.cookie)=\(value); Path=/; Max-Age=\(session.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
         if https { cookie += "; Secure" }
         return cookie
     }

@@ -9,7 +9,10 @@ public struct RequestFacts: Sendable {
     /// The client reached us over HTTPS (directly or as told by a trusted `X-Forwarded-Proto`).
     public var isHTTPS: Bool
 
-    public init(method: String = "GET", uri: String, cookieHeaders: [String] = [], userAgent: String? = nil, isHTTPS: Bool = false) {
+    public init(
+        method: String = "GET", uri: String, cookieHeaders: [String] = [], userAgent: String? = nil,
+        isHTTPS: Bool = false
+    ) {
         self.method = method
         self.uri = uri
         self.cookieHeaders = cookieHeaders
@@ -26,7 +29,9 @@ public struct RequestFacts: Sendable {
                 if trimmed[..<equals] == name {
                     var value = trimmed[trimmed.index(after: equals)...]
                     while value.last == " " || value.last == "\t" { value = value.dropLast() }
-                    if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+                    if value.count >= 2, value.first == "\"", value.last == "\"" {
+                        value = value.dropFirst().dropLast()
+                    }
                     return value
                 }
             }

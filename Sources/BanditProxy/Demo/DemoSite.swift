@@ -37,7 +37,10 @@ public enum DemoSite {
                 """
             )
         case "/contact", "/contact/":
-            return (.ok, "<!doctype html><html><body style=\"font-family:system-ui\"><h1>Thanks for getting in touch</h1></body></html>\n")
+            return (
+                .ok,
+                "<!doctype html><html><body style=\"font-family:system-ui\"><h1>Thanks for getting in touch</h1></body></html>\n"
+            )
         default:
             return (.notFound, "<!doctype html><html><body><h1>Not found</h1></body></html>\n")
         }
@@ -58,9 +61,13 @@ public enum DemoSite {
                 let (status, html) = DemoSite.page(path: path, headline: head.headers.first(name: "x-bandit-headline"))
                 var headers = HTTPHeaders([("Content-Type", "text/html; charset=utf-8")])
                 headers.add(name: "Content-Length", value: String(html.utf8.count))
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                    promise: nil)
                 if head.method != .HEAD {
-                    context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: html)))), promise: nil)
+                    context.write(
+                        wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: html)))),
+                        promise: nil)
                 }
                 let keepAlive = head.isKeepAlive
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in

@@ -13,7 +13,8 @@ struct ProxyHarness {
         name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"), arms: ["control", "bold"],
         algorithm: .thompson, injection: .header("X-Bandit-Headline"), minViews: 100)
     static let cta = ExperimentConfig(
-        name: "cta", source: PathPattern("/pricing/"), target: PathPattern("/signup/"), arms: ["plain", "green", "red"],
+        name: "cta", source: PathPattern("/pricing/"), target: PathPattern("/signup/"),
+        arms: ["plain", "green", "red"],
         algorithm: .epsilonGreedy(epsilon: 0.1), injection: .query("cta"), ignoreAuthenticated: true)
 
     static func config(upstreamPort: Int, _ customise: (inout ProxyConfig) -> Void = { _ in }) -> ProxyConfig {

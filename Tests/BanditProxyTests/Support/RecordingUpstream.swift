@@ -90,9 +90,12 @@ final class RecordingUpstream: Sendable {
                     var headers = HTTPHeaders(reply.headers)
                     headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
                     let status = HTTPResponseStatus(statusCode: reply.status)
-                    context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+                    context.write(
+                        self.wrapOutboundOut(
+                            .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
                     if head.method != .HEAD {
-                        context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
+                        context.write(
+                            self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
                     }
                     context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                         if !keepAlive { context.close(promise: nil) }
