@@ -4,7 +4,8 @@ import Synchronization
 /// Keeps nothing across restarts (`"storage": ":memory:"`); also the reference behaviour
 /// the durable stores are tested against.
 public final class MemoryStore: StateStore {
-    private let state = Mutex<(stored: StoredState, secret: String?)>((StoredState(), nil))
+    private let state = Mutex<(stored: StoredState, secret: String?, series: [String: [SeriesPoint]])>(
+        (StoredState(), nil, [:]))
 
     public init() {}
 
@@ -12,7 +13,10 @@ public final class MemoryStore: StateStore {
 
     public func write(_ batch: StoreBatch) async throws {
         state.withLock { state in
-            for name in batch.resets { state.stored.experiments[name]?.arms = [:] }
+            for name in batch.resets {
+                state.stored.experiments[name]?.arms = [:]
+                state.series[name] = nil
+            }
             for increment in batch.increments {
                 var experiment = state.stored.experiments[increment.experiment] ?? StoredExperiment()
                 var counts = experiment.arms[increment.arm] ?? ArmCounts()
@@ -21,6 +25,15 @@ public final class MemoryStore: StateStore {
                 counts.conversions += increment.delta.conversions
                 experiment.arms[increment.arm] = counts
                 state.stored.experiments[increment.experiment] = experiment
+                var points = state.series[increment.experiment] ?? []
+                if let index = points.firstIndex(where: { $0.hour == batch.hour && $0.arm == increment.arm }) {
+                    points[index].counts.assignments += increment.delta.assignments
+                    points[index].counts.views += increment.delta.views
+                    points[index].counts.conversions += increment.delta.conversions
+                } else {
+                    points.append(SeriesPoint(hour: batch.hour, arm: increment.arm, counts: increment.delta))
+                }
+                state.series[increment.experiment] = points
             }
             for (name, update) in batch.states {
                 var experiment = state.stored.experiments[name] ?? StoredExperiment()
@@ -30,6 +43,10 @@ public final class MemoryStore: StateStore {
                 state.stored.experiments[name] = experiment
             }
         }
+    }
+
+    public func series(experiment: String) async throws -> [SeriesPoint] {
+        state.withLock { $0.series[experiment] ?? [] }.sorted { ($0.hour, $0.arm) < ($1.hour, $1.arm) }
     }
 
     public func sessionSecret(storingIfAbsent candidate: String) async throws -> String {

@@ -66,6 +66,13 @@ public final class SQLiteStore: StateStore {
                         PRIMARY KEY (experiment, arm))
                     """)
                 _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS arm_hourly (
+                        experiment TEXT NOT NULL, arm TEXT NOT NULL, hour INTEGER NOT NULL,
+                        assignments INTEGER NOT NULL, views INTEGER NOT NULL, conversions INTEGER NOT NULL,
+                        PRIMARY KEY (experiment, hour, arm))
+                    """)
+                _ = try await connection.query(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                     [.text(String(SQLiteStore.schemaVersion))])
             }
@@ -98,6 +105,7 @@ public final class SQLiteStore: StateStore {
         try await transaction {
             for name in batch.resets {
                 _ = try await connection.query("DELETE FROM arm_counts WHERE experiment = ?", [.text(name)])
+                _ = try await connection.query("DELETE FROM arm_hourly WHERE experiment = ?", [.text(name)])
             }
             for increment in batch.increments {
                 _ = try await connection.query(
@@ -112,6 +120,20 @@ public final class SQLiteStore: StateStore {
                         .text(increment.experiment), .text(increment.arm), .integer(increment.delta.assignments),
                         .integer(increment.delta.views), .integer(increment.delta.conversions),
                     ])
+                _ = try await connection.query(
+                    """
+                    INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (experiment, hour, arm) DO UPDATE SET
+                        assignments = assignments + excluded.assignments,
+                        views = views + excluded.views,
+                        conversions = conversions + excluded.conversions
+                    """,
+                    [
+                        .text(increment.experiment), .text(increment.arm), .integer(batch.hour),
+                        .integer(increment.delta.assignments), .integer(increment.delta.views),
+                        .integer(increment.delta.conversions),
+                    ])
             }
             for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
                 _ = try await connection.query(
@@ -121,6 +143,23 @@ public final class SQLiteStore: StateStore {
                         .integer(state.generation),
                     ])
             }
+        }
+    }
+
+    public func series(experiment: String) async throws -> [SeriesPoint] {
+        let rows = try await connection.query(
+            """
+            SELECT hour, arm, assignments, views, conversions FROM arm_hourly
+            WHERE experiment = ? ORDER BY hour, arm
+            """,
+            [.text(experiment)])
+        return rows.compactMap { row in
+            guard let hour = row.column("hour")?.integer, let arm = row.column("arm")?.string else { return nil }
+            return SeriesPoint(
+                hour: hour, arm: arm,
+                counts: ArmCounts(
+                    assignments: row.column("assignments")?.integer ?? 0, views: row.column("views")?.integer ?? 0,
+                    conversions: row.column("conversions")?.integer ?? 0))
         }
     }
 

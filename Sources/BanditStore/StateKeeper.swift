@@ -117,6 +117,11 @@ public actor StateKeeper {
         }
     }
 
+    /// The hourly counts of an experiment as stored (up to one flush interval behind).
+    public func series(_ experiment: ExperimentRuntime) async throws -> [SeriesPoint] {
+        try await store.series(experiment: experiment.name)
+    }
+
     // MARK: admin actions
 
     public func pause(_ experiment: ExperimentRuntime) async {

@@ -1,4 +1,5 @@
 public import BanditCore
+import Foundation
 
 /// Durable state behind one protocol: counts, experiment states and the session secret.
 ///
@@ -8,6 +9,8 @@ public protocol StateStore: Sendable {
     func load() async throws -> StoredState
     /// Applies one batch atomically: resets first, then increments, then states.
     func write(_ batch: StoreBatch) async throws
+    /// The hourly counts of one experiment, oldest first (for charts).
+    func series(experiment: String) async throws -> [SeriesPoint]
     /// The stored session secret; stores `candidate` first when there is none.
     func sessionSecret(storingIfAbsent candidate: String) async throws -> String
     func close() async
@@ -41,8 +44,12 @@ public struct StoreBatch: Sendable, Equatable {
     public var resets: [String] = []
     public var increments: [Increment] = []
     public var states: [String: ExperimentState] = [:]
+    /// The hour (seconds since 1970 / 3600) the increments are filed under in the series.
+    public var hour: Int = StoreBatch.currentHour()
 
     public init() {}
+
+    public static func currentHour() -> Int { Int(Date().timeIntervalSince1970 / 3600) }
 
     public var isEmpty: Bool { resets.isEmpty && increments.isEmpty && states.isEmpty }
 
@@ -66,5 +73,19 @@ public struct StoreBatch: Sendable, Equatable {
             self.winner = winner
             self.generation = generation
         }
+    }
+}
+
+/// One arm's counts during one hour.
+public struct SeriesPoint: Sendable, Equatable, Encodable {
+    /// Hours since 1970-01-01T00:00Z.
+    public var hour: Int
+    public var arm: String
+    public var counts: ArmCounts
+
+    public init(hour: Int, arm: String, counts: ArmCounts) {
+        self.hour = hour
+        self.arm = arm
+        self.counts = counts
     }
 }

@@ -40,6 +40,26 @@ import Testing
         #expect(headline.generation == 2)
     }
 
+    @Test(arguments: ["sqlite", "memory"])
+    func incrementsAreFiledByHourForCharts(kind: String) async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store: any StateStore = kind == "sqlite" ? try await SQLiteStore.open(path: path) : MemoryStore()
+        for (hour, views) in [(500_000, 3), (500_000, 2), (500_001, 7)] {
+            var batch = StoreBatch()
+            batch.hour = hour
+            batch.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: views, views: views))]
+            try await store.write(batch)
+        }
+        let series = try await store.series(experiment: "e")
+        await store.close()
+        #expect(
+            series == [
+                SeriesPoint(hour: 500_000, arm: "a", counts: ArmCounts(assignments: 5, views: 5)),
+                SeriesPoint(hour: 500_001, arm: "a", counts: ArmCounts(assignments: 7, views: 7)),
+            ])
+    }
+
     @Test func resetClearsCountsBeforeTheBatchIncrements() async throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -207,5 +227,6 @@ final class FlakyStore: StateStore {
     func sessionSecret(storingIfAbsent candidate: String) async throws -> String {
         try await inner.sessionSecret(storingIfAbsent: candidate)
     }
+    func series(experiment: String) async throws -> [SeriesPoint] { try await inner.series(experiment: experiment) }
     func close() async {}
 }

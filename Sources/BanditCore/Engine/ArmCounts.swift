@@ -1,5 +1,5 @@
 /// What has been counted for one arm of one experiment.
-public struct ArmCounts: Sendable, Equatable, Hashable {
+public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
     /// Sessions the policy (or a decision) put on this arm.
     public var assignments: Int
     /// Sessions that reached the source path on this arm (once per session).
