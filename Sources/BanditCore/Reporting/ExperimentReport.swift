@@ -9,6 +9,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var significance: Double
     public var minViews: Int
     public var arms: [ArmReport]
+    /// Signs that the data look wrong (sample-ratio mismatch, drift), in plain words.
+    public var warnings: [String] = []
 
     public struct ArmReport: Sendable, Equatable, Encodable {
         public var name: String
@@ -51,7 +53,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, algorithm, source, target, status, winner, significance, minViews, arms
+        case name, algorithm, source, target, status, winner, significance, minViews, arms, warnings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,5 +67,6 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(significance, forKey: .significance)
         try container.encode(minViews, forKey: .minViews)
         try container.encode(arms, forKey: .arms)
+        try container.encode(warnings, forKey: .warnings)
     }
 }
