@@ -11,6 +11,9 @@ public final class ProxyServer: Sendable {
     private let channel: any Channel
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
 
+    /// The largest request header block accepted; larger ones get 431.
+    static let maxHeaderBytes = 64 * 1024
+
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { channel.localAddress }
 
@@ -44,8 +47,13 @@ public final class ProxyServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pool = frozenPools[ObjectIdentifier(channel.eventLoop)]!.value
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
+                    limits.maxHeaderFieldSize = ProxyServer.maxHeaderBytes
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true)
+                        withPipeliningAssistance: true, withErrorHandling: false, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: limits)
+                    try channel.pipeline.syncOperations.addHandler(ProtocolErrorResponder())
                     try channel.pipeline.syncOperations.addHandler(ProxyHandler(services: services, pool: pool))
                 }
             }

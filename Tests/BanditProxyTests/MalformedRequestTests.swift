@@ -19,6 +19,18 @@ import Testing
         #expect(try await harness.get("/about/").status == 200)
     }
 
+    @Test func oversizedHeadersGet431() async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let huge = String(repeating: "a", count: 70 * 1024)
+        let answer = try await RawConnection.exchange(
+            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 431"), "\(answer.prefix(80))")
+        #expect(harness.upstream.requests.isEmpty)
+        let large = String(repeating: "b", count: 40 * 1024)
+        #expect(try await harness.get("/about/", headers: [("X-Large", large)]).status == 200, "64 KiB is allowed")
+    }
+
     @Test func keepAliveClientsCanSendSeveralRequestsOnOneConnection() async throws {
         let harness = try await ProxyHarness.start()
         defer { Task { try await harness.stop() } }
