@@ -54,6 +54,7 @@ final class ProxyHandler: ChannelDuplexHandler {
                     admin!.body.writeBuffer(&part)
                 }
             } else {
+                exchange?.sentBody = true
                 sendUpstream(.body(.byteBuffer(part)))
             }
         case .end(let trailers):
@@ -105,11 +106,14 @@ final class ProxyHandler: ChannelDuplexHandler {
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress)
-        var exchange = Exchange(clientHead: head, decision: decision)
+        var exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange
+        connectUpstream(fresh: false)
+    }
 
-        pool.acquire { result in
+    private func connectUpstream(fresh: Bool) {
+        pool.acquire(fresh: fresh) { result in
             switch result {
             case .success(let connection): self.attach(connection)
             case .failure(let error): self.failBeforeResponse(error, connecting: true)
@@ -290,7 +294,23 @@ extension ProxyHandler: UpstreamDelegate {
 
     func upstreamReadComplete() { context?.flush() }
 
-    func upstreamFailed(_ error: any Error) { failBeforeResponse(error, connecting: false) }
+    func upstreamFailed(_ error: any Error) {
+        if var exchange, exchange.mayRetry {
+            // A kept-alive connection the upstream had closed just as we reused it: nothing of
+            // the request can have been processed, and it is safe to send again (RFC 9110 §9.2.2).
+            services.logger.debug("retrying on a fresh upstream connection", metadata: ["error": "\(error)"])
+            exchange.connection?.handler.delegate = nil
+            exchange.connection = nil
+            exchange.retried = true
+            exchange.responseTimeout?.cancel()
+            exchange.responseTimeout = nil
+            exchange.buffered = [.head(exchange.upstreamHead), .end(nil)]
+            self.exchange = exchange
+            connectUpstream(fresh: true)
+            return
+        }
+        failBeforeResponse(error, connecting: false)
+    }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
         if isWritable { resumeClientReads() }
@@ -300,6 +320,7 @@ extension ProxyHandler: UpstreamDelegate {
 /// One proxied request and its response.
 struct Exchange {
     let clientHead: HTTPRequestHead
+    let upstreamHead: HTTPRequestHead
     let decision: Decision
     var connection: UpstreamPool.Connection?
     /// Request parts waiting for the upstream connection.
@@ -310,10 +331,22 @@ struct Exchange {
     var closeClientAfterResponse = false
     var finished = false
     var responseTimeout: Scheduled<Void>?
+    /// Any body byte went upstream (such a request is never sent twice).
+    var sentBody = false
+    var retried = false
 
-    init(clientHead: HTTPRequestHead, decision: Decision) {
+    init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {
         self.clientHead = clientHead
+        self.upstreamHead = upstreamHead
         self.decision = decision
+    }
+
+    /// Whether a failure may be retried once on a fresh connection: the connection was a
+    /// reused one, no response byte came back, the whole request is known and has no body,
+    /// and the method is idempotent.
+    var mayRetry: Bool {
+        (connection?.reused ?? false) && !retried && !responseStarted && requestComplete && !sentBody
+            && clientHead.method.isIdempotent
     }
 }
 

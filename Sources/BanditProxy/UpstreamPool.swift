@@ -34,10 +34,11 @@ final class UpstreamPool {
 
     var idleCount: Int { idle.count }
 
-    /// Calls back on the event loop with an idle connection if one is alive, else a new one.
-    func acquire(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
+    /// Calls back on the event loop with an idle connection if one is alive (unless `fresh`),
+    /// else a new one.
+    func acquire(fresh: Bool = false, _ completion: @escaping (Result<Connection, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
-        while let (connection, expiry) = idle.popLast() {
+        while !fresh, let (connection, expiry) = idle.popLast() {
             expiry.cancel()
             if connection.channel.isActive {
                 var reused = connection

@@ -96,3 +96,32 @@ import Testing
         #expect(untouched.header("cache-control") == "public, max-age=60")
     }
 }
+
+@Suite struct UpstreamReuseTests {
+    /// The upstream drops every kept-alive connection at its second request, as a server
+    /// does when its keep-alive timeout fires just as the proxy reuses the connection.
+    static func harness() async throws -> ProxyHarness {
+        try await ProxyHarness.start { request in
+            request.numberOnConnection > 1 ? .init(dropConnection: true) : .init(body: "fresh")
+        }
+    }
+
+    @Test func idempotentRequestsAreRetriedOnceOnAFreshConnection() async throws {
+        let harness = try await Self.harness()
+        defer { Task { try await harness.stop() } }
+        for _ in 0..<5 {
+            let response = try await harness.get("/about/")
+            #expect(response.status == 200)
+            #expect(response.body == "fresh")
+        }
+    }
+
+    @Test func requestsWithABodyAreNeverSentTwice() async throws {
+        let harness = try await Self.harness()
+        defer { Task { try await harness.stop() } }
+        #expect(try await harness.get("/about/").status == 200)  // leaves a kept-alive connection
+        let response = try await harness.get("/form", method: "POST", body: "name=x")
+        #expect(response.status == 502)
+        #expect(harness.upstream.requests.filter { $0.method == "POST" }.count == 1)
+    }
+}

@@ -11,6 +11,8 @@ final class RecordingUpstream: Sendable {
         var uri: String
         var headers: [(name: String, value: String)]
         var body: [UInt8]
+        /// 1 for the first request on its connection, 2 for the next, and so on.
+        var numberOnConnection = 1
 
         func header(_ name: String) -> String? { headers(name).first }
         func headers(_ name: String) -> [String] {
@@ -25,6 +27,8 @@ final class RecordingUpstream: Sendable {
         var body: String = "ok"
         /// Wait this long before answering (for timeout tests).
         var delay: TimeAmount = .zero
+        /// Close the connection instead of answering (a keep-alive connection the server gave up on).
+        var dropConnection = false
     }
 
     typealias Responder = @Sendable (Request) -> Reply
@@ -67,6 +71,7 @@ final class RecordingUpstream: Sendable {
         let upstream: () -> RecordingUpstream
         var head: HTTPRequestHead?
         var body: [UInt8] = []
+        var served = 0
 
         init(upstream: @escaping () -> RecordingUpstream) { self.upstream = upstream }
 
@@ -79,12 +84,17 @@ final class RecordingUpstream: Sendable {
                 body += buffer.readableBytesView
             case .end:
                 guard let head else { return }
+                served += 1
                 let request = Request(
                     method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
-                    body: body)
+                    body: body, numberOnConnection: served)
                 let server = upstream()
                 server.record(request)
                 let reply = server.responder(request)
+                if reply.dropConnection {
+                    context.close(promise: nil)
+                    return
+                }
                 let keepAlive = head.isKeepAlive
                 let respond = {
                     var headers = HTTPHeaders(reply.headers)
