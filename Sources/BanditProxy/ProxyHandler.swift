@@ -19,6 +19,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var admin: AdminExchange?
+    private var nextRequestDeadline: Scheduled<Void>?
     /// A client read held back until the upstream can take more.
     private var readPending = false
 
@@ -41,6 +42,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            nextRequestDeadline?.cancel()
+            nextRequestDeadline = nil
             if AdminRouter.handles(uri: head.uri) {
                 admin = AdminExchange(head: head, body: context.channel.allocator.buffer(capacity: 0))
             } else {
@@ -68,7 +71,26 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        awaitNextRequest()
+        context.fireChannelActive()
+    }
+
+    /// A client must deliver its next request head within `timeouts.clientIdleSeconds` of the
+    /// connection opening or the last response: an idle keep-alive connection, or one that
+    /// trickles its headers a byte at a time (slowloris), is closed instead of held forever.
+    private func awaitNextRequest() {
+        guard let context else { return }
+        nextRequestDeadline?.cancel()
+        nextRequestDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: services.clientIdleTimeout) {
+            [weak self] in
+            guard let self, self.exchange == nil, self.admin == nil else { return }
+            self.context?.close(promise: nil)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        nextRequestDeadline?.cancel()
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
             exchange.responseTimeout?.cancel()
@@ -198,7 +220,11 @@ final class ProxyHandler: ChannelDuplexHandler {
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if close { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        if close {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            awaitNextRequest()
+        }
     }
 
     // MARK: admin
@@ -226,7 +252,11 @@ final class ProxyHandler: ChannelDuplexHandler {
                     promise: nil)
             }
             let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
-            if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+            if !keepAlive {
+                done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                self.awaitNextRequest()
+            }
         }
     }
 }
@@ -289,6 +319,8 @@ extension ProxyHandler: UpstreamDelegate {
         let done = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
         if exchange.closeClientAfterResponse {
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            awaitNextRequest()
         }
     }
 

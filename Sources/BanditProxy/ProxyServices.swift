@@ -14,5 +14,7 @@ struct ProxyServices: Sendable {
     /// Every experiment header, removed from client requests before ours are added.
     var experimentHeaders: [String] { engine.experimentHeaderNames }
 
+    var clientIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.clientIdleSeconds * 1000)) }
+
     var responseTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.responseSeconds * 1000)) }
 }

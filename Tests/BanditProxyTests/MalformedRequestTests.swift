@@ -31,6 +31,18 @@ import Testing
         #expect(try await harness.get("/about/", headers: [("X-Large", large)]).status == 200, "64 KiB is allowed")
     }
 
+    @Test func slowAndIdleClientsAreDisconnected() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 0.3 })
+        defer { Task { try await harness.stop() } }
+        let started = ContinuousClock.now
+        // Half a request head, never finished: the proxy closes the connection.
+        let answer = try await RawConnection.exchange(
+            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(5))
+        #expect(answer.isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(4), "closed by the proxy, not by the test's deadline")
+        #expect(harness.upstream.requests.isEmpty)
+    }
+
     @Test func keepAliveClientsCanSendSeveralRequestsOnOneConnection() async throws {
         let harness = try await ProxyHarness.start()
         defer { Task { try await harness.stop() } }

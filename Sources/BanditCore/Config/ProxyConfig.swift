@@ -81,11 +81,19 @@ public enum StorageLocation: Sendable, Equatable {
 public struct Timeouts: Sendable, Equatable {
     public var connectSeconds: Double
     public var responseSeconds: Double
+    /// How long an idle upstream keep-alive connection is kept in the pool.
     public var idleSeconds: Double
-    public init(connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60) {
+    /// How long a client has to send a complete request head, from connecting or from the
+    /// end of its previous response; then the connection is closed.
+    public var clientIdleSeconds: Double
+    public init(
+        connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60,
+        clientIdleSeconds: Double = 60
+    ) {
         self.connectSeconds = connectSeconds
         self.responseSeconds = responseSeconds
         self.idleSeconds = idleSeconds
+        self.clientIdleSeconds = clientIdleSeconds
     }
 }
 
