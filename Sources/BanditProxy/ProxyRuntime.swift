@@ -72,9 +72,10 @@ public final class ProxyRuntime: Sendable {
         }
     }
 
-    /// Stops accepting, writes every count, closes the store.
+    /// Stops accepting, lets in-flight requests finish (up to `timeouts.shutdownGraceSeconds`),
+    /// writes every count, closes the store.
     public func shutdown() async {
-        await server.close()
+        await server.close(grace: .milliseconds(Int64(config.timeouts.shutdownGraceSeconds * 1000)))
         flushLoop.cancel()
         await flushLoop.value
         if await !keeper.flush() {

@@ -10,6 +10,7 @@ import NIOPosix
 public final class ProxyServer: Sendable {
     private let channel: any Channel
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+    private let connections: ConnectionRegistry
 
     /// The largest request header block accepted; larger ones get 431.
     static let maxHeaderBytes = 64 * 1024
@@ -17,9 +18,12 @@ public final class ProxyServer: Sendable {
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { channel.localAddress }
 
-    private init(channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]) {
+    private init(
+        channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], connections: ConnectionRegistry
+    ) {
         self.channel = channel
         self.pools = pools
+        self.connections = connections
     }
 
     public static func start(
@@ -39,6 +43,7 @@ public final class ProxyServer: Sendable {
             }.get()
         }
         let frozenPools = pools
+        let connections = ConnectionRegistry()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -46,6 +51,7 @@ public final class ProxyServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel)
                     let pool = frozenPools[ObjectIdentifier(channel.eventLoop)]!.value
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
@@ -62,12 +68,19 @@ public final class ProxyServer: Sendable {
         logger.info(
             "listening",
             metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
-        return ProxyServer(channel: channel, pools: frozenPools)
+        return ProxyServer(channel: channel, pools: frozenPools, connections: connections)
     }
 
-    /// Stops accepting connections and closes idle upstream connections.
-    public func close() async {
+    /// Stops accepting, lets in-flight requests finish for up to `grace`, then closes what is
+    /// left and the idle upstream connections.
+    public func close(grace: Duration = .zero) async {
         try? await channel.close()
+        connections.quiesceAll()
+        let deadline = ContinuousClock.now + grace
+        while connections.count > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        connections.closeAll()
         for pool in pools.values {
             try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
         }

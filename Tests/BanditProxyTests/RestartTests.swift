@@ -44,3 +44,22 @@ import Testing
         #expect(second.engine.experiment(named: "headline")!.counts.reduce(0) { $0 + $1.conversions } == 1)
     }
 }
+
+@Suite struct ShutdownTests {
+    @Test func shutdownLetsInFlightRequestsFinishAndStopsAccepting() async throws {
+        let harness = try await ProxyHarness.start { request in
+            request.path == "/slow" ? .init(body: "done", delay: .milliseconds(400)) : .init()
+        }
+        defer { Task { try await harness.upstream.stop() } }
+        let port = harness.port
+        let inFlight = Task { try await harness.get("/slow") }
+        try await Task.sleep(for: .milliseconds(100))
+        await harness.runtime.shutdown()
+        let response = try await inFlight.value
+        #expect(response.status == 200)
+        #expect(response.body == "done")
+        await #expect(throws: (any Error).self) {
+            _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/")
+        }
+    }
+}

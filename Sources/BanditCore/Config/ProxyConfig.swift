@@ -86,10 +86,13 @@ public struct Timeouts: Sendable, Equatable {
     /// How long a client has to send a complete request head, from connecting or from the
     /// end of its previous response; then the connection is closed.
     public var clientIdleSeconds: Double
+    /// On SIGTERM, how long in-flight requests may take to finish before their connections close.
+    public var shutdownGraceSeconds: Double
     public init(
         connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60,
-        clientIdleSeconds: Double = 60
+        clientIdleSeconds: Double = 60, shutdownGraceSeconds: Double = 10
     ) {
+        self.shutdownGraceSeconds = shutdownGraceSeconds
         self.connectSeconds = connectSeconds
         self.responseSeconds = responseSeconds
         self.idleSeconds = idleSeconds
