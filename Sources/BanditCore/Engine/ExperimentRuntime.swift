@@ -13,6 +13,9 @@ public final class ExperimentRuntime: Sendable {
     private let armCounters: [ArmCounter]
     /// Status, winner and generation packed in one word so a reader never sees a torn mix.
     private let packedState = Atomic<Int>(0)
+    /// P(best) for the counts it was computed from: Monte Carlo for many arms costs
+    /// milliseconds, so the API and dashboard recompute only when the counts change.
+    private let probabilityBestCache = Mutex<(counts: [ArmCounts], result: [Double])?>(nil)
 
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
@@ -64,6 +67,14 @@ public final class ExperimentRuntime: Sendable {
     }
 
     // MARK: counts
+
+    /// P(each arm is best) under Beta(1 + conversions, 1 + failures) posteriors, for `counts`.
+    public func probabilityBest(for counts: [ArmCounts]) -> [Double] {
+        if let cached = probabilityBestCache.withLock({ $0 }), cached.counts == counts { return cached.result }
+        let result = ProbabilityBest.estimate(counts)
+        probabilityBestCache.withLock { $0 = (counts, result) }
+        return result
+    }
 
     public var counts: [ArmCounts] { armCounters.map { $0.counts } }
 

@@ -31,7 +31,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         let state = experiment.state
         let counts = experiment.counts
         let totalViews = counts.reduce(0) { $0 + $1.views }
-        let best = ProbabilityBest.estimate(counts)
+        let best = experiment.probabilityBest(for: counts)
         name = config.name
         algorithm = config.algorithm.name
         source = config.source.description
