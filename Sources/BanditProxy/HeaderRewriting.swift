@@ -20,7 +20,8 @@ enum HopByHop {
 enum UpstreamRequest {
     static func head(
         from client: HTTPRequestHead, uri: String, experimentHeaders: [String],
-        injected: [(name: String, value: String)], clientAddress: String?
+        injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
+        upstreamHost: String?
     ) -> HTTPRequestHead {
         var headers = client.headers
         let hadContentLength = headers.contains(name: "content-length")
@@ -29,6 +30,12 @@ enum UpstreamRequest {
         for name in experimentHeaders { headers.remove(name: name) }
         for (name, value) in injected { headers.add(name: name, value: value) }
 
+        // Forwarding headers from an untrusted peer are its own claims: replace them.
+        if !clientIsTrusted {
+            for name in ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"] {
+                headers.remove(name: name)
+            }
+        }
         if let clientAddress {
             let prior = headers["x-forwarded-for"].joined(separator: ", ")
             headers.replaceOrAdd(
@@ -38,6 +45,7 @@ enum UpstreamRequest {
         if !headers.contains(name: "x-forwarded-host"), let host = headers.first(name: "host") {
             headers.add(name: "X-Forwarded-Host", value: host)
         }
+        if let upstreamHost { headers.replaceOrAdd(name: "Host", value: upstreamHost) }
         // The body keeps the client's framing: a length stays a length, chunks stay chunks.
         if wasChunked && !hadContentLength {
             headers.add(name: "Transfer-Encoding", value: "chunked")

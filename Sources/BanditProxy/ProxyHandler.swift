@@ -30,10 +30,15 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
     private var clientAddress: String?
+    /// The peer is in `trustedProxies`: its forwarding headers are believed.
+    private var clientIsTrusted = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress
+        clientIsTrusted =
+            clientAddress.map { address in services.config.trustedProxies.contains { $0.contains(address) } }
+            ?? false
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
@@ -123,11 +128,13 @@ final class ProxyHandler: ChannelDuplexHandler {
         let facts = RequestFacts(
             method: head.method.rawValue, uri: head.uri, cookieHeaders: head.headers["cookie"],
             userAgent: head.headers.first(name: "user-agent"),
-            isHTTPS: head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
+            isHTTPS: clientIsTrusted && head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
         let decision = services.engine.decide(facts, using: &rng)
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress)
+            experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress,
+            clientIsTrusted: clientIsTrusted,
+            upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil)
         var exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange

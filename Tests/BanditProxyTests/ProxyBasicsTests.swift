@@ -131,3 +131,39 @@ import Testing
         #expect(harness.upstream.requests.filter { $0.method == "POST" }.count == 1)
     }
 }
+
+@Suite struct ForwardingHeaderTests {
+    @Test func untrustedPeersCannotForgeForwardingHeaders() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.trustedProxies = [] })
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get(
+            "/",
+            headers: [
+                ("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil.example"),
+                ("Forwarded", "for=6.6.6.6"),
+            ])
+        let seen = try #require(harness.upstream.requests.last)
+        #expect(seen.header("X-Forwarded-For") == "127.0.0.1")
+        #expect(seen.header("X-Forwarded-Proto") == "http")
+        #expect(seen.header("X-Forwarded-Host") == "127.0.0.1:\(harness.port)")
+        #expect(seen.header("Forwarded") == nil)
+        #expect(response.header("set-cookie")?.contains("Secure") == false, "an untrusted https claim is ignored")
+    }
+
+    @Test func trustedProxiesKeepTheirForwardingHeaders() async throws {
+        let harness = try await ProxyHarness.start()  // loopback is trusted by default
+        defer { Task { try await harness.stop() } }
+        _ = try await harness.get("/", headers: [("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "shop.example")])
+        let seen = try #require(harness.upstream.requests.last)
+        #expect(seen.header("X-Forwarded-Proto") == "https")
+        #expect(seen.header("X-Forwarded-Host") == "shop.example")
+    }
+
+    @Test func upstreamHostCanReplaceTheClientsHost() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.hostHeader = .upstream })
+        defer { Task { try await harness.stop() } }
+        _ = try await harness.get("/about/")
+        #expect(harness.upstream.requests.last?.header("Host") == "127.0.0.1:\(harness.upstream.port)")
+        #expect(harness.upstream.requests.last?.header("X-Forwarded-Host") == "127.0.0.1:\(harness.port)")
+    }
+}

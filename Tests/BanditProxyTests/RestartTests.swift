@@ -48,12 +48,12 @@ import Testing
 @Suite struct ShutdownTests {
     @Test func shutdownLetsInFlightRequestsFinishAndStopsAccepting() async throws {
         let harness = try await ProxyHarness.start { request in
-            request.path == "/slow" ? .init(body: "done", delay: .milliseconds(400)) : .init()
+            request.path == "/slow" ? .init(body: "done", delay: .milliseconds(600)) : .init()
         }
         defer { Task { try await harness.upstream.stop() } }
         let port = harness.port
         let inFlight = Task { try await harness.get("/slow") }
-        try await Task.sleep(for: .milliseconds(100))
+        while harness.upstream.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
         await harness.runtime.shutdown()
         let response = try await inFlight.value
         #expect(response.status == 200)

@@ -17,6 +17,18 @@ public struct ProxyConfig: Sendable, Equatable {
     public var session: SessionSettings
     public var exclude: ExcludeRules
     public var experiments: [ExperimentConfig]
+    /// Peers whose `X-Forwarded-For`, `-Proto` and `-Host` are believed (a TLS terminator, a
+    /// load balancer); from anyone else those headers are replaced. Default: loopback.
+    public var trustedProxies: [IPRange] = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
+    /// Which `Host` the upstream receives: the client's (default) or the upstream's own.
+    public var hostHeader: HostHeader = .client
+
+    public enum HostHeader: String, Sendable, Equatable {
+        /// The client's `Host`, so the site builds links with its public name (nginx: `proxy_set_header Host $host`).
+        case client
+        /// `host[:port]` of `upstream`, for sites that route by their own name (virtual hosts).
+        case upstream
+    }
 
     public init(
         listen: HostPort = HostPort(host: "127.0.0.1", port: 8080),
