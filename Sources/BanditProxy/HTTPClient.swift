@@ -9,6 +9,8 @@ public enum SimpleHTTPClient {
         public var status: Int
         public var headers: [(name: String, value: String)]
         public var body: String
+        /// Trailer fields that followed a chunked body.
+        public var trailers: [(name: String, value: String)] = []
 
         public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -67,7 +69,8 @@ public enum SimpleHTTPClient {
                 break
             case .body(let buffer):
                 response?.body += String(buffer: buffer)
-            case .end:
+            case .end(let trailers):
+                response?.trailers = trailers.map { $0.map { ($0.name, $0.value) } } ?? []
                 if let response, !completed {
                     completed = true
                     promise.succeed(response)

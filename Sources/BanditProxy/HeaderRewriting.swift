@@ -26,7 +26,10 @@ enum UpstreamRequest {
         var headers = client.headers
         let hadContentLength = headers.contains(name: "content-length")
         let wasChunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+        let acceptsTrailers = headers[canonicalForm: "te"].contains { $0.lowercased() == "trailers" }
         HopByHop.strip(&headers)
+        // `TE: trailers` says the client can take trailers: the upstream may send them through us.
+        if acceptsTrailers { headers.add(name: "TE", value: "trailers") }
         for name in experimentHeaders { headers.remove(name: name) }
         for (name, value) in injected { headers.add(name: name, value: value) }
 

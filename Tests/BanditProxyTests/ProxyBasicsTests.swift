@@ -18,12 +18,14 @@ import Testing
             headers: [
                 ("Connection", "keep-alive, X-Drop-Me"), ("X-Drop-Me", "1"), ("Keep-Alive", "timeout=1"),
                 ("Proxy-Authorization", "Basic abc"), ("X-Forwarded-For", "203.0.113.9"), ("X-Custom", "kept"),
+                ("TE", "trailers, deflate"),
             ])
         let seen = try #require(harness.upstream.requests.last)
         #expect(seen.header("X-Drop-Me") == nil)
         #expect(seen.header("Keep-Alive") == nil)
         #expect(seen.header("Proxy-Authorization") == nil)
         #expect(seen.header("X-Custom") == "kept")
+        #expect(seen.headers("TE") == ["trailers"], "TE is hop-by-hop, but trailers support is passed on")
         #expect(seen.header("X-Forwarded-For") == "203.0.113.9, 127.0.0.1")
         #expect(seen.header("X-Forwarded-Proto") == "http")
         #expect(seen.header("Host") == "127.0.0.1:\(harness.port)", "the client's Host goes upstream")
@@ -50,6 +52,18 @@ import Testing
         defer { Task { try await harness.stop() } }
         let response = try await harness.get("/big")
         #expect(response.body.utf8.count == big.utf8.count)
+    }
+
+    @Test func chunkedBodiesAndTrailersPassThrough() async throws {
+        let body = String(repeating: "chunk-", count: 5000)
+        let harness = try await ProxyHarness.start { _ in
+            .init(body: body, chunkSize: 1000, trailers: [("X-Checksum", "abc123")])
+        }
+        defer { Task { try await harness.stop() } }
+        let response = try await harness.get("/stream", headers: [("TE", "trailers")])
+        #expect(response.body == body)
+        #expect(response.header("transfer-encoding") == "chunked")
+        #expect(response.trailers.first { $0.name == "X-Checksum" }?.value == "abc123")
     }
 
     @Test func unreachableUpstreamIs502() async throws {

@@ -29,6 +29,9 @@ final class RecordingUpstream: Sendable {
         var delay: TimeAmount = .zero
         /// Close the connection instead of answering (a keep-alive connection the server gave up on).
         var dropConnection = false
+        /// Send the body chunked, in pieces of this many bytes, followed by these trailers.
+        var chunkSize: Int?
+        var trailers: [(String, String)] = []
     }
 
     typealias Responder = @Sendable (Request) -> Reply
@@ -98,16 +101,23 @@ final class RecordingUpstream: Sendable {
                 let keepAlive = head.isKeepAlive
                 let respond = {
                     var headers = HTTPHeaders(reply.headers)
-                    headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+                    if reply.chunkSize == nil {
+                        headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+                    }
                     let status = HTTPResponseStatus(statusCode: reply.status)
                     context.write(
                         self.wrapOutboundOut(
                             .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
                     if head.method != .HEAD {
-                        context.write(
-                            self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
+                        var body = ByteBuffer(string: reply.body)
+                        while body.readableBytes > 0,
+                            let piece = body.readSlice(length: min(reply.chunkSize ?? Int.max, body.readableBytes))
+                        {
+                            context.write(self.wrapOutboundOut(.body(.byteBuffer(piece))), promise: nil)
+                        }
                     }
-                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    let trailers = reply.trailers.isEmpty ? nil : HTTPHeaders(reply.trailers)
+                    context.writeAndFlush(self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                         if !keepAlive { context.close(promise: nil) }
                     }
                 }
