@@ -61,8 +61,17 @@ final class ProxyHandler: ChannelDuplexHandler {
                 } else {
                     admin!.body.writeBuffer(&part)
                 }
-            } else {
-                exchange?.sentBody = true
+            } else if exchange != nil {
+                exchange!.sentBody = true
+                exchange!.bodyBytes += part.readableBytes
+                if let limit = services.config.maxRequestBodyBytes, exchange!.bodyBytes > limit,
+                    !exchange!.responseStarted
+                {
+                    exchange!.connection?.handler.delegate = nil
+                    exchange!.connection?.channel.close(promise: nil)
+                    respondWithError(.payloadTooLarge, detail: "The request body is larger than this site accepts.")
+                    return
+                }
                 sendUpstream(.body(.byteBuffer(part)))
             }
         case .end(let trailers):
@@ -125,6 +134,20 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: request phase
 
     private func startExchange(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if let limit = services.config.maxRequestBodyBytes,
+            let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > limit
+        {
+            // Refused before anything reaches the upstream; the unread body means the connection closes.
+            let (errorHead, body) = ErrorPage.response(
+                .payloadTooLarge, detail: "The request body is larger than this site accepts.",
+                allocator: context.channel.allocator, close: true)
+            context.write(wrapOutboundOut(.head(errorHead)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
         let facts = RequestFacts(
             method: head.method.rawValue, uri: head.uri, cookieHeaders: head.headers["cookie"],
             userAgent: head.headers.first(name: "user-agent"),
@@ -372,6 +395,7 @@ struct Exchange {
     var responseTimeout: Scheduled<Void>?
     /// Any body byte went upstream (such a request is never sent twice).
     var sentBody = false
+    var bodyBytes = 0
     var retried = false
 
     init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {

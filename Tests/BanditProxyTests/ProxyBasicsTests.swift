@@ -46,6 +46,21 @@ import Testing
         #expect(seen.body == Array(payload.utf8))
     }
 
+    @Test func bodiesOverTheLimitGet413AndNeverReachTheUpstream() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 1000 })
+        defer { Task { try await harness.stop() } }
+        let declared = try await harness.get("/upload", method: "POST", body: String(repeating: "x", count: 1001))
+        #expect(declared.status == 413)
+        #expect(harness.upstream.requests.isEmpty)
+        let chunked = try await RawConnection.exchange(
+            port: harness.port,
+            send: "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3e8\r\n\(String(repeating: "y", count: 1000))\r\n" + "a\r\n0123456789\r\n0\r\n\r\n")
+        #expect(chunked.hasPrefix("HTTP/1.1 413"), "\(chunked.prefix(60))")
+        #expect(harness.upstream.requests.allSatisfy { $0.body.count <= 1000 })
+        #expect(try await harness.get("/upload", method: "POST", body: "small").status == 200)
+    }
+
     @Test func largeResponsesStreamBackWhole() async throws {
         let big = String(repeating: "x", count: 3 * 1024 * 1024)
         let harness = try await ProxyHarness.start { _ in .init(body: big) }

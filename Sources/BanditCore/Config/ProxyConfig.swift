@@ -20,6 +20,8 @@ public struct ProxyConfig: Sendable, Equatable {
     /// Peers whose `X-Forwarded-For`, `-Proto` and `-Host` are believed (a TLS terminator, a
     /// load balancer); from anyone else those headers are replaced. Default: loopback.
     public var trustedProxies: [IPRange] = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
+    /// Request bodies larger than this get 413 (nil: no limit, bodies stream through).
+    public var maxRequestBodyBytes: Int?
     /// Which `Host` the upstream receives: the client's (default) or the upstream's own.
     public var hostHeader: HostHeader = .client
 
