@@ -8,7 +8,7 @@ import NIOHTTP1
 ///
 /// Phases, as in DESIGN.md: request (engine decision) → upstream (rewritten head, streamed
 /// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
-final class ProxyHandler: ChannelDuplexHandler {
+final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -153,12 +153,19 @@ final class ProxyHandler: ChannelDuplexHandler {
             userAgent: head.headers.first(name: "user-agent"),
             isHTTPS: clientIsTrusted && head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
         let decision = services.engine.decide(facts, using: &rng)
-        let upstreamHead = UpstreamRequest.head(
+        var upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress,
             clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil)
+        let upgrade = Tunnel.requestedUpgrade(head.headers)
+        if let upgrade {
+            // Hop-by-hop by nature, so stripped above; an upgrade is asked for on every hop anew.
+            upstreamHead.headers.replaceOrAdd(name: "Connection", value: "Upgrade")
+            upstreamHead.headers.replaceOrAdd(name: "Upgrade", value: upgrade)
+        }
         var exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
+        exchange.upgrade = upgrade
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange
         connectUpstream(fresh: false)
@@ -307,6 +314,24 @@ extension ProxyHandler: UpstreamDelegate {
                 wrapOutboundOut(
                     .head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))),
                 promise: nil)
+        case .head(let head) where head.status == .switchingProtocols:
+            exchange.responseTimeout?.cancel()
+            guard exchange.upgrade != nil, let protocolName = head.headers.first(name: "upgrade") else {
+                failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
+                return
+            }
+            exchange.responseStarted = true
+            exchange.switchingProtocols = true
+            services.engine.commit(exchange.decision, status: 101)
+            var headers = head.headers
+            HopByHop.strip(&headers)
+            headers.add(name: "Connection", value: "Upgrade")
+            headers.add(name: "Upgrade", value: protocolName)
+            if let cookie = exchange.decision.cookie(forStatus: 101) { headers.add(name: "Set-Cookie", value: cookie) }
+            self.exchange = exchange
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
+                promise: nil)
         case .head(let head):
             exchange.responseTimeout?.cancel()
             exchange.responseStarted = true
@@ -321,7 +346,10 @@ extension ProxyHandler: UpstreamDelegate {
             if !exchange.decision.served.isEmpty && !exchange.decision.excluded {
                 CachePolicy.keepPrivate(&headers)
             }
-            exchange.closeClientAfterResponse = !exchange.clientHead.isKeepAlive || !exchange.requestComplete
+            // After an upgrade request the HTTP parsers on both connections stop at its end (what
+            // follows would have been the new protocol): a declined upgrade ends both connections.
+            exchange.closeClientAfterResponse =
+                !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
             if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
             self.exchange = exchange
             context.write(
@@ -330,7 +358,28 @@ extension ProxyHandler: UpstreamDelegate {
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
-            finishResponse(trailers: trailers, context: context, exchange: exchange)
+            if exchange.switchingProtocols {
+                startTunnel(context: context, exchange: exchange)
+            } else {
+                finishResponse(trailers: trailers, context: context, exchange: exchange)
+            }
+        }
+    }
+
+    /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
+    private func startTunnel(context: ChannelHandlerContext, exchange: Exchange) {
+        self.exchange = nil
+        nextRequestDeadline?.cancel()
+        guard let connection = exchange.connection else { return }
+        connection.handler.delegate = nil
+        context.flush()
+        let idle = services.tunnelIdleTimeout
+        do {
+            try Tunnel.join(client: context.channel, upstream: connection.channel, idleTimeout: idle)
+        } catch {
+            services.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            connection.channel.close(promise: nil)
         }
     }
 
@@ -339,7 +388,7 @@ extension ProxyHandler: UpstreamDelegate {
         exchange.finished = true
         self.exchange = nil
         if let connection = exchange.connection {
-            if exchange.requestComplete && exchange.upstreamKeepAlive {
+            if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
                 pool.release(connection)
             } else {
                 connection.handler.delegate = nil
@@ -396,6 +445,10 @@ struct Exchange {
     /// Any body byte went upstream (such a request is never sent twice).
     var sentBody = false
     var bodyBytes = 0
+    /// The protocol the client asked to switch to (`Upgrade`), if any.
+    var upgrade: String?
+    /// The upstream answered 101: after its head, the connections become a tunnel.
+    var switchingProtocols = false
     var retried = false
 
     init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {

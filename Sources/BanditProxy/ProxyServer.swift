@@ -56,8 +56,12 @@ public final class ProxyServer: Sendable {
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
                     limits.maxHeaderFieldSize = ProxyServer.maxHeaderBytes
+                    // An upgrade configuration without upgraders: NIO then passes upgrade requests
+                    // through to us and keeps the bytes a client sends past its handshake, which
+                    // the tunnel forwards once the upstream agrees (`Tunnel.join`).
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: false, withEncoderConfiguration: .init(),
+                        withPipeliningAssistance: true, withServerUpgrade: ([], { _ in }), withErrorHandling: false,
+                        withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
                     try channel.pipeline.syncOperations.addHandler(ProtocolErrorResponder())
                     try channel.pipeline.syncOperations.addHandler(ProxyHandler(services: services, pool: pool))

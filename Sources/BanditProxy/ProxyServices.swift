@@ -16,5 +16,7 @@ struct ProxyServices: Sendable {
 
     var clientIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.clientIdleSeconds * 1000)) }
 
+    var tunnelIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.tunnelIdleSeconds * 1000)) }
+
     var responseTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.responseSeconds * 1000)) }
 }

@@ -37,9 +37,9 @@ import Testing
         let started = ContinuousClock.now
         // Half a request head, never finished: the proxy closes the connection.
         let answer = try await RawConnection.exchange(
-            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(5))
+            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(30))
         #expect(answer.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(4), "closed by the proxy, not by the test's deadline")
+        #expect(ContinuousClock.now - started < .seconds(20), "closed by the proxy, not by the test's deadline")
         #expect(harness.upstream.requests.isEmpty)
     }
 

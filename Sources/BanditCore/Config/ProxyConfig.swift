@@ -102,6 +102,8 @@ public struct Timeouts: Sendable, Equatable {
     public var clientIdleSeconds: Double
     /// On SIGTERM, how long in-flight requests may take to finish before their connections close.
     public var shutdownGraceSeconds: Double
+    /// An upgraded connection (WebSocket) without traffic either way for this long is closed.
+    public var tunnelIdleSeconds: Double = 300
     public init(
         connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60,
         clientIdleSeconds: Double = 60, shutdownGraceSeconds: Double = 10

@@ -14,7 +14,9 @@ enum RawConnection {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: bytes))
+        // The server may close before we finish writing (that is what some tests provoke):
+        // what it answered is still the result.
+        try? await channel.writeAndFlush(ByteBuffer(string: bytes))
         let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
         defer { deadline.cancel() }
         return try await promise.futureResult.get()

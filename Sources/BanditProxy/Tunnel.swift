@@ -1,0 +1,61 @@
+import NIOCore
+import NIOHTTP1
+
+/// Turning an HTTP exchange into a byte tunnel after `101 Switching Protocols`.
+enum Tunnel {
+    /// The protocol a request asks to switch to: `Upgrade: x` with `upgrade` among the
+    /// `Connection` tokens (RFC 9110 §7.8).
+    static func requestedUpgrade(_ headers: HTTPHeaders) -> String? {
+        guard headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) else {
+            return nil
+        }
+        return headers.first(name: "upgrade")
+    }
+
+    /// Replaces the HTTP handlers of both channels by a glued pair. Bytes the HTTP decoders
+    /// had already read past the handshake are forwarded (their `.forwardBytes` strategy)
+    /// to the glue, so nothing sent early is lost.
+    static func join(client: any Channel, upstream: any Channel, idleTimeout: TimeAmount) throws {
+        let (clientGlue, upstreamGlue) = TunnelGlue.pair()
+        let clientPipeline = client.pipeline.syncOperations
+        let upstreamPipeline = upstream.pipeline.syncOperations
+
+        try clientPipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try clientPipeline.addHandler(clientGlue)
+        try upstreamPipeline.addHandler(upstreamGlue)
+        _ = client.setOption(.allowRemoteHalfClosure, value: true)
+        _ = upstream.setOption(.allowRemoteHalfClosure, value: true)
+
+        // Everything HTTP goes, the encoders before either decoder: a decoder's leftovers are
+        // written straight to the other side, which must by then expect raw bytes.
+        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: UpstreamHandler.self), promise: nil)
+        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
+        try clientPipeline.removeHandler(clientPipeline.handler(type: HTTPServerPipelineHandler.self), promise: nil)
+        try clientPipeline.removeHandler(clientPipeline.handler(type: ProtocolErrorResponder.self), promise: nil)
+        try clientPipeline.removeHandler(clientPipeline.handler(type: ProxyHandler.self), promise: nil)
+        if let validator = try? clientPipeline.handler(type: NIOHTTPResponseHeadersValidator.self) {
+            clientPipeline.removeHandler(validator, promise: nil)
+        }
+        try clientPipeline.removeHandler(clientPipeline.handler(type: HTTPResponseEncoder.self), promise: nil)
+        // A decoder leaves on the next loop tick and hands over its leftovers then: flush them.
+        let upstreamDecoderGone = upstream.eventLoop.makePromise(of: Void.self)
+        let clientDecoderGone = client.eventLoop.makePromise(of: Void.self)
+        try upstreamPipeline.removeHandler(
+            upstreamPipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: upstreamDecoderGone
+        )
+        try clientPipeline.removeHandler(
+            clientPipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: clientDecoderGone)
+        upstreamDecoderGone.futureResult.and(clientDecoderGone.futureResult).whenComplete { _ in
+            client.flush()
+            upstream.flush()
+        }
+        client.read()
+        upstream.read()
+    }
+}
+
+enum TunnelError: Error, CustomStringConvertible {
+    case unrequestedSwitch
+
+    var description: String { "the upstream switched protocols although the client did not ask to" }
+}
