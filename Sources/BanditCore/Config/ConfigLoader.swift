@@ -1,0 +1,270 @@
+import Foundation
+
+/// Reads `proxy.json` into a validated `ProxyConfig`, or reports every problem found, each
+/// named by its key path, its value and what is allowed.
+public enum ConfigLoader {
+    static let topLevelKeys = [
+        "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
+        "experiments", "trustedProxies", "hostHeader", "limits",
+    ]
+
+    /// Reads the file at `path`; `${NAME}` values come from this process's environment.
+    public static func load(path: String) throws(ConfigErrors) -> ProxyConfig {
+        try load(path: path, environment: ProcessInfo.processInfo.environment)
+    }
+
+    public static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> ProxyConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw ConfigErrors([ConfigError(keyPath: "", message: "cannot read \(path): \(reason)")])
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(Array(data), baseDirectory: directory, environment: environment)
+    }
+
+    public static func parse(
+        _ bytes: [UInt8], baseDirectory: String, environment: [String: String] = [:]
+    ) throws(ConfigErrors) -> ProxyConfig {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw ConfigErrors([
+                ConfigError(
+                    keyPath: "", message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)"
+                )
+            ])
+        }
+        let reader = ConfigReader(environment: environment)
+        let config = read(document, reader: reader, baseDirectory: baseDirectory)
+        guard reader.errors.isEmpty, let config else {
+            throw ConfigErrors(
+                reader.errors.isEmpty ? [ConfigError(keyPath: "", message: "invalid configuration")] : reader.errors)
+        }
+        return config
+    }
+
+    private static func read(_ document: JSONValue, reader: ConfigReader, baseDirectory: String) -> ProxyConfig? {
+        guard let root = reader.object(document, at: "", known: topLevelKeys) else { return nil }
+        let upstream: UpstreamURL?
+        if root["upstream"] == nil {
+            reader.fail("upstream", "is required: the site behind the proxy, e.g. \"http://127.0.0.1:8000\"")
+            upstream = nil
+        } else {
+            upstream = reader.string(root, "upstream", at: "").flatMap { parseUpstream($0, reader: reader) }
+        }
+        var config = ProxyConfig(upstream: upstream ?? UpstreamURL(host: "127.0.0.1", port: 80))
+        config.storage = .sqlite(path: resolve("bandits.sqlite", against: baseDirectory))
+
+        if let listen = reader.string(root, "listen", at: "") {
+            if let parsed = parseListen(listen) {
+                config.listen = parsed
+            } else {
+                reader.fail(
+                    "listen",
+                    "\"\(listen)\" is not an address; expected host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"")
+            }
+        }
+        if let storage = reader.string(root, "storage", at: "") {
+            config.storage = parseStorage(storage, baseDirectory: baseDirectory, reader: reader) ?? config.storage
+        }
+        if let interval = reader.integer(
+            root, "flushIntervalMs", at: "", in: 10...3_600_000,
+            what: "a whole number of milliseconds from 10 to 3600000")
+        {
+            config.flushIntervalMs = interval
+        }
+        if let token = reader.string(root, "adminToken", at: "") {
+            if token.isEmpty {
+                reader.fail("adminToken", "is empty; leave it out to allow loopback clients only, or give a token")
+            } else {
+                config.adminToken = token
+            }
+        }
+        if let value = root["timeouts"] { config.timeouts = readTimeouts(value, reader: reader) }
+        if let value = root["session"] { config.session = readSession(value, reader: reader) }
+        if let value = root["exclude"] { config.exclude = readExclude(value, reader: reader) }
+        if let value = root["limits"],
+            let limits = reader.object(value, at: "limits", known: ["maxBodyBytes"])
+        {
+            config.maxRequestBodyBytes = reader.integer(
+                limits, "maxBodyBytes", at: "limits", in: 1...Int(Int64.max / 2), what: "a positive number of bytes")
+        }
+        if let proxies = reader.strings(root, "trustedProxies", at: "") {
+            config.trustedProxies = proxies.enumerated().compactMap { index, text in
+                guard let range = IPRange(text) else {
+                    reader.fail(
+                        "trustedProxies[\(index)]",
+                        "\"\(text)\" is not an IP address or CIDR range (e.g. \"10.0.0.0/8\")")
+                    return nil
+                }
+                return range
+            }
+        }
+        if let host = reader.string(root, "hostHeader", at: "") {
+            if let choice = ProxyConfig.HostHeader(rawValue: host) {
+                config.hostHeader = choice
+            } else {
+                reader.fail("hostHeader", "\"\(host)\" is not allowed; expected \"client\" or \"upstream\"")
+            }
+        }
+        if let value = root["experiments"] {
+            config.experiments = ExperimentConfigReader(reader: reader, session: config.session).read(value)
+        }
+        return config
+    }
+
+    // MARK: sections
+
+    private static func readTimeouts(_ value: JSONValue, reader: ConfigReader) -> Timeouts {
+        var timeouts = Timeouts()
+        let keys = [
+            "connectSeconds", "responseSeconds", "idleSeconds", "clientIdleSeconds", "shutdownGraceSeconds",
+            "tunnelIdleSeconds",
+        ]
+        guard let members = reader.object(value, at: "timeouts", known: keys) else { return timeouts }
+        func seconds(_ key: String, allowZero: Bool = false) -> Double? {
+            guard let value = reader.number(members, key, at: "timeouts") else { return nil }
+            guard value.isFinite, allowZero ? value >= 0 : value > 0, value <= 86_400 else {
+                reader.fail(
+                    "timeouts.\(key)",
+                    "\(value) is out of range; expected seconds, more than \(allowZero ? "or equal to " : "")0 and at most 86400"
+                )
+                return nil
+            }
+            return value
+        }
+        timeouts.connectSeconds = seconds("connectSeconds") ?? timeouts.connectSeconds
+        timeouts.responseSeconds = seconds("responseSeconds") ?? timeouts.responseSeconds
+        timeouts.idleSeconds = seconds("idleSeconds") ?? timeouts.idleSeconds
+        timeouts.clientIdleSeconds = seconds("clientIdleSeconds") ?? timeouts.clientIdleSeconds
+        timeouts.shutdownGraceSeconds =
+            seconds("shutdownGraceSeconds", allowZero: true) ?? timeouts.shutdownGraceSeconds
+        timeouts.tunnelIdleSeconds = seconds("tunnelIdleSeconds") ?? timeouts.tunnelIdleSeconds
+        return timeouts
+    }
+
+    private static func readSession(_ value: JSONValue, reader: ConfigReader) -> SessionSettings {
+        var session = SessionSettings()
+        let keys = ["cookie", "secret", "maxAgeDays", "authCookie"]
+        guard let members = reader.object(value, at: "session", known: keys) else { return session }
+        if let cookie = reader.string(members, "cookie", at: "session") {
+            if Syntax.isToken(cookie) {
+                session.cookie = cookie
+            } else {
+                reader.fail(
+                    "session.cookie", "\"\(cookie)\" is not a valid cookie name (letters, digits and !#$%&'*+-.^_`|~)")
+            }
+        }
+        if let secret = reader.string(members, "secret", at: "session") {
+            if secret.utf8.count < 16 {
+                reader.fail(
+                    "session.secret",
+                    "is \(secret.utf8.count) characters long; use at least 16 (or leave it out to have one generated and stored)"
+                )
+            } else {
+                session.secret = secret
+            }
+        }
+        if let days = reader.integer(members, "maxAgeDays", at: "session", in: 1...3650, what: "days from 1 to 3650") {
+            session.maxAgeDays = days
+        }
+        if let auth = reader.string(members, "authCookie", at: "session") {
+            if Syntax.isToken(auth) {
+                session.authCookie = auth
+            } else {
+                reader.fail("session.authCookie", "\"\(auth)\" is not a valid cookie name")
+            }
+        }
+        return session
+    }
+
+    private static func readExclude(_ value: JSONValue, reader: ConfigReader) -> ExcludeRules {
+        var rules = ExcludeRules()
+        guard let members = reader.object(value, at: "exclude", known: ["paths", "regex", "userAgents"]) else {
+            return rules
+        }
+        if let paths = reader.strings(members, "paths", at: "exclude") {
+            for (index, path) in paths.enumerated() where !path.hasPrefix("/") {
+                reader.fail("exclude.paths[\(index)]", "\"\(path)\" must start with \"/\"")
+            }
+            rules.paths = paths.filter { $0.hasPrefix("/") }
+        }
+        for key in ["regex", "userAgents"] {
+            guard let pattern = reader.string(members, key, at: "exclude") else { continue }
+            do {
+                _ = try NSRegularExpression(pattern: pattern)
+                if key == "regex" { rules.regex = pattern } else { rules.userAgents = pattern }
+            } catch {
+                reader.fail("exclude.\(key)", "\"\(pattern)\" is not a valid regular expression")
+            }
+        }
+        return rules
+    }
+
+    // MARK: values
+
+    static func parseListen(_ text: String) -> HostPort? {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                return nil
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return HostPort(host: String(host), port: port)
+    }
+
+    private static func parseUpstream(_ text: String, reader: ConfigReader) -> UpstreamURL? {
+        let fail = { (why: String) -> UpstreamURL? in
+            reader.fail("upstream", "\"\(text)\" \(why); expected http://host[:port], e.g. \"http://127.0.0.1:8000\"")
+            return nil
+        }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+            return fail("is not a URL")
+        }
+        guard scheme == "http" || scheme == "https" else { return fail("has scheme \(scheme)") }
+        if scheme == "https" { return fail("uses https, which this version cannot proxy to yet") }
+        guard let host = components.host, !host.isEmpty else { return fail("has no host") }
+        guard components.path.isEmpty || components.path == "/" else {
+            return fail(
+                "has a path (\(components.path)); the proxy forwards every path as it is, so give only the origin")
+        }
+        guard components.query == nil, components.fragment == nil else { return fail("has a query or fragment") }
+        let port = components.port ?? 80
+        guard (1...65535).contains(port) else { return fail("has port \(port)") }
+        return UpstreamURL(scheme: scheme, host: host, port: port)
+    }
+
+    private static func parseStorage(_ text: String, baseDirectory: String, reader: ConfigReader) -> StorageLocation? {
+        if text == ":memory:" { return .memory }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            reader.fail(
+                "storage",
+                "PostgreSQL storage is not available in this version yet; use an SQLite file path or \":memory:\"")
+            return nil
+        }
+        if text.isEmpty {
+            reader.fail("storage", "is empty; expected an SQLite file path, or \":memory:\" to keep nothing")
+            return nil
+        }
+        return .sqlite(path: resolve(text, against: baseDirectory))
+    }
+
+    static func resolve(_ path: String, against directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: directory.isEmpty ? "." : directory).appendingPathComponent(path)
+            .standardizedFileURL
+            .path
+    }
+}

@@ -1,0 +1,184 @@
+/// Reads and checks the `experiments` array.
+struct ExperimentConfigReader {
+    let reader: ConfigReader
+    let session: SessionSettings
+
+    static let keys = [
+        "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
+        "significance", "ignoreAuthenticated",
+    ]
+    /// Which parameters each algorithm takes.
+    static let parameters: [String: [String]] = [
+        "thompson": [], "top-two-thompson": ["beta"], "epsilon-greedy": ["epsilon"], "epsilon-decay": ["k"],
+        "ucb1": ["c"], "uniform": [],
+    ]
+
+    func read(_ value: JSONValue) -> [ExperimentConfig] {
+        guard case .array(let elements) = value else {
+            reader.fail("experiments", "\(value.excerpt) is \(value.typeName); expected an array of experiments")
+            return []
+        }
+        var experiments: [ExperimentConfig] = []
+        var names: [String: Int] = [:]
+        var headers: [String: Int] = [:]
+        var queries: [String: Int] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = "experiments[\(index)]"
+            guard let experiment = readOne(element, at: path) else { continue }
+            if let first = names[experiment.name] {
+                reader.fail("\(path).name", "\"\(experiment.name)\" is already the name of experiments[\(first)]")
+            }
+            names[experiment.name] = names[experiment.name] ?? index
+            switch experiment.injection {
+            case .header(let header):
+                if let first = headers[header.lowercased()] {
+                    reader.fail("\(path).header", "\"\(header)\" is already injected by experiments[\(first)]")
+                }
+                headers[header.lowercased()] = headers[header.lowercased()] ?? index
+            case .query(let query):
+                if let first = queries[query] {
+                    reader.fail("\(path).query", "\"\(query)\" is already injected by experiments[\(first)]")
+                }
+                queries[query] = queries[query] ?? index
+            }
+            experiments.append(experiment)
+        }
+        return experiments
+    }
+
+    private func readOne(_ value: JSONValue, at path: String) -> ExperimentConfig? {
+        guard let members = reader.object(value, at: path, known: Self.keys) else { return nil }
+        let errorsBefore = reader.errors.count
+
+        let name = required(members, "name", at: path)
+        if let name, !Syntax.isName(name, extra: "_-") || name.count > 64 {
+            reader.fail("\(path).name", "\"\(name)\" is not allowed; use up to 64 letters, digits, '_' and '-'")
+        }
+        let source = pathPattern(members, "source", at: path)
+        let target = pathPattern(members, "target", at: path)
+        if let source, let target, source == target {
+            reader.fail("\(path).target", "is the same path as source; a conversion must happen on another page")
+        }
+
+        var arms = ["off", "on"]
+        if let given = reader.strings(members, "arms", at: path) {
+            arms = given
+            if given.count < 2 {
+                reader.fail(
+                    "\(path).arms",
+                    "has \(given.count) arm\(given.count == 1 ? "" : "s"); an experiment needs two or more")
+            }
+            var seen = Set<String>()
+            for (index, arm) in given.enumerated() {
+                if !Syntax.isName(arm, extra: "_.-") || arm.count > 64 {
+                    reader.fail(
+                        "\(path).arms[\(index)]",
+                        "\"\(arm)\" is not allowed; use up to 64 letters, digits, '_', '.' and '-'")
+                }
+                if !seen.insert(arm).inserted {
+                    reader.fail("\(path).arms[\(index)]", "\"\(arm)\" appears twice; arm names must be unique")
+                }
+            }
+        }
+
+        let algorithm = readAlgorithm(members, at: path)
+        let injection = readInjection(members, at: path, name: name)
+        let minViews = reader.integer(members, "minViews", at: path, in: 0...Int(Int32.max), what: "a whole number ≥ 0")
+        let significance = reader.number(
+            members, "significance", at: path, in: Double.leastNonzeroMagnitude...0.5,
+            what: "a number above 0 and at most 0.5")
+        let ignoreAuthenticated = reader.bool(members, "ignoreAuthenticated", at: path) ?? false
+        if ignoreAuthenticated && session.authCookie == nil {
+            reader.fail(
+                "\(path).ignoreAuthenticated",
+                "needs session.authCookie, the cookie that marks a logged-in user (e.g. \"sessionid\")")
+        }
+
+        guard reader.errors.count == errorsBefore, let name, let source, let target, let algorithm else { return nil }
+        return ExperimentConfig(
+            name: name, source: source, target: target, arms: arms, algorithm: algorithm, injection: injection,
+            minViews: minViews ?? 100, significance: significance ?? 0.05, ignoreAuthenticated: ignoreAuthenticated)
+    }
+
+    private func required(_ members: [String: JSONValue], _ key: String, at path: String) -> String? {
+        guard members[key] != nil else {
+            reader.fail("\(path).\(key)", "is required")
+            return nil
+        }
+        return reader.string(members, key, at: path)
+    }
+
+    private func pathPattern(_ members: [String: JSONValue], _ key: String, at path: String) -> PathPattern? {
+        guard let text = required(members, key, at: path) else { return nil }
+        guard text.hasPrefix("/") else {
+            reader.fail("\(path).\(key)", "\"\(text)\" must start with \"/\"")
+            return nil
+        }
+        if let star = text.firstIndex(of: "*"), star != text.index(before: text.endIndex) {
+            reader.fail("\(path).\(key)", "\"\(text)\" may use '*' only as its last character (a prefix match)")
+            return nil
+        }
+        if text.contains("?") || text.contains("#") {
+            reader.fail("\(path).\(key)", "\"\(text)\" has a query or fragment; paths match without them")
+            return nil
+        }
+        return PathPattern(text)
+    }
+
+    private func readAlgorithm(_ members: [String: JSONValue], at path: String) -> Algorithm? {
+        let name = reader.string(members, "algorithm", at: path) ?? "thompson"
+        guard let allowed = Self.parameters[name] else {
+            reader.fail(
+                "\(path).algorithm",
+                "\"\(name)\" is not known; expected one of \(Self.parameters.keys.sorted().joined(separator: ", "))")
+            return nil
+        }
+        for key in ["epsilon", "k", "c", "beta"] where members[key] != nil && !allowed.contains(key) {
+            reader.fail(
+                "\(path).\(key)", "does not apply to \(name)\(allowed.isEmpty ? "" : "; it takes \(allowed[0])")")
+        }
+        switch name {
+        case "epsilon-greedy":
+            let epsilon = reader.number(members, "epsilon", at: path, in: 0...1, what: "a number from 0 to 1")
+            return members["epsilon"] != nil && epsilon == nil ? nil : .epsilonGreedy(epsilon: epsilon ?? 0.1)
+        case "epsilon-decay":
+            let k = reader.number(
+                members, "k", at: path, in: Double.leastNonzeroMagnitude...1e12, what: "a number above 0")
+            return members["k"] != nil && k == nil ? nil : .epsilonDecay(k: k ?? 100)
+        case "ucb1":
+            let c = reader.number(
+                members, "c", at: path, in: Double.leastNonzeroMagnitude...1e6, what: "a number above 0")
+            return members["c"] != nil && c == nil ? nil : .ucb1(c: c ?? 2.0)
+        case "top-two-thompson":
+            let beta = reader.number(members, "beta", at: path, in: 0...1, what: "a number from 0 to 1")
+            return members["beta"] != nil && beta == nil ? nil : .topTwoThompson(beta: beta ?? 0.5)
+        case "uniform": return .uniform
+        default: return .thompson
+        }
+    }
+
+    private func readInjection(_ members: [String: JSONValue], at path: String, name: String?) -> Injection? {
+        let header = reader.string(members, "header", at: path)
+        let query = reader.string(members, "query", at: path)
+        if header != nil && query != nil {
+            reader.fail("\(path).query", "give either header or query, not both")
+            return nil
+        }
+        if let header {
+            guard Syntax.isToken(header) else {
+                reader.fail(
+                    "\(path).header", "\"\(header)\" is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
+                return nil
+            }
+            return .header(header)
+        }
+        if let query {
+            guard Syntax.isName(query, extra: "_.-") else {
+                reader.fail("\(path).query", "\"\(query)\" is not allowed; use letters, digits, '_', '.' and '-'")
+                return nil
+            }
+            return .query(query)
+        }
+        return nil  // the default header, X-Bandit-<name>
+    }
+}
