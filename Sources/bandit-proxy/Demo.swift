@@ -29,7 +29,8 @@ struct Demo: AsyncParsableCommand {
             experiments: [
                 ExperimentConfig(
                     name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"),
-                    arms: ["control", "bold"], algorithm: .thompson, injection: .header("X-Bandit-Headline"),
+                    arms: ["control", "bold"], algorithm: .topTwoThompson(beta: 0.5),
+                    injection: .header("X-Bandit-Headline"),
                     minViews: 200)
             ])
         let runtime: ProxyRuntime
@@ -47,7 +48,8 @@ struct Demo: AsyncParsableCommand {
               dashboard:                http://127.0.0.1:\(proxyPort)/__bandits
               JSON API:                 http://127.0.0.1:\(proxyPort)/__bandits/api/experiments
               sample site directly:     http://127.0.0.1:\(sitePort)/
-            Experiment "headline": control converts 4% of visitors, bold 8%; Thompson sampling moves traffic to bold.
+            Experiment "headline": control converts 4% of visitors, bold 8%; top-two Thompson sampling moves traffic
+to bold and keeps measuring control until the winner rule can declare bold the winner.
             """)
         let visitorsTask =
             noVisitors
