@@ -49,7 +49,7 @@ struct Demo: AsyncParsableCommand {
               JSON API:                 http://127.0.0.1:\(proxyPort)/__bandits/api/experiments
               sample site directly:     http://127.0.0.1:\(sitePort)/
             Experiment "headline": control converts 4% of visitors, bold 8%; top-two Thompson sampling moves traffic
-to bold and keeps measuring control until the winner rule can declare bold the winner.
+            to bold and keeps measuring control until the winner rule can declare bold the winner.
             """)
         let visitorsTask =
             noVisitors
