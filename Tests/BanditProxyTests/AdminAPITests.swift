@@ -49,6 +49,18 @@ import Testing
         #expect(try await harness.get("/__bandits/api/experiments").status == 200)
     }
 
+    @Test func withoutATokenOtherHostsAreRefused() async throws {
+        let harness = try await ProxyHarness.start()
+        defer { Task { try await harness.stop() } }
+        let router = AdminRouter(engine: harness.runtime.engine, keeper: harness.runtime.keeper, adminToken: nil)
+        let remote = AdminRequest(
+            method: "GET", uri: "/__bandits/api/experiments", headers: [], body: [], clientIsLoopback: false)
+        #expect(await router.handle(remote).status == 403)
+        var health = remote
+        health.uri = "/__bandits/health"
+        #expect(await router.handle(health).status == 200, "health stays open for load balancers")
+    }
+
     @Test func experimentsListReportsCountsRatesIntervalsAndShares() async throws {
         let harness = try await start()
         defer { Task { try await harness.stop() } }
