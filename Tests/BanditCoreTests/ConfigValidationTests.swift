@@ -3,28 +3,9 @@ import Testing
 
 @testable import BanditCore
 
-/// `proxy.json` as a user writes it: the contract's example, defaults, and one test per rule
-/// that a mistake is named by its key path.
+/// `proxy.json` as a user writes it: defaults, and one test per rule that a mistake is named
+/// by its key path. (The contract's full example is in `ConfigLoaderTests`.)
 @Suite struct ConfigValidationTests {
-    static let example = #"""
-        {
-          "listen": "127.0.0.1:8080",
-          "upstream": "http://127.0.0.1:8000",
-          "storage": "bandits.sqlite",
-          "flushIntervalMs": 1000,
-          "adminToken": "change-me",
-          "timeouts": {"connectSeconds": 5, "responseSeconds": 60, "idleSeconds": 60},
-          "session": {"cookie": "bandit_session", "secret": "0123456789abcdef0123", "maxAgeDays": 30, "authCookie": "sessionid"},
-          "exclude": {"paths": ["/admin/", "/static/"], "regex": "\\.php$|/wp-", "userAgents": "(?i)bot|crawler|spider"},
-          "experiments": [
-            {"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
-             "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 100, "significance": 0.05},
-            {"name": "cta", "source": "/pricing/", "target": "/signup/", "arms": ["plain", "green", "red"],
-             "algorithm": "epsilon-greedy", "epsilon": 0.1, "query": "cta", "ignoreAuthenticated": true}
-          ]
-        }
-        """#
-
     func parse(_ text: String, environment: [String: String] = [:]) throws(ConfigErrors) -> ProxyConfig {
         try ConfigLoader.parse(Array(text.utf8), baseDirectory: "/etc/bandit", environment: environment)
     }
@@ -43,27 +24,6 @@ import Testing
     /// A minimal valid document with one experiment whose JSON members are `experiment`.
     static func withExperiment(_ experiment: String, extra: String = "") -> String {
         #"{"upstream": "http://127.0.0.1:8000", "session": {"authCookie": "sid"}\#(extra), "experiments": [{\#(experiment)}]}"#
-    }
-
-    @Test func theContractExampleParsesToTheModel() throws {
-        let config = try parse(Self.example)
-        #expect(config.listen == HostPort(host: "127.0.0.1", port: 8080))
-        #expect(config.upstream == UpstreamURL(host: "127.0.0.1", port: 8000))
-        #expect(config.storage == .sqlite(path: "/etc/bandit/bandits.sqlite"))
-        #expect(config.adminToken == "change-me")
-        #expect(config.session.authCookie == "sessionid")
-        #expect(config.exclude.paths == ["/admin/", "/static/"])
-        #expect(config.experiments.count == 2)
-        let headline = config.experiments[0]
-        #expect(headline.arms == ["control", "bold"])
-        #expect(headline.algorithm == .thompson)
-        #expect(headline.injection == .header("X-Bandit-Headline"))
-        #expect(headline.source == PathPattern("/"))
-        #expect(headline.target == PathPattern("/contact"))
-        let cta = config.experiments[1]
-        #expect(cta.algorithm == .epsilonGreedy(epsilon: 0.1))
-        #expect(cta.injection == .query("cta"))
-        #expect(cta.ignoreAuthenticated)
     }
 
     @Test func defaultsFillEverythingButTheUpstream() throws {

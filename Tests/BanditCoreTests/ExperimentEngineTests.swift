@@ -71,10 +71,17 @@ import Testing
     }
 
     @Test mutating func authenticatedSessionsAreServedButNotCounted() {
-        let (decision, _) = visit("/pricing/", extraCookies: "sessionid=xyz")
+        let (decision, cookie) = visit("/pricing/", extraCookies: "sessionid=xyz")
         #expect(decision.rewrittenURI?.contains("cta=") == true)
         #expect(decision.pendingCounts.isEmpty)
         #expect(decision.assignments.isEmpty)
+        let arm = decision.rewrittenURI
+        #expect(cookie != nil, "the arm is remembered, so the logged-in user sees one variant")
+        for _ in 0..<10 {
+            let (again, _) = visit("/pricing/", cookie: cookie, extraCookies: "sessionid=xyz")
+            #expect(again.rewrittenURI == arm)
+            #expect(again.pendingCounts.isEmpty)
+        }
     }
 
     @Test mutating func decidedExperimentsServeTheWinnerAndKeepCountingTheViewedArm() {

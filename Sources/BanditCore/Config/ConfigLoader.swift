@@ -14,15 +14,9 @@ public enum ConfigLoader {
     }
 
     public static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> ProxyConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw ConfigErrors([ConfigError(keyPath: "", message: "cannot read \(path): \(reason)")])
-        }
+        let bytes = try ConfigFile.contents(path: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(Array(data), baseDirectory: directory, environment: environment)
+        return try parse(bytes, baseDirectory: directory, environment: environment)
     }
 
     public static func parse(
@@ -34,8 +28,8 @@ public enum ConfigLoader {
         } catch {
             throw ConfigErrors([
                 ConfigError(
-                    keyPath: "", message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)"
-                )
+                    keyPath: error.keyPath,
+                    message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
             ])
         }
         let reader = ConfigReader(environment: environment)
@@ -48,6 +42,10 @@ public enum ConfigLoader {
     }
 
     private static func read(_ document: JSONValue, reader: ConfigReader, baseDirectory: String) -> ProxyConfig? {
+        guard case .object = document else {
+            reader.fail("", "the file holds \(document.typeName); expected a JSON object, {\"upstream\": …}")
+            return nil
+        }
         guard let root = reader.object(document, at: "", known: topLevelKeys) else { return nil }
         let upstream: UpstreamURL?
         if root["upstream"] == nil {
@@ -131,7 +129,7 @@ public enum ConfigLoader {
             guard value.isFinite, allowZero ? value >= 0 : value > 0, value <= 86_400 else {
                 reader.fail(
                     "timeouts.\(key)",
-                    "\(value) is out of range; expected seconds, more than \(allowZero ? "or equal to " : "")0 and at most 86400"
+                    "\(reader.formatted(value)) is out of range; expected seconds, more than \(allowZero ? "or equal to " : "")0 and at most 86400"
                 )
                 return nil
             }
@@ -195,11 +193,14 @@ public enum ConfigLoader {
         }
         for key in ["regex", "userAgents"] {
             guard let pattern = reader.string(members, key, at: "exclude") else { continue }
-            do {
-                _ = try NSRegularExpression(pattern: pattern)
-                if key == "regex" { rules.regex = pattern } else { rules.userAgents = pattern }
-            } catch {
-                reader.fail("exclude.\(key)", "\"\(pattern)\" is not a valid regular expression")
+            if pattern.isEmpty {
+                reader.fail("exclude.\(key)", "is empty, which would match every request; leave it out instead")
+            } else if let problem = ConfigRegex.problem(in: pattern) {
+                reader.fail("exclude.\(key)", "\"\(pattern)\" is not a valid regular expression: \(problem)")
+            } else if key == "regex" {
+                rules.regex = pattern
+            } else {
+                rules.userAgents = pattern
             }
         }
         return rules
@@ -221,7 +222,13 @@ public enum ConfigLoader {
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
-        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        // Brackets hold an IPv6 address; otherwise a name or IPv4 address.
+        let validHost =
+            text.hasPrefix("[")
+            ? IPRange.parseAddress(host)?.count == 16 : Syntax.isName(String(host), extra: "._-")
+        guard validHost, !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let port = Int(portText), (0...65535).contains(port)
+        else { return nil }
         return HostPort(host: String(host), port: port)
     }
 
@@ -235,7 +242,12 @@ public enum ConfigLoader {
         }
         guard scheme == "http" || scheme == "https" else { return fail("has scheme \(scheme)") }
         if scheme == "https" { return fail("uses https, which this version cannot proxy to yet") }
-        guard let host = components.host, !host.isEmpty else { return fail("has no host") }
+        guard var host = components.host, !host.isEmpty else { return fail("has no host") }
+        // Connecting needs the bare IPv6 address, as in `HostPort`.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard components.user == nil, components.password == nil else {
+            return fail("has a user name or password, which the proxy would not send; give only scheme, host and port")
+        }
         guard components.path.isEmpty || components.path == "/" else {
             return fail(
                 "has a path (\(components.path)); the proxy forwards every path as it is, so give only the origin")

@@ -13,7 +13,7 @@ final class ConfigReader {
     /// A JSON object's members, or nil (and an error) when `value` is something else.
     func object(_ value: JSONValue, at path: String, known: [String]) -> [String: JSONValue]? {
         guard case .object(let members) = value else {
-            fail(path, "\(value.excerpt) is \(value.typeName); expected an object")
+            fail(path, value.mismatch(expected: "an object"))
             return nil
         }
         var result: [String: JSONValue] = [:]
@@ -37,7 +37,7 @@ final class ConfigReader {
         guard let value = members[key] else { return nil }
         let keyPath = join(path, key)
         guard case .string(let text) = value else {
-            fail(keyPath, "\(value.excerpt) is \(value.typeName); expected a string")
+            fail(keyPath, value.mismatch(expected: "a string"))
             return nil
         }
         return substitute(text, at: keyPath)
@@ -56,30 +56,31 @@ final class ConfigReader {
     func number(_ members: [String: JSONValue], _ key: String, at path: String) -> Double? {
         guard let value = members[key] else { return nil }
         guard case .number(let number, _) = value else {
-            fail(join(path, key), "\(value.excerpt) is \(value.typeName); expected a number")
+            fail(join(path, key), value.mismatch(expected: "a number"))
             return nil
         }
         return number
     }
 
-    func integer(_ members: [String: JSONValue], _ key: String, at path: String) -> Int? {
+    /// A whole number (`100`, also `100.0` or `1e2`), still as a Double so that a huge one can be
+    /// reported as out of range instead of overflowing.
+    private func wholeNumber(_ members: [String: JSONValue], _ key: String, at path: String, what: String) -> Double? {
         guard let value = members[key] else { return nil }
-        guard case .number(let number, let isInteger) = value, isInteger || number == number.rounded(),
-            abs(number) < 1e15
-        else {
-            fail(
-                join(path, key),
-                "\(value.excerpt) is \(value.typeName == "a number" ? "not whole" : value.typeName); expected a whole number"
-            )
+        guard case .number(let number, _) = value else {
+            fail(join(path, key), value.mismatch(expected: "a whole number"))
             return nil
         }
-        return Int(number)
+        guard number.isFinite, number == number.rounded(.towardZero) else {
+            fail(join(path, key), "\(value.excerpt) is not a whole number; expected \(what)")
+            return nil
+        }
+        return number
     }
 
     func bool(_ members: [String: JSONValue], _ key: String, at path: String) -> Bool? {
         guard let value = members[key] else { return nil }
         guard case .bool(let flag) = value else {
-            fail(join(path, key), "\(value.excerpt) is \(value.typeName); expected true or false")
+            fail(join(path, key), value.mismatch(expected: "true or false"))
             return nil
         }
         return flag
@@ -89,13 +90,13 @@ final class ConfigReader {
         guard let value = members[key] else { return nil }
         let keyPath = join(path, key)
         guard case .array(let elements) = value else {
-            fail(keyPath, "\(value.excerpt) is \(value.typeName); expected an array of strings")
+            fail(keyPath, value.mismatch(expected: "an array of strings"))
             return nil
         }
         var result: [String] = []
         for (index, element) in elements.enumerated() {
             guard case .string(let text) = element else {
-                fail("\(keyPath)[\(index)]", "\(element.excerpt) is \(element.typeName); expected a string")
+                fail("\(keyPath)[\(index)]", element.mismatch(expected: "a string"))
                 continue
             }
             if let text = substitute(text, at: "\(keyPath)[\(index)]") { result.append(text) }
@@ -118,15 +119,18 @@ final class ConfigReader {
     func integer(
         _ members: [String: JSONValue], _ key: String, at path: String, in range: ClosedRange<Int>, what: String
     ) -> Int? {
-        guard let value = integer(members, key, at: path) else { return nil }
-        guard range.contains(value) else {
-            fail(join(path, key), "\(value) is out of range; expected \(what)")
+        guard let value = wholeNumber(members, key, at: path, what: what) else { return nil }
+        guard value >= Double(range.lowerBound), value <= Double(range.upperBound), let whole = Int(exactly: value),
+            range.contains(whole)
+        else {
+            fail(join(path, key), "\(formatted(value)) is out of range; expected \(what)")
             return nil
         }
-        return value
+        return whole
     }
 
-    private func formatted(_ value: Double) -> String {
+    /// `5` rather than `5.0`, `0.25` as it is.
+    func formatted(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 

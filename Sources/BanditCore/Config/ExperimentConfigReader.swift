@@ -7,6 +7,13 @@ struct ExperimentConfigReader {
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
         "significance", "ignoreAuthenticated",
     ]
+    /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
+    /// the request's identity, and the forwarding headers the proxy writes itself.
+    static let reservedHeaders: Set<String> = [
+        "host", "cookie", "authorization", "proxy-authorization", "content-length", "content-type",
+        "content-encoding", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "trailer",
+        "upgrade", "expect", "user-agent", "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+    ]
     /// Which parameters each algorithm takes.
     static let parameters: [String: [String]] = [
         "thompson": [], "top-two-thompson": ["beta"], "epsilon-greedy": ["epsilon"], "epsilon-decay": ["k"],
@@ -15,7 +22,7 @@ struct ExperimentConfigReader {
 
     func read(_ value: JSONValue) -> [ExperimentConfig] {
         guard case .array(let elements) = value else {
-            reader.fail("experiments", "\(value.excerpt) is \(value.typeName); expected an array of experiments")
+            reader.fail("experiments", value.mismatch(expected: "an array of experiments"))
             return []
         }
         var experiments: [ExperimentConfig] = []
@@ -170,11 +177,27 @@ struct ExperimentConfigReader {
                     "\(path).header", "\"\(header)\" is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
                 return nil
             }
+            // A client's own copy of an experiment header is removed and replaced by the arm:
+            // for these that would break framing, routing, cookies or the proxy's own headers.
+            if Self.reservedHeaders.contains(header.lowercased()) {
+                reader.fail(
+                    "\(path).header",
+                    "\"\(header)\" is a header HTTP or the proxy relies on; choose another, e.g. \"X-Bandit-\(name ?? "name")\""
+                )
+                return nil
+            }
             return .header(header)
         }
         if let query {
             guard Syntax.isName(query, extra: "_.-") else {
                 reader.fail("\(path).query", "\"\(query)\" is not allowed; use letters, digits, '_', '.' and '-'")
+                return nil
+            }
+            if query.hasPrefix(ExperimentEngine.forceParameterPrefix) {
+                reader.fail(
+                    "\(path).query",
+                    "\"\(query)\" starts with \(ExperimentEngine.forceParameterPrefix), which is kept for forcing an arm"
+                )
                 return nil
             }
             return .query(query)

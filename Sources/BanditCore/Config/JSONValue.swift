@@ -28,9 +28,20 @@ enum JSONValue: Equatable {
         case .object: "an object"
         case .array: "an array"
         case .string(let text): "\"\(text.count > 60 ? String(text.prefix(57)) + "..." : text)\""
-        case .number(let value, let isInteger): isInteger ? String(Int64(value)) : String(value)
+        case .number(let value, let isInteger):
+            // Integers written with more digits than Int64 holds are shown as doubles, not trapped on.
+            isInteger && abs(value) < 9e18 ? String(Int64(value)) : String(value)
         case .bool(let value): String(value)
         case .null: "null"
+        }
+    }
+
+    /// The message for a value of the wrong type: `"5" is a string; expected a number`.
+    /// Objects, arrays and null are not repeated ("is an array; expected an object").
+    func mismatch(expected: String) -> String {
+        switch self {
+        case .object, .array, .null: "is \(typeName); expected \(expected)"
+        default: "\(excerpt) is \(typeName); expected \(expected)"
         }
     }
 
@@ -52,6 +63,8 @@ struct JSONSyntaxError: Error, Equatable {
     var message: String
     var line: Int
     var column: Int
+    /// The key path of a duplicate key (`timeouts.connectSeconds`); empty for other errors.
+    var keyPath = ""
 }
 
 /// A small recursive-descent parser (RFC 8259). Duplicate keys are an error: in a config
@@ -61,6 +74,8 @@ struct JSONParser {
     private var index = 0
     private var depth = 0
     private static let maxDepth = 64
+    /// Where the parser is, as the config loader spells key paths (`experiments[1].name`).
+    private var path: [String] = []
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -110,12 +125,16 @@ struct JSONParser {
             let key = try parseString()
             if members.contains(where: { $0.key == key }) {
                 index = keyStart
-                throw error("duplicate key \"\(key)\"")
+                var duplicate = error("duplicate key \"\(key)\"; a key may appear only once in an object")
+                duplicate.keyPath = Self.keyPath(path + [key])
+                throw duplicate
             }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("unexpected \(describeCurrent()); expected ':'") }
             index += 1
+            path.append(key)
             members.append((key, try parseValue()))
+            path.removeLast()
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -143,7 +162,9 @@ struct JSONParser {
             return .array(elements)
         }
         while true {
+            path.append("[\(elements.count)]")
             elements.append(try parseValue())
+            path.removeLast()
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -262,6 +283,17 @@ struct JSONParser {
         }
         index += expected.count
         return value
+    }
+
+    /// `["experiments", "[1]", "name"]` → `experiments[1].name`.
+    private static func keyPath(_ components: [String]) -> String {
+        components.reduce(into: "") { result, component in
+            if component.hasPrefix("[") || result.isEmpty {
+                result += component
+            } else {
+                result += "." + component
+            }
+        }
     }
 
     private mutating func enter() throws(JSONSyntaxError) {

@@ -75,11 +75,13 @@ public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
         self.host = host
         self.port = port
     }
-    public var description: String { "\(scheme)://\(host):\(port)" }
+    /// The host as written in a URL or `Host` header: IPv6 addresses in brackets.
+    private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
+    public var description: String { "\(scheme)://\(bracketedHost):\(port)" }
     /// The value for a `Host` header that names the upstream itself.
     public var hostHeader: String {
         let defaultPort = scheme == "https" ? 443 : 80
-        return port == defaultPort ? host : "\(host):\(port)"
+        return port == defaultPort ? bracketedHost : "\(bracketedHost):\(port)"
     }
 }
 

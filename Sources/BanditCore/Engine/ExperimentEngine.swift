@@ -131,6 +131,7 @@ public final class ExperimentEngine: Sendable {
                     arm: experiment.policy.choose(experiment.counts, using: &rng))
             }
             assigned.set(entry!)
+            counted.set(entry!)
             if !(config.ignoreAuthenticated && context.authenticated) {
                 decision.assignments.append(CountEvent(.assignment, experiment: experiment.index, arm: entry!.arm))
             }
@@ -141,15 +142,19 @@ public final class ExperimentEngine: Sendable {
         let countable = state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
         if countable {
             let viewedBefore = entry.viewed
+            var marked = false
             if isSource && !entry.viewed {
                 entry.viewed = true
+                marked = true
                 decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
             }
             if isTarget && viewedBefore && !entry.converted {
                 entry.converted = true
+                marked = true
                 decision.pendingCounts.append(CountEvent(.conversion, experiment: experiment.index, arm: entry.arm))
             }
-            counted.set(entry)
+            // Only a change is written: a returning visitor's session is then never copied.
+            if marked { counted.set(entry) }
         }
         switch state.status {
         case .running: return entry.arm
