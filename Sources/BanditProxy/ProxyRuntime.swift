@@ -34,7 +34,14 @@ public final class ProxyRuntime: Sendable {
     public static func start(
         config: ProxyConfig, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ProxyRuntime {
-        let store = try await openStore(config.storage, logger: logger)
+        try await start(config: config, store: openStore(config.storage, logger: logger), logger: logger, group: group)
+    }
+
+    /// Starts on a store the caller opened (tests use one that fails on demand).
+    public static func start(
+        config: ProxyConfig, store: any StateStore, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> ProxyRuntime {
         do {
             let secret: String
             if let configured = config.session.secret {

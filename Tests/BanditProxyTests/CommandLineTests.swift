@@ -121,6 +121,38 @@ import Testing
         #expect(outcome.output.contains("60 visitors"), "\(outcome.output)")
     }
 
+    @Test func sigkillLosesAtMostTheLastFlushIntervalAndNeverDoubleCounts() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try await Self.freePort()
+        let configPath = directory.appendingPathComponent("proxy.json").path
+        try """
+        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": "state.sqlite",
+         "flushIntervalMs": 50,
+         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--config", configPath, "--log-level", "error"]
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try await Self.waitUntilListening(port: port)
+
+        for _ in 0..<10 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
+        try await Task.sleep(for: .milliseconds(500))  // ten flush intervals: these are on disk
+        for _ in 0..<10 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("state.sqlite").path)
+        let views = try await store.load().experiments["headline"]?.arms.values.reduce(0) { $0 + $1.views } ?? 0
+        await store.close()
+        #expect(views >= 10, "everything older than a flush interval survived")
+        #expect(views <= 20, "nothing was invented or counted twice")
+    }
+
     static func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()

@@ -1,6 +1,8 @@
 import BanditCore
+import BanditStore
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import BanditProxy
@@ -62,4 +64,49 @@ import Testing
             _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/")
         }
     }
+}
+
+@Suite struct StorageFailureTests {
+    @Test func aFailingStoreIsReportedOnHealthWhileProxyingGoesOnAndNothingIsLost() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let store = FailingStore()
+        var config = ProxyHarness.config(upstreamPort: upstream.port)
+        config.flushIntervalMs = 20
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let runtime = try await ProxyRuntime.start(config: config, store: store, logger: logger)
+        defer { Task { await runtime.shutdown() } }
+        let harness = ProxyHarness(upstream: upstream, runtime: runtime)
+
+        store.failing.withLock { $0 = true }
+        for _ in 0..<5 { #expect(try await Visitor(harness).get("/").status == 200) }
+        try await Task.sleep(for: .milliseconds(200))
+        let degraded = try await harness.get("/__bandits/health")
+        #expect(degraded.status == 503)
+        #expect(degraded.body.contains("disk is full"))
+
+        store.failing.withLock { $0 = false }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await harness.get("/__bandits/health").status == 200)
+        let stored = try await store.load().experiments["headline"]?.arms.values.reduce(0) { $0 + $1.views }
+        #expect(stored == 5, "counts kept in memory were written once the store recovered")
+    }
+}
+
+/// A store whose writes fail on demand, like a full or read-only disk.
+final class FailingStore: StateStore {
+    let failing = Mutex(false)
+    private let inner = MemoryStore()
+
+    func load() async throws -> StoredState { try await inner.load() }
+    func write(_ batch: StoreBatch) async throws {
+        if failing.withLock({ $0 }) { throw StoreError("disk is full") }
+        try await inner.write(batch)
+    }
+    func series(experiment: String) async throws -> [SeriesPoint] { try await inner.series(experiment: experiment) }
+    func sessionSecret(storingIfAbsent candidate: String) async throws -> String {
+        try await inner.sessionSecret(storingIfAbsent: candidate)
+    }
+    func close() async {}
 }
