@@ -4,8 +4,9 @@ import Synchronization
 /// Keeps nothing across restarts (`"storage": ":memory:"`); also the reference behaviour
 /// the durable stores are tested against.
 public final class MemoryStore: StateStore {
-    private let state = Mutex<(stored: StoredState, secret: String?, series: [String: [SeriesPoint]])>(
-        (StoredState(), nil, [:]))
+    private let state = Mutex<
+        (stored: StoredState, secret: String?, series: [String: [SeriesPoint]], history: [ArchivedVersion])
+    >((StoredState(), nil, [:], []))
 
     public init() {}
 
@@ -13,6 +14,7 @@ public final class MemoryStore: StateStore {
 
     public func write(_ batch: StoreBatch) async throws {
         state.withLock { state in
+            state.history += batch.archives
             for name in batch.resets {
                 state.stored.experiments[name]?.arms = [:]
                 state.series[name] = nil
@@ -40,9 +42,14 @@ public final class MemoryStore: StateStore {
                 experiment.status = update.status
                 experiment.winner = update.winner
                 experiment.generation = update.generation
+                experiment.armNames = update.arms.isEmpty ? nil : update.arms
                 state.stored.experiments[name] = experiment
             }
         }
+    }
+
+    public func history(experiment: String) async throws -> [ArchivedVersion] {
+        state.withLock { $0.history.filter { $0.experiment == experiment } }
     }
 
     public func series(experiment: String) async throws -> [SeriesPoint] {

@@ -1,4 +1,5 @@
 import BanditCore
+import Foundation
 public import Logging
 import NIOCore
 import SQLiteNIO
@@ -56,7 +57,8 @@ public final class SQLiteStore: StateStore {
                 _ = try await connection.query(
                     """
                     CREATE TABLE IF NOT EXISTS experiments (
-                        name TEXT PRIMARY KEY, status TEXT NOT NULL, winner TEXT, generation INTEGER NOT NULL)
+                        name TEXT PRIMARY KEY, status TEXT NOT NULL, winner TEXT, generation INTEGER NOT NULL,
+                        arms TEXT)
                     """)
                 _ = try await connection.query(
                     """
@@ -73,6 +75,12 @@ public final class SQLiteStore: StateStore {
                         PRIMARY KEY (experiment, hour, arm))
                     """)
                 _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS history (
+                        experiment TEXT NOT NULL, generation INTEGER NOT NULL, reason TEXT NOT NULL,
+                        ended_at INTEGER NOT NULL, arms TEXT NOT NULL)
+                    """)
+                _ = try await connection.query(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                     [.text(String(SQLiteStore.schemaVersion))])
             }
@@ -81,12 +89,13 @@ public final class SQLiteStore: StateStore {
 
     public func load() async throws -> StoredState {
         var state = StoredState()
-        for row in try await connection.query("SELECT name, status, winner, generation FROM experiments") {
+        for row in try await connection.query("SELECT name, status, winner, generation, arms FROM experiments") {
             guard let name = row.column("name")?.string else { continue }
             state.experiments[name] = StoredExperiment(
                 status: row.column("status")?.string.flatMap(ExperimentStatus.init(rawValue:)) ?? .running,
                 winner: row.column("winner")?.string,
-                generation: row.column("generation")?.integer ?? 0)
+                generation: row.column("generation")?.integer ?? 0,
+                armNames: row.column("arms")?.string.flatMap { $0.isEmpty ? nil : $0.components(separatedBy: "\n") })
         }
         let counts = try await connection.query(
             "SELECT experiment, arm, assignments, views, conversions FROM arm_counts")
@@ -103,6 +112,15 @@ public final class SQLiteStore: StateStore {
     public func write(_ batch: StoreBatch) async throws {
         guard !batch.isEmpty else { return }
         try await transaction {
+            for archive in batch.archives {
+                let arms = String(decoding: try JSONEncoder().encode(archive.arms), as: UTF8.self)
+                _ = try await connection.query(
+                    "INSERT INTO history (experiment, generation, reason, ended_at, arms) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        .text(archive.experiment), .integer(archive.generation), .text(archive.reason),
+                        .integer(archive.endedAt), .text(arms),
+                    ])
+            }
             for name in batch.resets {
                 _ = try await connection.query("DELETE FROM arm_counts WHERE experiment = ?", [.text(name)])
                 _ = try await connection.query("DELETE FROM arm_hourly WHERE experiment = ?", [.text(name)])
@@ -137,12 +155,26 @@ public final class SQLiteStore: StateStore {
             }
             for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
                 _ = try await connection.query(
-                    "INSERT OR REPLACE INTO experiments (name, status, winner, generation) VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO experiments (name, status, winner, generation, arms) VALUES (?, ?, ?, ?, ?)",
                     [
                         .text(name), .text(state.status.rawValue), state.winner.map { .text($0) } ?? .null,
-                        .integer(state.generation),
+                        .integer(state.generation), .text(state.arms.joined(separator: "\n")),
                     ])
             }
+        }
+    }
+
+    public func history(experiment: String) async throws -> [ArchivedVersion] {
+        let rows = try await connection.query(
+            "SELECT generation, reason, ended_at, arms FROM history WHERE experiment = ? ORDER BY rowid",
+            [.text(experiment)])
+        return rows.compactMap { row in
+            guard let generation = row.column("generation")?.integer, let reason = row.column("reason")?.string,
+                let endedAt = row.column("ended_at")?.integer, let text = row.column("arms")?.string,
+                let arms = try? JSONDecoder().decode([ArchivedVersion.Arm].self, from: Data(text.utf8))
+            else { return nil }
+            return ArchivedVersion(
+                experiment: experiment, generation: generation, reason: reason, endedAt: endedAt, arms: arms)
         }
     }
 

@@ -1,4 +1,5 @@
 public import BanditCore
+import Foundation
 public import Logging
 import Synchronization
 
@@ -16,6 +17,7 @@ public actor StateKeeper {
     private var flushed: [[ArmCounts]]
     private var dirtyStates: Set<Int> = []
     private var pendingResets: Set<Int> = []
+    private var pendingArchives: [ArchivedVersion] = []
     private let lastFailure = Mutex<String?>(nil)
 
     public init(engine: ExperimentEngine, store: any StateStore, logger: Logger) {
@@ -29,22 +31,53 @@ public actor StateKeeper {
     public nonisolated var health: String? { lastFailure.withLock { $0 } }
 
     /// Loads stored counts and states into the engine. Call once, before serving.
+    ///
+    /// An experiment keeps its counts while its arms stay the same, in the same order (the
+    /// session cookie remembers arms by position). When they changed, the stored version is
+    /// archived in the history and the experiment starts over as a new generation, so no
+    /// session keeps an arm that now means something else.
     public func restore() async throws {
         let stored = try await store.load()
         for experiment in engine.experiments {
-            guard let saved = stored.experiments[experiment.name] else { continue }
-            for (arm, name) in experiment.config.arms.enumerated() {
+            let arms = experiment.config.arms
+            guard let saved = stored.experiments[experiment.name] else {
+                dirtyStates.insert(experiment.index)  // record the arms this version runs with
+                continue
+            }
+            if let previous = saved.armNames, previous != arms {
+                pendingArchives.append(
+                    ArchivedVersion(
+                        experiment: experiment.name, generation: saved.generation, reason: "arms changed",
+                        endedAt: Self.now(),
+                        arms: previous.map { ArchivedVersion.Arm(name: $0, counts: saved.arms[$0] ?? ArmCounts()) }))
+                pendingResets.insert(experiment.index)
+                experiment.setState(.init(status: .running, winner: nil, generation: saved.generation + 1))
+                dirtyStates.insert(experiment.index)
+                logger.notice(
+                    "experiment arms changed: the earlier version is kept in its history and counting starts over",
+                    metadata: ["experiment": "\(experiment.name)", "was": "\(previous)", "now": "\(arms)"])
+                continue
+            }
+            if saved.armNames == nil { dirtyStates.insert(experiment.index) }
+            for (arm, name) in arms.enumerated() {
                 let counts = saved.arms[name] ?? ArmCounts()
                 experiment.setCounts(arm: arm, counts)
                 flushed[experiment.index][arm] = counts
             }
-            let winner = saved.winner.flatMap { experiment.config.arms.firstIndex(of: $0) }
+            let winner = saved.winner.flatMap { arms.firstIndex(of: $0) }
             // A winner whose arm left the config cannot be served: run again.
             let status = saved.status == .decided && winner == nil ? .running : saved.status
             experiment.setState(
                 .init(status: status, winner: status == .decided ? winner : nil, generation: saved.generation))
         }
     }
+
+    /// Earlier versions of an experiment, oldest first.
+    public func history(_ experiment: ExperimentRuntime) async throws -> [ArchivedVersion] {
+        try await store.history(experiment: experiment.name)
+    }
+
+    static func now() -> Int { Int(Date().timeIntervalSince1970) }
 
     /// Flushes and checks winners every `interval` until the task is cancelled. The caller
     /// flushes once more after cancelling: a cancelled task cannot do storage work.
@@ -64,6 +97,7 @@ public actor StateKeeper {
     @discardableResult
     public func flush() async -> Bool {
         var batch = StoreBatch()
+        batch.archives = pendingArchives
         var totals = flushed
         for experiment in engine.experiments {
             if pendingResets.contains(experiment.index) { batch.resets.append(experiment.name) }
@@ -82,7 +116,7 @@ public actor StateKeeper {
                 let state = experiment.state
                 batch.states[experiment.name] = .init(
                     status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
-                    generation: state.generation)
+                    generation: state.generation, arms: experiment.config.arms)
             }
         }
         guard !batch.isEmpty else { return true }
@@ -91,6 +125,7 @@ public actor StateKeeper {
             flushed = totals
             dirtyStates = []
             pendingResets = []
+            pendingArchives = []
             if lastFailure.withLock({ $0 }) != nil { logger.notice("storage writes succeed again") }
             lastFailure.withLock { $0 = nil }
             return true
@@ -147,6 +182,10 @@ public actor StateKeeper {
     /// Zeroes the counts, clears the winner and voids every assignment (a new generation).
     public func reset(_ experiment: ExperimentRuntime) async {
         let state = experiment.state
+        pendingArchives.append(
+            ArchivedVersion(
+                experiment: experiment.name, generation: state.generation, reason: "reset", endedAt: Self.now(),
+                arms: zip(experiment.config.arms, experiment.counts).map { ArchivedVersion.Arm(name: $0, counts: $1) }))
         for arm in experiment.config.arms.indices {
             experiment.setCounts(arm: arm, ArmCounts())
             flushed[experiment.index][arm] = ArmCounts()

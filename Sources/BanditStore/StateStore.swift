@@ -9,6 +9,8 @@ public protocol StateStore: Sendable {
     func load() async throws -> StoredState
     /// Applies one batch atomically: resets first, then increments, then states.
     func write(_ batch: StoreBatch) async throws
+    /// Earlier versions of an experiment (before a reset or a change of arms), oldest first.
+    func history(experiment: String) async throws -> [ArchivedVersion]
     /// The hourly counts of one experiment, oldest first (for charts).
     func series(experiment: String) async throws -> [SeriesPoint]
     /// The stored session secret; stores `candidate` first when there is none.
@@ -27,19 +29,26 @@ public struct StoredExperiment: Sendable, Equatable {
     public var winner: String?
     public var generation: Int
     public var arms: [String: ArmCounts]
+    /// The arms, in order, when the state was last written; nil if never written.
+    public var armNames: [String]?
 
     public init(
-        status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0, arms: [String: ArmCounts] = [:]
+        status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0,
+        arms: [String: ArmCounts] = [:],
+        armNames: [String]? = nil
     ) {
         self.status = status
         self.winner = winner
         self.generation = generation
         self.arms = arms
+        self.armNames = armNames
     }
 }
 
 /// What changed since the last successful write.
 public struct StoreBatch: Sendable, Equatable {
+    /// Versions to keep in the history, written first.
+    public var archives: [ArchivedVersion] = []
     /// Experiments whose counts are zeroed before the increments apply.
     public var resets: [String] = []
     public var increments: [Increment] = []
@@ -51,7 +60,7 @@ public struct StoreBatch: Sendable, Equatable {
 
     public static func currentHour() -> Int { Int(Date().timeIntervalSince1970 / 3600) }
 
-    public var isEmpty: Bool { resets.isEmpty && increments.isEmpty && states.isEmpty }
+    public var isEmpty: Bool { archives.isEmpty && resets.isEmpty && increments.isEmpty && states.isEmpty }
 
     public struct Increment: Sendable, Equatable {
         public var experiment: String
@@ -68,10 +77,13 @@ public struct StoreBatch: Sendable, Equatable {
         public var status: ExperimentStatus
         public var winner: String?
         public var generation: Int
-        public init(status: ExperimentStatus, winner: String?, generation: Int) {
+        /// The configured arms, in order: a later start with other arms begins a new version.
+        public var arms: [String]
+        public init(status: ExperimentStatus, winner: String?, generation: Int, arms: [String] = []) {
             self.status = status
             self.winner = winner
             self.generation = generation
+            self.arms = arms
         }
     }
 }
@@ -87,5 +99,33 @@ public struct SeriesPoint: Sendable, Equatable, Encodable {
         self.hour = hour
         self.arm = arm
         self.counts = counts
+    }
+}
+
+/// An experiment's counts as they stood when a version ended.
+public struct ArchivedVersion: Sendable, Equatable, Codable {
+    public var experiment: String
+    public var generation: Int
+    /// Why it ended: `reset`, or `arms changed`.
+    public var reason: String
+    /// Seconds since 1970.
+    public var endedAt: Int
+    public var arms: [Arm]
+
+    public struct Arm: Sendable, Equatable, Codable {
+        public var name: String
+        public var counts: ArmCounts
+        public init(name: String, counts: ArmCounts) {
+            self.name = name
+            self.counts = counts
+        }
+    }
+
+    public init(experiment: String, generation: Int, reason: String, endedAt: Int, arms: [Arm]) {
+        self.experiment = experiment
+        self.generation = generation
+        self.reason = reason
+        self.endedAt = endedAt
+        self.arms = arms
     }
 }

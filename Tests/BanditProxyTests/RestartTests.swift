@@ -105,6 +105,9 @@ final class FailingStore: StateStore {
         try await inner.write(batch)
     }
     func series(experiment: String) async throws -> [SeriesPoint] { try await inner.series(experiment: experiment) }
+    func history(experiment: String) async throws -> [ArchivedVersion] {
+        try await inner.history(experiment: experiment)
+    }
     func sessionSecret(storingIfAbsent candidate: String) async throws -> String {
         try await inner.sessionSecret(storingIfAbsent: candidate)
     }

@@ -194,6 +194,47 @@ import Testing
         #expect(experiment.state.status == .running)
     }
 
+    @Test(arguments: ["sqlite", "memory"])
+    func changingTheArmsStartsANewVersionAndKeepsTheOldOneInHistory(kind: String) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("arms-\(UUID().uuidString).sqlite")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store: any StateStore = kind == "sqlite" ? try await SQLiteStore.open(path: path) : MemoryStore()
+        let first = makeKeeper(store: store)
+        try await first.restore()
+        first.engine.experiments[0].add(arm: 1, assignments: 9, views: 9, conversions: 4)
+        #expect(await first.flush())
+
+        // Same arms: counts carry on.
+        let same = makeKeeper(store: store)
+        try await same.restore()
+        #expect(same.engine.experiments[0].counts[1].views == 9)
+
+        // Other arms (here: reordered, which moves every sticky assignment): a new version.
+        var config = Self.config
+        config.experiments[0].arms = ["bold", "control"]
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let changed = StateKeeper(
+            engine: ExperimentEngine(config: config, secret: "0123456789abcdef"), store: store, logger: logger)
+        try await changed.restore()
+        let experiment = changed.engine.experiments[0]
+        #expect(experiment.counts.allSatisfy { $0 == ArmCounts() })
+        #expect(experiment.state.generation == 1, "old cookies name arms by position: they are void now")
+        #expect(await changed.flush())
+        let history = try await changed.history(experiment)
+        #expect(history.count == 1)
+        #expect(history.first?.reason == "arms changed")
+        #expect(history.first?.arms.map(\.name) == ["control", "bold"])
+        #expect(history.first?.arms[1].counts == ArmCounts(assignments: 9, views: 9, conversions: 4))
+
+        // A reset is kept in the history too.
+        experiment.add(arm: 0, views: 2)
+        await changed.reset(experiment)
+        #expect(try await changed.history(experiment).map(\.reason) == ["arms changed", "reset"])
+        await store.close()
+    }
+
     @Test func restoreLoadsCountsAndDecisions() async throws {
         let store = MemoryStore()
         var batch = StoreBatch()
@@ -228,5 +269,8 @@ final class FlakyStore: StateStore {
         try await inner.sessionSecret(storingIfAbsent: candidate)
     }
     func series(experiment: String) async throws -> [SeriesPoint] { try await inner.series(experiment: experiment) }
+    func history(experiment: String) async throws -> [ArchivedVersion] {
+        try await inner.history(experiment: experiment)
+    }
     func close() async {}
 }
