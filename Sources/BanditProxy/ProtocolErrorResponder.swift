@@ -15,6 +15,9 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPServerResponsePart
 
     private var responseInProgress = false
+    /// Our error page went out: the connection is done, and whatever the proxy handler
+    /// would still write for the broken request (a late upstream answer) must not follow it.
+    private var errorSent = false
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
@@ -36,12 +39,19 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
                 status, detail: detail, allocator: context.channel.allocator, close: true)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            errorSent = true
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
         }
         context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if errorSent {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.code >= 200: responseInProgress = true
         case .end: responseInProgress = false

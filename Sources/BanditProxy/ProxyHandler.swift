@@ -20,6 +20,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var exchange: Exchange?
     private var admin: AdminExchange?
     private var nextRequestDeadline: Scheduled<Void>?
+    private var bodyDeadline: Scheduled<Void>?
     /// A client read held back until the upstream can take more.
     private var readPending = false
 
@@ -64,6 +65,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else if exchange != nil {
                 exchange!.sentBody = true
                 exchange!.bodyBytes += part.readableBytes
+                awaitMoreBody()
                 if let limit = services.config.maxRequestBodyBytes, exchange!.bodyBytes > limit,
                     !exchange!.responseStarted
                 {
@@ -80,6 +82,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 respondToAdmin(request, context: context)
             } else {
                 exchange?.requestComplete = true
+                bodyDeadline?.cancel()
                 sendUpstream(.end(trailers))
             }
         }
@@ -105,6 +108,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         nextRequestDeadline?.cancel()
+        bodyDeadline?.cancel()
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
             exchange.responseTimeout?.cancel()
@@ -168,7 +172,31 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.upgrade = upgrade
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange
+        if head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
+            awaitMoreBody()
+        }
         connectUpstream(fresh: false)
+    }
+
+    /// A request body must keep arriving: `timeouts.clientIdleSeconds` without a byte of it
+    /// (a client that stalls mid-upload) ends the exchange with 408, or a closed connection
+    /// once the response has started, and frees the upstream connection it held.
+    private func awaitMoreBody() {
+        guard let context else { return }
+        bodyDeadline?.cancel()
+        bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: services.clientIdleTimeout) {
+            [weak self] in
+            guard let self, let exchange = self.exchange, !exchange.requestComplete else { return }
+            exchange.responseTimeout?.cancel()
+            exchange.connection?.handler.delegate = nil
+            exchange.connection?.channel.close(promise: nil)
+            if exchange.responseStarted {
+                self.exchange = nil
+                self.context?.close(promise: nil)
+            } else {
+                self.respondWithError(.requestTimeout, detail: "The request body stopped arriving.")
+            }
+        }
     }
 
     private func connectUpstream(fresh: Bool) {

@@ -153,6 +153,63 @@ import Testing
         #expect(views <= 20, "nothing was invented or counted twice")
     }
 
+    @Test func hostileInputLeavesTheProxyServingWithMemoryBackNearWhereItStarted() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try await Self.freePort()
+        let configPath = directory.appendingPathComponent("proxy.json").path
+        try """
+        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": ":memory:",
+         "timeouts": {"clientIdleSeconds": 0.5, "responseSeconds": 0.5},
+         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--config", configPath, "--log-level", "critical"]
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try await Self.waitUntilListening(port: port)
+
+        for _ in 0..<200 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
+        let before = try #require(Self.residentKiB(process.processIdentifier))
+
+        let huge = String(repeating: "h", count: 100 * 1024)
+        let hostile = [
+            "GARBAGE\r\n\r\n", "\u{0}\u{1}\u{2}\u{3}\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort", "GET / HTTP/9.9\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ]
+        for round in 0..<8 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for request in hostile {
+                    group.addTask {
+                        _ = try await RawConnection.exchange(port: port, send: request, timeout: .seconds(3))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(process.isRunning, "alive after round \(round)")
+        }
+        #expect(!upstream.requests.contains { $0.uri == "/smuggled" }, "nothing was smuggled")
+        for _ in 0..<200 {
+            #expect(try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/").status == 200)
+        }
+        let after = try #require(Self.residentKiB(process.processIdentifier))
+        #expect(after - before < 16 * 1024, "resident memory grew from \(before) KiB to \(after) KiB")
+    }
+
+    /// VmRSS of a process, from /proc (Linux).
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+    }
+
     static func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()

@@ -43,6 +43,16 @@ import Testing
         #expect(harness.upstream.requests.isEmpty)
     }
 
+    @Test func aBodyThatStopsArrivingGets408AndFreesTheUpstream() async throws {
+        // Long enough that a loaded test machine still delivers the head in time.
+        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 2 })
+        defer { Task { try await harness.stop() } }
+        let answer = try await RawConnection.exchange(
+            port: harness.port, send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part",
+            timeout: .seconds(30))
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(60))")
+    }
+
     @Test func keepAliveClientsCanSendSeveralRequestsOnOneConnection() async throws {
         let harness = try await ProxyHarness.start()
         defer { Task { try await harness.stop() } }
