@@ -69,6 +69,33 @@ import Testing
         #expect(response.body.utf8.count == big.utf8.count)
     }
 
+    @Test(arguments: [204, 304])
+    func bodylessStatusesStayBodyless(status: Int) async throws {
+        let harness = try await ProxyHarness.start { _ in .init(status: status, body: "") }
+        defer { Task { try await harness.stop() } }
+        // Two requests on one connection: a stray body or chunk terminator would corrupt the second.
+        let answer = try await RawConnection.exchange(
+            port: harness.port,
+            send: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let responses = answer.components(separatedBy: "HTTP/1.1 \(status)")
+        #expect(responses.count == 3, "\(answer)")
+        #expect(!answer.lowercased().contains("transfer-encoding"))
+        #expect(answer.hasSuffix("\r\n\r\n"), "no body after either head")
+    }
+
+    @Test func informationalResponsesAreRelayedBeforeTheFinalOne() async throws {
+        let harness = try await ProxyHarness.start { _ in
+            .init(body: "final", informational: [(103, [("Link", "</app.css>; rel=preload")])])
+        }
+        defer { Task { try await harness.stop() } }
+        let answer = try await RawConnection.exchange(
+            port: harness.port, send: "GET /about/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 103"), "\(answer.prefix(60))")
+        #expect(answer.contains("rel=preload"))
+        #expect(answer.contains("HTTP/1.1 200 OK"))
+        #expect(answer.hasSuffix("final"))
+    }
+
     @Test func chunkedBodiesAndTrailersPassThrough() async throws {
         let body = String(repeating: "chunk-", count: 5000)
         let harness = try await ProxyHarness.start { _ in

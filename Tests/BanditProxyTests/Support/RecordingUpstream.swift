@@ -29,6 +29,8 @@ final class RecordingUpstream: Sendable {
         var delay: TimeAmount = .zero
         /// Close the connection instead of answering (a keep-alive connection the server gave up on).
         var dropConnection = false
+        /// Informational heads (e.g. 103 Early Hints) sent before the final response.
+        var informational: [(status: Int, headers: [(String, String)])] = []
         /// Send the body chunked, in pieces of this many bytes, followed by these trailers.
         var chunkSize: Int?
         var trailers: [(String, String)] = []
@@ -103,6 +105,12 @@ final class RecordingUpstream: Sendable {
                     var headers = HTTPHeaders(reply.headers)
                     if reply.chunkSize == nil {
                         headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+                    }
+                    for early in reply.informational {
+                        let head = HTTPResponseHead(
+                            version: .http1_1, status: HTTPResponseStatus(statusCode: early.status),
+                            headers: HTTPHeaders(early.headers))
+                        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
                     }
                     let status = HTTPResponseStatus(statusCode: reply.status)
                     context.write(
