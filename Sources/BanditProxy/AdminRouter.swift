@@ -43,7 +43,8 @@ struct AdminResponse: Sendable {
     }
 }
 
-/// The `/__bandits` routes: dashboard, JSON API, admin actions, health.
+/// The `/__bandits` routes: dashboard, detail pages, JSON API, CSV export, admin actions,
+/// metrics, health.
 struct AdminRouter: Sendable {
     static let prefix = "/__bandits"
     static let maxBodyBytes = 64 * 1024
@@ -51,6 +52,14 @@ struct AdminRouter: Sendable {
     let engine: ExperimentEngine
     let keeper: StateKeeper
     let adminToken: String?
+    let metrics: ProxyMetrics
+
+    init(engine: ExperimentEngine, keeper: StateKeeper, adminToken: String?, metrics: ProxyMetrics = ProxyMetrics()) {
+        self.engine = engine
+        self.keeper = keeper
+        self.adminToken = adminToken
+        self.metrics = metrics
+    }
 
     static func handles(uri: String) -> Bool {
         guard uri.hasPrefix(prefix) else { return false }
@@ -64,15 +73,32 @@ struct AdminRouter: Sendable {
 
         if segments == ["health"] { return health() }
         if let denied = authorize(request) { return denied }
+        if let refused = AdminRouter.refuseCrossSite(request) { return refused }
+        let reads = request.method == "GET" || request.method == "HEAD"
 
         switch (request.method, segments.first, segments.count) {
         case ("GET", nil, _), ("HEAD", nil, _):
-            return .html(Dashboard.render(engine.experiments.map(ExperimentReport.init)))
+            var entries: [Dashboard.Entry] = []
+            for experiment in engine.experiments { entries.append(await entry(experiment)) }
+            return .html(Dashboard.render(entries))
+        case (_, "experiments", 2):
+            guard reads else { return AdminRouter.getOnly }
+            guard let experiment = engine.experiment(named: segments[1]) else { return unknownPage(segments[1]) }
+            return .html(DetailPage.render(await entry(experiment)))
+        case (_, "metrics", 1):
+            guard reads else { return AdminRouter.getOnly }
+            return AdminResponse(
+                status: 200, headers: [("Content-Type", PrometheusText.contentType), ("Cache-Control", "no-store")],
+                body: Array(metrics.render(engine: engine).utf8))
         case ("GET", "api", 2) where segments[1] == "experiments":
             return .json(200, ["experiments": engine.experiments.map(ExperimentReport.init)])
         case ("GET", "api", 3) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             return .json(200, ExperimentReport(experiment))
+        case (_, "api", 4) where segments[1] == "experiments" && segments[3] == "series.csv":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            guard reads else { return AdminRouter.getOnly }
+            return await seriesCSV(experiment)
         case (let method, "api", 4) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard method == "POST" else {
@@ -82,6 +108,78 @@ struct AdminRouter: Sendable {
         default:
             return .error(404, "no such route: \(request.method) \(path)")
         }
+    }
+
+    private static let getOnly = AdminResponse.error(405, "use GET", headers: [("Allow", "GET, HEAD")])
+
+    /// The report and hourly series of one experiment, for the pages.
+    private func entry(_ experiment: ExperimentRuntime) async -> Dashboard.Entry {
+        let report = ExperimentReport(experiment)
+        do {
+            return Dashboard.Entry(report: report, points: try await keeper.series(experiment))
+        } catch {
+            return Dashboard.Entry(report: report, seriesProblem: "\(error)")
+        }
+    }
+
+    private func seriesCSV(_ experiment: ExperimentRuntime) async -> AdminResponse {
+        let points: [SeriesPoint]
+        do {
+            points = try await keeper.series(experiment)
+        } catch {
+            return .error(503, "the series could not be read from storage: \(error)")
+        }
+        return AdminResponse(
+            status: 200,
+            headers: [
+                ("Content-Type", "text/csv; charset=utf-8"), ("Cache-Control", "no-store"),
+                ("Content-Disposition", "attachment; filename=\"\(experiment.name)-series.csv\""),
+            ],
+            body: Array(SeriesRows.csv(points, arms: experiment.config.arms).utf8))
+    }
+
+    private func unknownPage(_ name: String) -> AdminResponse {
+        var main = "<section class=\"card empty-page\"><h2>No experiment named “\(HTML.escape(name))”</h2><p>"
+        main += engine.experiments.isEmpty ? "No experiments are configured." : "Known: "
+        main += engine.experiments.map { experiment in
+            "<a href=\"\(AdminRouter.prefix)/experiments/\(HTML.escape(Dashboard.pathComponent(experiment.name)))\">"
+                + HTML.escape(experiment.name) + "</a>"
+        }.joined(separator: ", ")
+        main += "</p></section>"
+        var response = AdminResponse.html(Dashboard.page(title: "Not found · bandit-proxy", main: main, now: Date()))
+        response.status = 404
+        return response
+    }
+
+    /// A browser re-sends the credentials it authenticated with to every request to this
+    /// origin, including a form another site submits: without this check, a page elsewhere
+    /// could make an admin's browser pause or reset an experiment (cross-site request
+    /// forgery). Browsers mark such requests with `Origin` (and `Sec-Fetch-Site`); clients
+    /// like curl send neither and are unaffected.
+    static func refuseCrossSite(_ request: AdminRequest) -> AdminResponse? {
+        guard request.method != "GET", request.method != "HEAD" else { return nil }
+        let refusal = AdminResponse.error(403, "cross-site requests to /__bandits are refused")
+        if let site = request.header("sec-fetch-site")?.lowercased(), site != "same-origin", site != "none" {
+            return refusal
+        }
+        guard let origin = request.header("origin") else { return nil }
+        guard let separator = origin.range(of: "://") else { return refusal }
+        let scheme = origin[..<separator.lowerBound].lowercased()
+        let authority = authorityWithoutDefaultPort(String(origin[separator.upperBound...]), scheme: scheme)
+        let hosts = [
+            request.header("host"), request.header("x-forwarded-host")?.split(separator: ",").first.map(String.init),
+        ]
+        let matches = hosts.compactMap { $0 }.contains { host in
+            authorityWithoutDefaultPort(host.trimmingCharacters(in: .whitespaces), scheme: scheme) == authority
+        }
+        return matches ? nil : refusal
+    }
+
+    private static func authorityWithoutDefaultPort(_ authority: String, scheme: String) -> String {
+        let lowered = authority.lowercased()
+        let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
+        if let defaultPort, lowered.hasSuffix(defaultPort) { return String(lowered.dropLast(defaultPort.count)) }
+        return lowered
     }
 
     private func health() -> AdminResponse {

@@ -1,65 +1,235 @@
 import BanditCore
+import BanditStore
 import Foundation
 
-/// The `/__bandits` page: every experiment with its arms, counts, rates and intervals.
-/// Server-rendered, no external assets, so it works offline and behind any firewall.
+/// The `/__bandits` page: every experiment at a glance, with its arms, charts and actions.
+/// Server-rendered with inline SVG and inline style and script: no external assets, so it
+/// works offline and behind any firewall. Every user-controlled string goes through `HTML.escape`.
 enum Dashboard {
-    static func render(_ experiments: [ExperimentReport]) -> String {
+    /// One experiment as the dashboard shows it: the report, plus its hourly series.
+    struct Entry {
+        var report: ExperimentReport
+        /// Hourly counts as stored, oldest first.
+        var points: [SeriesPoint]
+        /// Why the series could not be read, if it could not.
+        var seriesProblem: String?
+
+        init(report: ExperimentReport, points: [SeriesPoint] = [], seriesProblem: String? = nil) {
+            self.report = report
+            self.points = points
+            self.seriesProblem = seriesProblem
+        }
+
+        var series: HourlySeries { HourlySeries(points: points, arms: report.arms.map(\.name)) }
+    }
+
+    static let base = AdminRouter.prefix
+
+    static func render(_ experiments: [Entry], now: Date = Date()) -> String {
+        var body = ""
+        if experiments.isEmpty {
+            body += "<section class=\"card empty-page\"><h2>No experiments yet</h2>"
+            body +=
+                "<p>Add one to <code>experiments</code> in <code>proxy.json</code> and restart the proxy.</p></section>"
+        }
+        for experiment in experiments { body += card(experiment, wide: false) }
+        return page(title: "bandit-proxy", main: body, now: now)
+    }
+
+    // MARK: page frame
+
+    static func page(title: String, main: String, now: Date) -> String {
         var html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="refresh" content="10">
-            <title>bandit-proxy</title>
-            <style>
-            body{font-family:system-ui,-apple-system,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-            header{background:#1d2330;color:#fff;padding:1em 1.5em}header h1{margin:0;font-size:1.3em}
-            main{padding:1em 1.5em;max-width:1100px}
-            section{background:#fff;border-radius:8px;padding:1em 1.2em;margin:0 0 1em;box-shadow:0 1px 3px #0002}
-            h2{margin:.2em 0 .4em;font-size:1.15em}.meta{color:#5b6475;font-size:.9em}
-            table{border-collapse:collapse;width:100%;margin-top:.6em;font-variant-numeric:tabular-nums}
-            th,td{text-align:right;padding:.35em .5em;border-bottom:1px solid #e4e7ec}th:first-child,td:first-child{text-align:left}
-            .badge{display:inline-block;border-radius:99px;padding:.1em .6em;font-size:.8em;margin-left:.4em;color:#fff}
-            .running{background:#2f7de1}.decided{background:#1f9d55}.paused{background:#8a8f98}
-            .bar{background:#e4e7ec;border-radius:3px;height:8px;position:relative;min-width:80px}
-            .bar span{position:absolute;top:0;height:8px;background:#2f7de1;border-radius:3px}
-            .win td:first-child{font-weight:600}
-            </style></head><body><header><h1>bandit-proxy</h1></header><main>
-
+            <meta name="color-scheme" content="light dark">
+            <title>\(HTML.escape(title))</title>
+            <style>\(PageAssets.style)</style></head><body>
+            <header class="top"><h1><a href="\(base)">bandit-proxy</a></h1>
+            <nav><a href="\(base)">experiments</a><a href="\(base)/api/experiments">JSON</a>\
+            <a href="\(base)/metrics">metrics</a></nav>
+            <div class="status"><span id="updated">updated \(clock(now)) UTC</span>
+            <label><input type="checkbox" id="autorefresh" checked> auto-refresh</label></div></header>
+            <main>
             """
-        if experiments.isEmpty {
-            html += "<section><p>No experiments are configured. Add one to <code>proxy.json</code>.</p></section>"
-        }
-        for experiment in experiments { html += section(experiment) }
-        html += "</main></body></html>\n"
+        html += main
+        html += "</main><footer>Rates with Wilson intervals; P(best) and densities under Beta(1 + conversions, "
+        html += "1 + failures) posteriors; charts over time from the stored hourly series.</footer>"
+        html += "<script>\(PageAssets.script)</script></body></html>\n"
         return html
     }
 
-    private static func section(_ experiment: ExperimentReport) -> String {
-        let name = HTML.escape(experiment.name)
-        var html = "<section id=\"exp-\(name)\"><h2>\(name)<span class=\"badge \(experiment.status.rawValue)\">"
-        html += experiment.status.rawValue + "</span>"
-        if let winner = experiment.winner {
-            html += "<span class=\"badge decided\">winner: \(HTML.escape(winner))</span>"
-        }
-        html += "</h2><div class=\"meta\">\(HTML.escape(experiment.algorithm)) · source <code>"
-        html += HTML.escape(experiment.source) + "</code> → target <code>" + HTML.escape(experiment.target) + "</code>"
-        html += " · \(Int(((1 - experiment.significance) * 100).rounded()))% intervals</div>"
-        html += "<table><thead><tr><th>arm</th><th>views</th><th>conversions</th><th>rate</th><th>interval</th>"
-        html += "<th>P(best)</th><th>traffic</th><th></th></tr></thead><tbody>"
-        for arm in experiment.arms {
-            let lower = arm.interval.first ?? 0
-            let upper = arm.interval.last ?? 1
-            html += arm.name == experiment.winner ? "<tr class=\"win\">" : "<tr>"
-            html += "<td>\(HTML.escape(arm.name))</td><td>\(arm.views)</td><td>\(arm.conversions)</td>"
-            html += "<td>\(percent(arm.conversionRate))</td><td>\(percent(lower)) – \(percent(upper))</td>"
-            html += "<td>\(percent(arm.probabilityBest))</td><td>\(percent(arm.trafficShare))</td>"
-            html +=
-                "<td><div class=\"bar\" title=\"interval\"><span style=\"left:\(String(format: "%.1f", lower * 100))%;"
-            html += "width:\(String(format: "%.1f", max(0.5, (upper - lower) * 100)))%\"></span></div></td></tr>"
-        }
-        html += "</tbody></table></section>\n"
-        return html
+    private static func clock(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let day = ((seconds % 86_400) + 86_400) % 86_400
+        return String(format: "%02d:%02d:%02d", day / 3600, day / 60 % 60, day % 60)
     }
 
-    private static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+    // MARK: one experiment
+
+    /// An experiment's card: head with badges and actions, the arm table, the charts.
+    /// `wide` (the detail page) stacks larger charts in one column.
+    static func card(_ experiment: Entry, wide: Bool) -> String {
+        let report = experiment.report
+        let name = HTML.escape(report.name)
+        let link = "\(base)/experiments/\(HTML.escape(pathComponent(report.name)))"
+        var html = "<section class=\"card experiment\" id=\"exp-\(name)\" data-experiment=\"\(name)\">"
+        html += "<div class=\"card-head\"><h2><a href=\"\(link)\">\(name)</a></h2>"
+        html += "<span class=\"badge status \(report.status.rawValue)\">\(report.status.rawValue)</span>"
+        if let winner = report.winner {
+            html += "<span class=\"badge winner\">winner: \(HTML.escape(winner))</span>"
+        }
+        if !report.warnings.isEmpty {
+            let count = report.warnings.count
+            html += "<span class=\"badge warn\">\(count) warning\(count == 1 ? "" : "s")</span>"
+        }
+        html += actions(report) + "</div>"
+        html += meta(report, link: link, wide: wide)
+        if !report.warnings.isEmpty {
+            html += "<div class=\"warnings\" role=\"note\">"
+            for warning in report.warnings { html += "<p>⚠ \(HTML.escape(warning))</p>" }
+            html += "</div>"
+        }
+        html += armTable(report)
+        html += charts(experiment, wide: wide)
+        return html + "</section>\n"
+    }
+
+    private static func meta(_ report: ExperimentReport, link: String, wide: Bool) -> String {
+        let totalViews = report.arms.reduce(0) { $0 + $1.views }
+        var html = "<p class=\"meta\">\(HTML.escape(report.algorithm)) · source <code>\(HTML.escape(report.source))"
+        html += "</code> → target <code>\(HTML.escape(report.target))</code> · "
+        html += "\(Int(((1 - report.significance) * 100).rounded()))% intervals · "
+        let (views, minViews) = (Format.count(totalViews), Format.count(report.minViews))
+        html +=
+            totalViews < report.minViews
+            ? "\(views) of \(minViews) views before a winner may be declared"
+            : "\(views) views (a winner may be declared from \(minViews))"
+        if !wide { html += " · <a href=\"\(link)\">details</a>" }
+        html += " · <a href=\"\(base)/api/experiments/\(HTML.escape(pathComponent(report.name)))/series.csv\">CSV</a>"
+        return html + "</p>"
+    }
+
+    /// Pause or resume and reset for the experiment; "declare winner" sits in each arm's row.
+    private static func actions(_ report: ExperimentReport) -> String {
+        let name = HTML.escape(report.name)
+        func url(_ action: String) -> String {
+            HTML.escape("\(base)/api/experiments/\(pathComponent(report.name))/\(action)")
+        }
+        var html = "<div class=\"actions\">"
+        if report.status == .paused {
+            html += "<button type=\"button\" data-action=\"resume\" data-url=\"\(url("resume"))\">Resume</button>"
+        } else {
+            html += "<button type=\"button\" data-action=\"pause\" data-url=\"\(url("pause"))\">Pause</button>"
+        }
+        let question =
+            "Reset \(report.name)? Every count is zeroed, the winner cleared and every visitor re-randomised."
+        html += "<button type=\"button\" class=\"danger\" data-action=\"reset\" data-url=\"\(url("reset"))\""
+        html += " data-confirm=\"\(HTML.escape(question))\" aria-label=\"Reset \(name)\">Reset</button>"
+        return html + "</div>"
+    }
+
+    private static func armTable(_ report: ExperimentReport) -> String {
+        let confidence = "\(Int(((1 - report.significance) * 100).rounded()))%"
+        var html =
+            "<div class=\"table-wrap\"><table class=\"arms\"><thead><tr><th>arm</th><th class=\"opt\">assigned</th>"
+        html +=
+            "<th>views</th><th>conversions</th><th>rate<span class=\"sub\">\(confidence) interval</span></th><th>P(best)</th>"
+        html += "<th>traffic</th><th></th></tr></thead><tbody>"
+        for (index, arm) in report.arms.enumerated() {
+            let isWinner = arm.name == report.winner
+            let colour = SVG.colour(index)
+            html += isWinner ? "<tr class=\"win\" data-arm=\"" : "<tr data-arm=\""
+            html += HTML.escape(arm.name) + "\">"
+            html += "<td><span class=\"swatch\" style=\"background:\(colour)\"></span>\(HTML.escape(arm.name))"
+            if index == 0 && !arm.name.lowercased().contains("control") {
+                html += " <span class=\"sub\" style=\"display:inline\">· control</span>"
+            }
+            html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))</td>"
+            html += "<td>\(Format.count(arm.conversions))</td>"
+            if arm.views > 0 {
+                let lower = arm.interval.first ?? 0
+                let upper = arm.interval.last ?? 1
+                html += "<td>\(Format.percent(arm.conversionRate))"
+                html += "<span class=\"sub\">\(Format.percent(lower)) – \(Format.percent(upper))</span></td>"
+                html += "<td>\(Format.percent(arm.probabilityBest))\(meter(arm.probabilityBest, colour))</td>"
+                html += "<td>\(Format.percent(arm.trafficShare))\(meter(arm.trafficShare, colour))</td>"
+            } else {
+                html += "<td>–<span class=\"sub\">no views</span></td>"
+                html += "<td>\(Format.percent(arm.probabilityBest))\(meter(arm.probabilityBest, colour))</td>"
+                html += "<td>–</td>"
+            }
+            html += "<td>"
+            if !isWinner {
+                let question =
+                    "Declare \(arm.name) the winner of \(report.name)? It will be served to every visitor, old and new."
+                html += "<button type=\"button\" class=\"small\" data-action=\"winner\""
+                html += " data-url=\"\(HTML.escape("\(base)/api/experiments/\(pathComponent(report.name))/winner"))\""
+                html += " data-arm=\"\(HTML.escape(arm.name))\" data-confirm=\"\(HTML.escape(question))\""
+                html += " title=\"Declare \(HTML.escape(arm.name)) the winner\">Declare winner</button>"
+            }
+            html += "</td></tr>"
+        }
+        return html + "</tbody></table></div>"
+    }
+
+    private static func meter(_ fraction: Double, _ colour: String) -> String {
+        let width = fraction.isFinite ? min(100, max(0, fraction * 100)) : 0
+        return "<span class=\"meter\"><span style=\"width:\(SVG.n(width))%;background:\(colour)\"></span></span>"
+    }
+
+    private static func charts(_ experiment: Entry, wide: Bool) -> String {
+        let report = experiment.report
+        let size = wide ? Charts.Size.wide : Charts.Size.card
+        let series = experiment.series
+        let confidence = "\(Int(((1 - report.significance) * 100).rounded()))%"
+        var figures: [(title: String, note: String, svg: String)] = [
+            (
+                "Conversion rate", "dot: observed rate, bar: \(confidence) Wilson interval",
+                Charts.rates(report, size: size)
+            ),
+            ("Posterior of each rate", "Beta(1 + conversions, 1 + failures)", Charts.posteriors(report, size: size)),
+        ]
+        var timeNote = series.bucketHours > 1 ? "per \(series.bucketHours) hours" : "per hour"
+        if let problem = experiment.seriesProblem { timeNote = "series unavailable: \(problem)" }
+        figures.append(
+            ("Traffic share over time", "share of views, \(timeNote)", Charts.trafficShare(series, size: size)))
+        figures.append(("Cumulative views and conversions", timeNote, Charts.cumulative(series, size: size)))
+        var html = "<div class=\"charts\(wide ? " wide" : "")\">"
+        for figure in figures {
+            html += "<figure><figcaption>\(HTML.escape(figure.title))<span class=\"sub\">"
+            html += HTML.escape(figure.note) + "</span></figcaption>" + figure.svg + "</figure>"
+        }
+        return html + "</div>"
+    }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// Percent-encodes a path segment (experiment names are plain already; this is the belt to their braces).
+    static func pathComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+}
+
+/// Numbers as people read them.
+enum Format {
+    /// `1,234,567`.
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = value < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
+    }
+
+    /// `4.1%`; small rates keep two decimals (`0.35%`); never `nan`.
+    static func percent(_ value: Double) -> String {
+        guard value.isFinite else { return "–" }
+        let percent = value * 100
+        if percent != 0 && abs(percent) < 1 { return String(format: "%.2f%%", percent) }
+        return String(format: "%.1f%%", percent)
+    }
 }

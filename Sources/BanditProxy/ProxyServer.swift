@@ -29,9 +29,11 @@ public final class ProxyServer: Sendable {
     public static func start(
         config: ProxyConfig, engine: ExperimentEngine, keeper: StateKeeper, group: any EventLoopGroup, logger: Logger
     ) async throws -> ProxyServer {
+        let metrics = ProxyMetrics()
         let services = ProxyServices(
             config: config, engine: engine, keeper: keeper,
-            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken), logger: logger)
+            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics),
+            logger: logger, metrics: metrics)
         let settings = UpstreamPool.Settings(
             host: config.upstream.host, port: config.upstream.port,
             connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),

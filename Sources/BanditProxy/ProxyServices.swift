@@ -10,6 +10,8 @@ struct ProxyServices: Sendable {
     let keeper: StateKeeper
     let admin: AdminRouter
     let logger: Logger
+    /// Request, upstream and connection metrics for `/__bandits/metrics`.
+    let metrics: ProxyMetrics
 
     /// Every experiment header, removed from client requests before ours are added.
     var experimentHeaders: [String] { engine.experimentHeaderNames }
