@@ -150,6 +150,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+            services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
             return
         }
         let facts = RequestFacts(
@@ -200,6 +201,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func connectUpstream(fresh: Bool) {
+        if exchange?.upstreamStarted == nil { exchange?.upstreamStarted = .now }
         pool.acquire(fresh: fresh) { result in
             switch result {
             case .success(let connection): self.attach(connection)
@@ -256,6 +258,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let exchange, !exchange.responseStarted else { return }
         exchange.connection?.handler.delegate = nil  // its close must not turn into a 502
         exchange.connection?.channel.close(promise: nil)
+        services.metrics.upstreamTimedOut()
         respondWithError(.gatewayTimeout, detail: "The site behind this proxy took too long to answer.")
         services.logger.warning("upstream response timed out", metadata: ["uri": "\(exchange.clientHead.uri)"])
     }
@@ -273,12 +276,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             connecting ? "upstream unreachable" : "upstream closed before answering",
             metadata: ["error": "\(error)", "uri": "\(exchange.clientHead.uri)"])
         exchange.responseTimeout?.cancel()
+        if connecting { services.metrics.upstreamConnectFailed() }
         respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
     }
 
     private func respondWithError(_ status: HTTPResponseStatus, detail: String) {
         guard let context, let exchange else { return }
         self.exchange = nil
+        record(exchange, status: Int(status.code))
         let close = !exchange.requestComplete || !exchange.clientHead.isKeepAlive
         let (head, body) = ErrorPage.response(
             status, detail: detail, allocator: context.channel.allocator, close: close)
@@ -290,6 +295,22 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             awaitNextRequest()
         }
+    }
+
+    // MARK: logging phase
+
+    /// Counts the answered request in the metrics and writes its access log line.
+    private func record(_ exchange: Exchange, status: Int) {
+        let now = ContinuousClock.now
+        let duration = now - exchange.started
+        let upstreamDuration = exchange.upstreamStarted.map { now - $0 }
+        services.metrics.requestFinished(status: status, duration: duration, upstreamDuration: upstreamDuration)
+        guard services.accessLog.isEnabled else { return }
+        services.accessLog.record(
+            AccessLog.Entry(
+                client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
+                status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
+                arms: exchange.decision.served))
     }
 
     // MARK: admin
@@ -365,6 +386,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.responseStarted = true
             exchange.upstreamKeepAlive = head.isKeepAlive
             let status = Int(head.status.code)
+            exchange.status = status
             services.engine.commit(exchange.decision, status: status)
             var headers = head.headers
             HopByHop.strip(&headers)
@@ -384,6 +406,7 @@ extension ProxyHandler: UpstreamDelegate {
                 wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
                 promise: nil)
         case .body(let buffer):
+            self.exchange?.responseBytes += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             if exchange.switchingProtocols {
@@ -397,6 +420,7 @@ extension ProxyHandler: UpstreamDelegate {
     /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
     private func startTunnel(context: ChannelHandlerContext, exchange: Exchange) {
         self.exchange = nil
+        record(exchange, status: 101)
         nextRequestDeadline?.cancel()
         guard let connection = exchange.connection else { return }
         connection.handler.delegate = nil
@@ -415,6 +439,7 @@ extension ProxyHandler: UpstreamDelegate {
         var exchange = exchange
         exchange.finished = true
         self.exchange = nil
+        record(exchange, status: exchange.status)
         if let connection = exchange.connection {
             if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
                 pool.release(connection)
@@ -473,6 +498,11 @@ struct Exchange {
     /// Any body byte went upstream (such a request is never sent twice).
     var sentBody = false
     var bodyBytes = 0
+    /// For metrics and the access log.
+    let started = ContinuousClock.now
+    var upstreamStarted: ContinuousClock.Instant?
+    var status = 0
+    var responseBytes = 0
     /// The protocol the client asked to switch to (`Upgrade`), if any.
     var upgrade: String?
     /// The upstream answered 101: after its head, the connections become a tunnel.

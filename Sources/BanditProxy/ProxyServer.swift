@@ -11,6 +11,7 @@ public final class ProxyServer: Sendable {
     private let channel: any Channel
     private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
     private let connections: ConnectionRegistry
+    private let accessLog: AccessLog
 
     /// The largest request header block accepted; larger ones get 431.
     static let maxHeaderBytes = 64 * 1024
@@ -19,11 +20,13 @@ public final class ProxyServer: Sendable {
     public var localAddress: SocketAddress? { channel.localAddress }
 
     private init(
-        channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], connections: ConnectionRegistry
+        channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], connections: ConnectionRegistry,
+        accessLog: AccessLog
     ) {
         self.channel = channel
         self.pools = pools
         self.connections = connections
+        self.accessLog = accessLog
     }
 
     public static func start(
@@ -33,11 +36,11 @@ public final class ProxyServer: Sendable {
         let services = ProxyServices(
             config: config, engine: engine, keeper: keeper,
             admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics),
-            logger: logger, metrics: metrics)
+            logger: logger, metrics: metrics, accessLog: AccessLog(format: config.accessLog))
         let settings = UpstreamPool.Settings(
             host: config.upstream.host, port: config.upstream.port,
             connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
-            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)))
+            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics)
         var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = try await loop.submit {
@@ -54,6 +57,9 @@ public final class ProxyServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)
+                    metrics.clientConnectionOpened()
+                    // closeFuture, not channelInactive: a tunnel removes the HTTP handlers.
+                    channel.closeFuture.whenComplete { _ in metrics.clientConnectionClosed() }
                     let pool = frozenPools[ObjectIdentifier(channel.eventLoop)]!.value
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
@@ -74,7 +80,8 @@ public final class ProxyServer: Sendable {
         logger.info(
             "listening",
             metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
-        return ProxyServer(channel: channel, pools: frozenPools, connections: connections)
+        return ProxyServer(
+            channel: channel, pools: frozenPools, connections: connections, accessLog: services.accessLog)
     }
 
     /// Stops accepting, lets in-flight requests finish for up to `grace`, then closes what is
@@ -90,5 +97,6 @@ public final class ProxyServer: Sendable {
         for pool in pools.values {
             try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
         }
+        accessLog.flush()
     }
 }

@@ -12,6 +12,7 @@ struct ProxyServices: Sendable {
     let logger: Logger
     /// Request, upstream and connection metrics for `/__bandits/metrics`.
     let metrics: ProxyMetrics
+    let accessLog: AccessLog
 
     /// Every experiment header, removed from client requests before ours are added.
     var experimentHeaders: [String] { engine.experimentHeaderNames }

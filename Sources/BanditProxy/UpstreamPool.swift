@@ -12,6 +12,7 @@ final class UpstreamPool {
         var port: Int
         var connectTimeout: TimeAmount
         var idleTimeout: TimeAmount
+        var metrics: ProxyMetrics
         var maxIdle: Int = 64
     }
 
@@ -100,6 +101,9 @@ final class UpstreamPool {
                 result.flatMap { channel in
                     Result {
                         let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                        let metrics = self.settings.metrics
+                        metrics.upstreamConnectionOpened()
+                        channel.closeFuture.whenComplete { _ in metrics.upstreamConnectionClosed() }
                         handler.onClose = { [weak self] in self?.forget(channel) }
                         return Connection(channel: channel, handler: handler, reused: false)
                     }

@@ -203,6 +203,44 @@ import Testing
         #expect(after - before < 16 * 1024, "resident memory grew from \(before) KiB to \(after) KiB")
     }
 
+    @Test func theAccessLogWritesOneJSONLinePerRequest() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try await Self.freePort()
+        let configPath = directory.appendingPathComponent("proxy.json").path
+        try """
+        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": ":memory:",
+         "accessLog": "json",
+         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--config", configPath, "--log-level", "error"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        try await Self.waitUntilListening(port: port)
+        for path in ["/", "/about/?x=1", "/contact/"] {
+            _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: path)
+        }
+        process.terminate()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("{") }
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let proxied = records.filter { ($0["uri"] as? String)?.hasPrefix("/__bandits") == false }
+        #expect(proxied.map { $0["uri"] as? String } == ["/", "/about/?x=1", "/contact/"], "\(lines)")
+        let first = try #require(proxied.first)
+        #expect(first["method"] as? String == "GET")
+        #expect(first["status"] as? Int == 200)
+        #expect(first["client"] as? String == "127.0.0.1")
+        #expect((first["duration"] as? Double).map { $0 >= 0 } == true)
+        #expect(first["upstream"] is Double)
+        #expect(["control", "bold"].contains((first["arms"] as? [String: String])?["headline"] ?? ""))
+    }
+
     /// VmRSS of a process, from /proc (Linux).
     static func residentKiB(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

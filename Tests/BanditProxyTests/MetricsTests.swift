@@ -111,6 +111,33 @@ import Testing
         }
     }
 
+    @Test func proxiedRequestsAndConnectionsAreCountedByTheProxyItself() async throws {
+        let harness = try await ProxyHarness.start { request in
+            request.path == "/missing" ? .init(status: 404, body: "no") : .init()
+        }
+        defer { Task { try await harness.stop() } }
+        for _ in 0..<7 { _ = try await harness.get("/about/") }
+        for _ in 0..<2 { _ = try await harness.get("/missing") }
+        try await Task.sleep(for: .milliseconds(100))  // let the client connections' closes land
+        let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
+        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "2xx"]) == 7)
+        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "4xx"]) == 2)
+        #expect(Self.value(samples, "bandit_request_duration_seconds_count") == 9)
+        #expect(Self.value(samples, "bandit_upstream_duration_seconds_count") == 9)
+        #expect(Self.value(samples, "bandit_open_client_connections") == 1, "only the scrape's own connection")
+        #expect((Self.value(samples, "bandit_open_upstream_connections") ?? 0) >= 1, "kept alive in the pool")
+    }
+
+    @Test func unreachableAndSlowUpstreamsAreCounted() async throws {
+        let harness = try await ProxyHarness.start(
+            responder: { _ in .init(delay: .seconds(2)) }, configure: { $0.timeouts.responseSeconds = 0.2 })
+        defer { Task { try await harness.stop() } }
+        #expect(try await harness.get("/about/").status == 504)
+        let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
+        #expect(Self.value(samples, "bandit_upstream_timeouts_total") == 1)
+        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "5xx"]) == 1)
+    }
+
     @Test func hotPathCallsShowUpInTheScrape() async throws {
         let harness = try await ProxyHarness.start()
         defer { Task { try await harness.stop() } }

@@ -5,7 +5,7 @@ import Foundation
 public enum ConfigLoader {
     static let topLevelKeys = [
         "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
-        "experiments", "trustedProxies", "hostHeader", "limits",
+        "experiments", "trustedProxies", "hostHeader", "limits", "accessLog",
     ]
 
     /// Reads the file at `path`; `${NAME}` values come from this process's environment.
@@ -107,6 +107,13 @@ public enum ConfigLoader {
                 config.hostHeader = choice
             } else {
                 reader.fail("hostHeader", "\"\(host)\" is not allowed; expected \"client\" or \"upstream\"")
+            }
+        }
+        if let format = reader.string(root, "accessLog", at: "") {
+            if let parsed = AccessLogFormat(rawValue: format) {
+                config.accessLog = parsed
+            } else {
+                reader.fail("accessLog", "\"\(format)\" is not allowed; expected \"off\", \"text\" or \"json\"")
             }
         }
         if let value = root["experiments"] {

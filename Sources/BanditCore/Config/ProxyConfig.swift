@@ -22,6 +22,8 @@ public struct ProxyConfig: Sendable, Equatable {
     public var trustedProxies: [IPRange] = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
     /// Request bodies larger than this get 413 (nil: no limit, bodies stream through).
     public var maxRequestBodyBytes: Int?
+    /// One line per request on standard output; off by default.
+    public var accessLog: AccessLogFormat = .off
     /// Which `Host` the upstream receives: the client's (default) or the upstream's own.
     public var hostHeader: HostHeader = .client
 
@@ -221,4 +223,13 @@ public enum Algorithm: Sendable, Equatable {
         case .uniform: "uniform"
         }
     }
+}
+
+/// How the access log is written.
+public enum AccessLogFormat: String, Sendable, Equatable {
+    case off
+    /// `client - - [time] "METHOD uri" status bytes seconds upstream-seconds experiment=arm,…`
+    case text
+    /// One JSON object per line.
+    case json
 }
