@@ -99,6 +99,15 @@ struct AdminRouter: Sendable {
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard reads else { return AdminRouter.getOnly }
             return await seriesCSV(experiment)
+        case (_, "api", 4) where segments[1] == "experiments" && segments[3] == "history":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            guard reads else { return AdminRouter.getOnly }
+            do {
+                let versions = try await keeper.history(experiment)
+                return .json(200, HistoryBody(experiment: experiment.name, versions: versions))
+            } catch {
+                return .error(503, "the history could not be read from storage: \(error)")
+            }
         case (let method, "api", 4) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard method == "POST" else {
@@ -255,4 +264,10 @@ struct AdminRouter: Sendable {
         }
         return difference == 0
     }
+}
+
+/// `GET /__bandits/api/experiments/{name}/history`: earlier versions, oldest first.
+private struct HistoryBody: Encodable {
+    var experiment: String
+    var versions: [ArchivedVersion]
 }

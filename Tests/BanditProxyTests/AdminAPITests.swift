@@ -174,6 +174,22 @@ import Testing
         #expect(harness.totalViews("headline") == 1)
     }
 
+    @Test func resetVersionsStayReadableInTheHistory() async throws {
+        let harness = try await start()
+        defer { Task { try await harness.stop() } }
+        for _ in 0..<3 { try await Visitor(harness).get("/") }
+        _ = try await harness.get("/__bandits/api/experiments/headline/reset", headers: [Self.bearer], method: "POST")
+        let response = try await harness.get("/__bandits/api/experiments/headline/history", headers: [Self.bearer])
+        #expect(response.status == 200)
+        let body = try json(response)
+        let versions = try #require(body["versions"] as? [[String: Any]])
+        #expect(versions.count == 1)
+        #expect(versions.first?["reason"] as? String == "reset")
+        let arms = try #require(versions.first?["arms"] as? [[String: Any]])
+        let views = arms.compactMap { ($0["counts"] as? [String: Any])?["views"] as? Int }.reduce(0, +)
+        #expect(views == 3)
+    }
+
     @Test func dashboardListsEveryExperimentAndArm() async throws {
         let harness = try await start()
         defer { Task { try await harness.stop() } }
