@@ -91,10 +91,12 @@ struct AdminRouter: Sendable {
                 status: 200, headers: [("Content-Type", PrometheusText.contentType), ("Cache-Control", "no-store")],
                 body: Array(metrics.render(engine: engine).utf8))
         case ("GET", "api", 2) where segments[1] == "experiments":
-            return .json(200, ["experiments": engine.experiments.map(ExperimentReport.init)])
+            var reports: [ExperimentReport] = []
+            for experiment in engine.experiments { reports.append(await entry(experiment).report) }
+            return .json(200, ["experiments": reports])
         case ("GET", "api", 3) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
-            return .json(200, ExperimentReport(experiment))
+            return .json(200, await entry(experiment).report)
         case (_, "api", 4) where segments[1] == "experiments" && segments[3] == "series.csv":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard reads else { return AdminRouter.getOnly }
@@ -121,11 +123,13 @@ struct AdminRouter: Sendable {
 
     private static let getOnly = AdminResponse.error(405, "use GET", headers: [("Allow", "GET, HEAD")])
 
-    /// The report and hourly series of one experiment, for the pages.
+    /// The report (with its warnings) and hourly series of one experiment.
     private func entry(_ experiment: ExperimentRuntime) async -> Dashboard.Entry {
-        let report = ExperimentReport(experiment)
+        var report = ExperimentReport(experiment)
         do {
-            return Dashboard.Entry(report: report, points: try await keeper.series(experiment))
+            let points = try await keeper.series(experiment)
+            report.warnings += ExperimentWarnings.evaluate(experiment, series: points)
+            return Dashboard.Entry(report: report, points: points)
         } catch {
             return Dashboard.Entry(report: report, seriesProblem: "\(error)")
         }

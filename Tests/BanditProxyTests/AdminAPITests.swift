@@ -1,5 +1,7 @@
 import BanditCore
+import BanditStore
 import Foundation
+import Logging
 import Testing
 
 @testable import BanditProxy
@@ -198,5 +200,36 @@ import Testing
         for text in ["headline", "control", "bold", "cta", "plain", "green", "red"] {
             #expect(page.body.contains(text))
         }
+    }
+}
+
+@Suite struct WarningsTests {
+    @Test func aDriftingArmIsWarnedAboutInTheAPI() async throws {
+        let store = MemoryStore()
+        for (hour, conversions) in [(480_000, 40), (480_001, 40), (480_002, 90), (480_003, 90)] {
+            var batch = StoreBatch()
+            batch.hour = hour
+            batch.increments = [
+                .init(
+                    experiment: "headline", arm: "bold",
+                    delta: ArmCounts(assignments: 500, views: 500, conversions: conversions))
+            ]
+            try await store.write(batch)
+        }
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let runtime = try await ProxyRuntime.start(
+            config: ProxyHarness.config(upstreamPort: upstream.port), store: store, logger: logger)
+        defer { Task { await runtime.shutdown() } }
+        let harness = ProxyHarness(upstream: upstream, runtime: runtime)
+        let response = try await harness.get("/__bandits/api/experiments/headline")
+        let body = try #require(JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let warnings = try #require(body["warnings"] as? [String])
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("bold drifted") == true, "\(warnings)")
+        let page = try await harness.get("/__bandits")
+        #expect(page.body.contains("bold drifted"))
     }
 }
