@@ -4,6 +4,7 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The listening proxy: a NIO server whose connections each get a `ProxyHandler`, with one
 /// upstream pool per event loop.
@@ -40,7 +41,10 @@ public final class ProxyServer: Sendable {
         let settings = UpstreamPool.Settings(
             host: config.upstream.host, port: config.upstream.port,
             connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
-            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics)
+            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics,
+            tls: try upstreamTLS(config),
+            // A name is checked against the certificate (and sent as SNI); an IP address cannot be.
+            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil)
         var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = try await loop.submit {
@@ -82,6 +86,16 @@ public final class ProxyServer: Sendable {
             metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
         return ProxyServer(
             channel: channel, pools: frozenPools, connections: connections, accessLog: services.accessLog)
+    }
+
+    /// The client TLS context for an https upstream: the system's trust roots plus
+    /// `upstreamTLS.caFile`, full certificate verification.
+    static func upstreamTLS(_ config: ProxyConfig) throws -> NIOSSLContext? {
+        guard config.upstream.scheme == "https" else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile = config.upstreamCAFile { tls.additionalTrustRoots = [.file(caFile)] }
+        return try NIOSSLContext(configuration: tls)
     }
 
     /// Stops accepting, lets in-flight requests finish for up to `grace`, then closes what is

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Keep-alive connections to the upstream, one pool per event loop so a request never
 /// hops threads: the client connection and its upstream connection share a loop.
@@ -13,6 +14,9 @@ final class UpstreamPool {
         var connectTimeout: TimeAmount
         var idleTimeout: TimeAmount
         var metrics: ProxyMetrics
+        /// For an https upstream: the TLS context, and the name its certificate must carry.
+        var tls: NIOSSLContext?
+        var serverHostname: String?
         var maxIdle: Int = 64
     }
 
@@ -81,11 +85,17 @@ final class UpstreamPool {
     }
 
     private func connect(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
+        let tls = settings.tls
+        let serverHostname = settings.serverHostname
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(settings.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
                     // Informational responses (100, 103) are relayed; bytes past a 101 go to the tunnel.
                     try channel.pipeline.syncOperations.addHandlers([
                         HTTPRequestEncoder(),

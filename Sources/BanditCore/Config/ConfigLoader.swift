@@ -5,7 +5,7 @@ import Foundation
 public enum ConfigLoader {
     static let topLevelKeys = [
         "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
-        "experiments", "trustedProxies", "hostHeader", "limits", "accessLog",
+        "experiments", "trustedProxies", "hostHeader", "limits", "accessLog", "upstreamTLS",
     ]
 
     /// Reads the file at `path`; `${NAME}` values come from this process's environment.
@@ -107,6 +107,20 @@ public enum ConfigLoader {
                 config.hostHeader = choice
             } else {
                 reader.fail("hostHeader", "\"\(host)\" is not allowed; expected \"client\" or \"upstream\"")
+            }
+        }
+        if let value = root["upstreamTLS"], let tls = reader.object(value, at: "upstreamTLS", known: ["caFile"]) {
+            if let file = reader.string(tls, "caFile", at: "upstreamTLS") {
+                let path = resolve(file, against: baseDirectory)
+                if FileManager.default.isReadableFile(atPath: path) {
+                    config.upstreamCAFile = path
+                } else {
+                    reader.fail(
+                        "upstreamTLS.caFile", "\"\(path)\" cannot be read; expected a PEM file of CA certificates")
+                }
+            }
+            if config.upstream.scheme != "https" {
+                reader.fail("upstreamTLS", "applies only to an https:// upstream")
             }
         }
         if let format = reader.string(root, "accessLog", at: "") {
@@ -241,14 +255,14 @@ public enum ConfigLoader {
 
     private static func parseUpstream(_ text: String, reader: ConfigReader) -> UpstreamURL? {
         let fail = { (why: String) -> UpstreamURL? in
-            reader.fail("upstream", "\"\(text)\" \(why); expected http://host[:port], e.g. \"http://127.0.0.1:8000\"")
+            reader.fail(
+                "upstream", "\"\(text)\" \(why); expected http[s]://host[:port], e.g. \"http://127.0.0.1:8000\"")
             return nil
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             return fail("is not a URL")
         }
         guard scheme == "http" || scheme == "https" else { return fail("has scheme \(scheme)") }
-        if scheme == "https" { return fail("uses https, which this version cannot proxy to yet") }
         guard var host = components.host, !host.isEmpty else { return fail("has no host") }
         // Connecting needs the bare IPv6 address, as in `HostPort`.
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -260,7 +274,7 @@ public enum ConfigLoader {
                 "has a path (\(components.path)); the proxy forwards every path as it is, so give only the origin")
         }
         guard components.query == nil, components.fragment == nil else { return fail("has a query or fragment") }
-        let port = components.port ?? 80
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
         guard (1...65535).contains(port) else { return fail("has port \(port)") }
         return UpstreamURL(scheme: scheme, host: host, port: port)
     }

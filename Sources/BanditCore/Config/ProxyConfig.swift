@@ -22,6 +22,8 @@ public struct ProxyConfig: Sendable, Equatable {
     public var trustedProxies: [IPRange] = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
     /// Request bodies larger than this get 413 (nil: no limit, bodies stream through).
     public var maxRequestBodyBytes: Int?
+    /// Extra CA certificates (PEM) trusted for an https upstream, besides the system's.
+    public var upstreamCAFile: String?
     /// One line per request on standard output; off by default.
     public var accessLog: AccessLogFormat = .off
     /// Which `Host` the upstream receives: the client's (default) or the upstream's own.
@@ -67,7 +69,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// `http://host:port[/base]` (https arrives with #3).
+/// `http://host:port` or `https://host:port`; the certificate of an https upstream is verified.
 public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
     public var scheme: String
     public var host: String

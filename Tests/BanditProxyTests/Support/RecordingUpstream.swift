@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A real HTTP server on 127.0.0.1 that records every request it receives and answers
@@ -50,12 +51,16 @@ final class RecordingUpstream: Sendable {
         self.responder = responder
     }
 
-    static func start(responder: @escaping Responder = { _ in Reply() }) async throws -> RecordingUpstream {
+    /// With `tls`, the upstream speaks HTTPS.
+    static func start(tls: NIOSSLContext? = nil, responder: @escaping Responder = { _ in Reply() }) async throws
+        -> RecordingUpstream
+    {
         let box = Mutex<RecordingUpstream?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(upstream: { box.withLock { $0! } }))
                 }
