@@ -1,0 +1,110 @@
+/// Runs a policy and the winner rule on a scenario many times, in parallel, seeded so every
+/// run can be repeated, and summarises what a user would care about.
+public struct SimulationRunner: Sendable {
+    public var runs: Int
+    public var sessions: Int
+    public var significance: Double
+    public var minViews: Int
+    /// The rule is checked after every `checkEvery` sessions (the proxy checks every flush).
+    public var checkEvery: Int
+    public var seed: UInt64
+
+    public init(
+        runs: Int = 100, sessions: Int = 40_000, significance: Double = 0.05, minViews: Int = 100,
+        checkEvery: Int = 1, seed: UInt64 = 1
+    ) {
+        self.runs = runs
+        self.sessions = sessions
+        self.significance = significance
+        self.minViews = minViews
+        self.checkEvery = checkEvery
+        self.seed = seed
+    }
+
+    /// What one simulated experiment did.
+    public struct Run: Sendable, Equatable {
+        /// The declared winner, if any, and after how many sessions.
+        public var winner: Int?
+        public var decidedAt: Int?
+        /// Σ over sessions of (best true rate − true rate of the arm shown).
+        public var regret: Double
+        /// Share of sessions shown a best arm.
+        public var shareOnBest: Double
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var scenario: String
+        public var policy: String
+        public var runs: Int
+        /// Runs that declared an arm that is not a best arm.
+        public var falseWinnerRate: Double
+        /// Runs that declared a best arm (0 by definition when every arm is equal).
+        public var power: Double
+        /// Median sessions before a decision, over the runs that decided.
+        public var medianSessionsToDecision: Int?
+        public var meanRegret: Double
+        public var meanShareOnBest: Double
+    }
+
+    public func summarize(_ scenario: SimulationScenario, _ algorithm: Algorithm) async -> Summary {
+        let results = await runAll(scenario, algorithm)
+        let best = scenario.bestArms()
+        let isNull = best.count == scenario.rates.count
+        let decided = results.filter { $0.winner != nil }
+        let falseWinners = decided.filter { isNull || !best.contains($0.winner!) }.count
+        let decisions = decided.compactMap(\.decidedAt).sorted()
+        return Summary(
+            scenario: scenario.name, policy: algorithm.name, runs: results.count,
+            falseWinnerRate: Double(falseWinners) / Double(max(1, results.count)),
+            power: isNull ? 0 : Double(decided.count - falseWinners) / Double(max(1, results.count)),
+            medianSessionsToDecision: decisions.isEmpty ? nil : decisions[decisions.count / 2],
+            meanRegret: results.reduce(0) { $0 + $1.regret } / Double(max(1, results.count)),
+            meanShareOnBest: results.reduce(0) { $0 + $1.shareOnBest } / Double(max(1, results.count)))
+    }
+
+    /// Every run, in order, spread over the cores in a few chunks.
+    public func runAll(_ scenario: SimulationScenario, _ algorithm: Algorithm) async -> [Run] {
+        let chunks = 16
+        let size = (runs + chunks - 1) / chunks
+        return await withTaskGroup(of: (Int, [Run]).self) { group in
+            for chunk in 0..<chunks where chunk * size < runs {
+                group.addTask {
+                    let range = (chunk * size)..<min(runs, (chunk + 1) * size)
+                    return (chunk, range.map { run(scenario, algorithm, index: $0) })
+                }
+            }
+            var byChunk: [Int: [Run]] = [:]
+            for await (chunk, results) in group { byChunk[chunk] = results }
+            return byChunk.keys.sorted().flatMap { byChunk[$0]! }
+        }
+    }
+
+    /// One experiment; run `index` always uses the same random numbers.
+    public func run(_ scenario: SimulationScenario, _ algorithm: Algorithm, index: Int) -> Run {
+        var rng = Xoshiro256(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
+        let policy = algorithm.policy
+        let rule = WinnerRule(significance: significance, minViews: minViews)
+        var counts = Array(repeating: ArmCounts(), count: scenario.rates.count)
+        var winner: Int?
+        var decidedAt: Int?
+        var regret = 0.0
+        var onBest = 0
+        for session in 0..<sessions {
+            let rates = scenario.rates(atSession: session, of: sessions)
+            let arm = winner ?? policy.choose(counts, using: &rng)
+            let best = rates.max() ?? 0
+            regret += best - rates[arm]
+            if rates[arm] >= best - 1e-12 { onBest += 1 }
+            counts[arm].assignments += 1
+            counts[arm].views += 1
+            if Double.random(in: 0..<1, using: &rng) < rates[arm] { counts[arm].conversions += 1 }
+            if winner == nil, (session + 1) % checkEvery == 0, let decided = rule.winner(counts) {
+                winner = decided
+                decidedAt = session + 1
+            }
+        }
+        return Run(
+            winner: winner, decidedAt: decidedAt, regret: regret, shareOnBest: Double(onBest) / Double(max(1, sessions))
+        )
+    }
+}
