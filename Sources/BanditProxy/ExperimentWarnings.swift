@@ -5,6 +5,14 @@ import BanditStore
 enum ExperimentWarnings {
     static func evaluate(_ experiment: ExperimentRuntime, series: [SeriesPoint]) -> [String] {
         var warnings: [String] = []
+        // Only a fixed split has a planned ratio to test against.
+        if experiment.config.algorithm == .uniform, experiment.state.status == .running {
+            let views = experiment.counts.map(\.views)
+            let planned = Array(repeating: 1 / Double(views.count), count: views.count)
+            if let mismatch = SampleRatioMismatch.warning(views: views, expectedShares: planned) {
+                warnings.append(mismatch)
+            }
+        }
         for arm in experiment.config.arms {
             let points = series.filter { $0.arm == arm }.map {
                 DriftCheck.Point(hour: $0.hour, views: $0.counts.views, conversions: $0.counts.conversions)

@@ -204,6 +204,18 @@ import Testing
 }
 
 @Suite struct WarningsTests {
+    @Test func aLopsidedUniformSplitIsWarnedAbout() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.experiments[0].algorithm = .uniform })
+        defer { Task { try await harness.stop() } }
+        let experiment = try #require(harness.runtime.engine.experiment(named: "headline"))
+        experiment.add(arm: 0, assignments: 5300, views: 5300)
+        experiment.add(arm: 1, assignments: 4700, views: 4700)
+        let response = try await harness.get("/__bandits/api/experiments/headline")
+        #expect(response.body.contains("sample ratio mismatch"), "\(response.body)")
+        experiment.add(arm: 1, assignments: 600, views: 600)  // back in balance
+        #expect(try await !harness.get("/__bandits/api/experiments/headline").body.contains("sample ratio"))
+    }
+
     @Test func aDriftingArmIsWarnedAboutInTheAPI() async throws {
         let store = MemoryStore()
         for (hour, conversions) in [(480_000, 40), (480_001, 40), (480_002, 90), (480_003, 90)] {
