@@ -78,22 +78,11 @@ import Testing
     @Test func sigtermFlushesEveryCountAndExitsZero() async throws {
         let upstream = try await RecordingUpstream.start()
         defer { Task { try await upstream.stop() } }
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await Self.freePort()
-        let configPath = directory.appendingPathComponent("proxy.json").path
-        try """
-        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": "state.sqlite",
-         "flushIntervalMs": 60000,
-         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
-
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--config", configPath, "--log-level", "error"]
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await Self.waitUntilListening(port: port)
+        let proxy = try await RunningBinary.start(
+            upstreamPort: upstream.port, settings: #""storage": "state.sqlite", "flushIntervalMs": 60000"#,
+            logLevel: "error")
+        defer { proxy.stop() }
+        let (process, port, directory) = (proxy.process, proxy.port, proxy.directory)
 
         for _ in 0..<7 {
             _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/")
@@ -124,21 +113,11 @@ import Testing
     @Test func sigkillLosesAtMostTheLastFlushIntervalAndNeverDoubleCounts() async throws {
         let upstream = try await RecordingUpstream.start()
         defer { Task { try await upstream.stop() } }
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await Self.freePort()
-        let configPath = directory.appendingPathComponent("proxy.json").path
-        try """
-        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": "state.sqlite",
-         "flushIntervalMs": 50,
-         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--config", configPath, "--log-level", "error"]
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await Self.waitUntilListening(port: port)
+        let proxy = try await RunningBinary.start(
+            upstreamPort: upstream.port, settings: #""storage": "state.sqlite", "flushIntervalMs": 50"#,
+            logLevel: "error")
+        defer { proxy.stop() }
+        let (process, port, directory) = (proxy.process, proxy.port, proxy.directory)
 
         for _ in 0..<10 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
         try await Task.sleep(for: .milliseconds(500))  // ten flush intervals: these are on disk
@@ -156,21 +135,12 @@ import Testing
     @Test func hostileInputLeavesTheProxyServingWithMemoryBackNearWhereItStarted() async throws {
         let upstream = try await RecordingUpstream.start()
         defer { Task { try await upstream.stop() } }
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await Self.freePort()
-        let configPath = directory.appendingPathComponent("proxy.json").path
-        try """
-        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": ":memory:",
-         "timeouts": {"clientIdleSeconds": 0.5, "responseSeconds": 0.5},
-         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--config", configPath, "--log-level", "critical"]
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await Self.waitUntilListening(port: port)
+        let proxy = try await RunningBinary.start(
+            upstreamPort: upstream.port,
+            settings: #""storage": ":memory:", "timeouts": {"clientIdleSeconds": 0.5, "responseSeconds": 0.5}"#,
+            logLevel: "critical")
+        defer { proxy.stop() }
+        let (process, port) = (proxy.process, proxy.port)
 
         for _ in 0..<200 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
         let before = try #require(Self.residentKiB(process.processIdentifier))
@@ -206,27 +176,16 @@ import Testing
     @Test func theAccessLogWritesOneJSONLinePerRequest() async throws {
         let upstream = try await RecordingUpstream.start()
         defer { Task { try await upstream.stop() } }
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await Self.freePort()
-        let configPath = directory.appendingPathComponent("proxy.json").path
-        try """
-        {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstream.port)", "storage": ":memory:",
-         "accessLog": "json",
-         "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--config", configPath, "--log-level", "error"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        try await Self.waitUntilListening(port: port)
+        let proxy = try await RunningBinary.start(
+            upstreamPort: upstream.port, settings: #""storage": ":memory:", "accessLog": "json""#, logLevel: "error",
+            captureOutput: true)
+        defer { proxy.stop() }
+        let (process, port) = (proxy.process, proxy.port)
         for path in ["/", "/about/?x=1", "/contact/"] {
             _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: path)
         }
         process.terminate()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = proxy.output!.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("{") }
         let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -264,5 +223,46 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("bandit-proxy did not start listening on \(port)")
+    }
+}
+
+/// The real `bandit-proxy` binary serving a config with the `headline` experiment, written
+/// to a temporary folder (where a relative `storage` lands too).
+final class RunningBinary {
+    let process = Process()
+    let port: Int
+    let directory: URL
+    let output: Pipe?
+
+    private init(port: Int, directory: URL, output: Pipe?) {
+        self.port = port
+        self.directory = directory
+        self.output = output
+    }
+
+    /// `settings`: more top-level JSON members, e.g. `"storage": "state.sqlite"`.
+    static func start(upstreamPort: Int, settings: String, logLevel: String = "error", captureOutput: Bool = false)
+        async throws -> RunningBinary
+    {
+        let directory = try CommandLineTests.temporaryDirectory()
+        let port = try await CommandLineTests.freePort()
+        let config = """
+            {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstreamPort)", \(settings),
+             "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+            """
+        let configPath = directory.appendingPathComponent("proxy.json").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let binary = RunningBinary(port: port, directory: directory, output: captureOutput ? Pipe() : nil)
+        binary.process.executableURL = CommandLineTests.binary
+        binary.process.arguments = ["--config", configPath, "--log-level", logLevel]
+        if let output = binary.output { binary.process.standardOutput = output }
+        try binary.process.run()
+        try await CommandLineTests.waitUntilListening(port: port)
+        return binary
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: directory)
     }
 }
