@@ -13,8 +13,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let services: ProxyServices
-    private let pool: UpstreamPool
+    private let live: LiveServing
+    /// What this connection serves with; renewed between requests after a reload.
+    private var services: ProxyServices
+    private var pool: UpstreamPool
+    private var servingGeneration: Int
     private var rng = Xoshiro256()
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
@@ -24,9 +27,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A client read held back until the upstream can take more.
     private var readPending = false
 
-    init(services: ProxyServices, pool: UpstreamPool) {
-        self.services = services
-        self.pool = pool
+    init(live: LiveServing, eventLoop: any EventLoop) {
+        self.live = live
+        servingGeneration = live.generation
+        let serving = live.serving
+        services = serving.services
+        pool = serving.pools[ObjectIdentifier(eventLoop)]!.value
     }
 
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
@@ -37,9 +43,25 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress
+        trustClient()
+    }
+
+    private func trustClient() {
         clientIsTrusted =
             clientAddress.map { address in services.config.trustedProxies.contains { $0.contains(address) } }
             ?? false
+    }
+
+    /// Takes up a reloaded configuration; called only between requests, so an exchange is
+    /// decided and committed by the same engine.
+    private func renewServingIfReloaded(context: ChannelHandlerContext) {
+        let generation = live.generation
+        guard generation != servingGeneration else { return }
+        servingGeneration = generation
+        let serving = live.serving
+        services = serving.services
+        pool = serving.pools[ObjectIdentifier(context.eventLoop)]!.value
+        trustClient()
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
@@ -50,6 +72,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             nextRequestDeadline?.cancel()
             nextRequestDeadline = nil
+            renewServingIfReloaded(context: context)
             if AdminRouter.handles(uri: head.uri) {
                 admin = AdminExchange(head: head, body: context.channel.allocator.buffer(capacity: 0))
             } else {
@@ -112,6 +135,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
             exchange.responseTimeout?.cancel()
+            if !exchange.responseStarted { services.pendingCommits.ended() }
         }
         exchange = nil
         context.fireChannelInactive()
@@ -158,6 +182,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             userAgent: head.headers.first(name: "user-agent"),
             isHTTPS: clientIsTrusted && head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
         let decision = services.engine.decide(facts, using: &rng)
+        services.pendingCommits.began()
         var upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress,
@@ -283,6 +308,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func respondWithError(_ status: HTTPResponseStatus, detail: String) {
         guard let context, let exchange else { return }
         self.exchange = nil
+        if !exchange.responseStarted { services.pendingCommits.ended() }
         record(exchange, status: Int(status.code))
         let close = !exchange.requestComplete || !exchange.clientHead.isKeepAlive
         let (head, body) = ErrorPage.response(
@@ -372,6 +398,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.responseStarted = true
             exchange.switchingProtocols = true
             services.engine.commit(exchange.decision, status: 101)
+            services.pendingCommits.ended()
             var headers = head.headers
             HopByHop.strip(&headers)
             headers.add(name: "Connection", value: "Upgrade")
@@ -388,6 +415,7 @@ extension ProxyHandler: UpstreamDelegate {
             let status = Int(head.status.code)
             exchange.status = status
             services.engine.commit(exchange.decision, status: status)
+            services.pendingCommits.ended()
             var headers = head.headers
             HopByHop.strip(&headers)
             if let cookie = exchange.decision.cookie(forStatus: status) {

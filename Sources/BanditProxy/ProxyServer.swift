@@ -1,18 +1,15 @@
-public import BanditCore
-public import BanditStore
-public import Logging
+import BanditCore
+import Logging
 public import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 
-/// The listening proxy: a NIO server whose connections each get a `ProxyHandler`, with one
-/// upstream pool per event loop.
+/// The listening proxy: a NIO server whose connections each get a `ProxyHandler`, serving
+/// with whatever `Serving` is current (a reload swaps it).
 public final class ProxyServer: Sendable {
     private let channel: any Channel
-    private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+    private let live: LiveServing
     private let connections: ConnectionRegistry
-    private let accessLog: AccessLog
 
     /// The largest request header block accepted; larger ones get 431.
     static let maxHeaderBytes = 64 * 1024
@@ -20,38 +17,20 @@ public final class ProxyServer: Sendable {
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { channel.localAddress }
 
-    private init(
-        channel: any Channel, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], connections: ConnectionRegistry,
-        accessLog: AccessLog
-    ) {
+    /// What the server serves with now.
+    var serving: Serving { live.serving }
+
+    private init(channel: any Channel, live: LiveServing, connections: ConnectionRegistry) {
         self.channel = channel
-        self.pools = pools
+        self.live = live
         self.connections = connections
-        self.accessLog = accessLog
     }
 
-    public static func start(
-        config: ProxyConfig, engine: ExperimentEngine, keeper: StateKeeper, group: any EventLoopGroup, logger: Logger
+    static func start(
+        listen: HostPort, serving: Serving, group: any EventLoopGroup, logger: Logger
     ) async throws -> ProxyServer {
-        let metrics = ProxyMetrics()
-        let services = ProxyServices(
-            config: config, engine: engine, keeper: keeper,
-            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics),
-            logger: logger, metrics: metrics, accessLog: AccessLog(format: config.accessLog))
-        let settings = UpstreamPool.Settings(
-            host: config.upstream.host, port: config.upstream.port,
-            connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
-            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics,
-            tls: try upstreamTLS(config),
-            // A name is checked against the certificate (and sent as SNI); an IP address cannot be.
-            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil)
-        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
-        for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(UpstreamPool(eventLoop: loop, settings: settings), eventLoop: loop)
-            }.get()
-        }
-        let frozenPools = pools
+        let live = LiveServing(serving)
+        let metrics = serving.services.metrics
         let connections = ConnectionRegistry()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -64,7 +43,6 @@ public final class ProxyServer: Sendable {
                     metrics.clientConnectionOpened()
                     // closeFuture, not channelInactive: a tunnel removes the HTTP handlers.
                     channel.closeFuture.whenComplete { _ in metrics.clientConnectionClosed() }
-                    let pool = frozenPools[ObjectIdentifier(channel.eventLoop)]!.value
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
                     limits.maxHeaderFieldSize = ProxyServer.maxHeaderBytes
@@ -76,27 +54,23 @@ public final class ProxyServer: Sendable {
                         withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
                     try channel.pipeline.syncOperations.addHandler(ProtocolErrorResponder())
-                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(services: services, pool: pool))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProxyHandler(live: live, eventLoop: channel.eventLoop))
                 }
             }
-            .bind(host: config.listen.host, port: config.listen.port)
+            .bind(host: listen.host, port: listen.port)
             .get()
         logger.info(
             "listening",
-            metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(config.upstream)"])
-        return ProxyServer(
-            channel: channel, pools: frozenPools, connections: connections, accessLog: services.accessLog)
+            metadata: [
+                "address": "\(channel.localAddress?.description ?? "?")",
+                "upstream": "\(serving.services.config.upstream)",
+            ])
+        return ProxyServer(channel: channel, live: live, connections: connections)
     }
 
-    /// The client TLS context for an https upstream: the system's trust roots plus
-    /// `upstreamTLS.caFile`, full certificate verification.
-    static func upstreamTLS(_ config: ProxyConfig) throws -> NIOSSLContext? {
-        guard config.upstream.scheme == "https" else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .fullVerification
-        if let caFile = config.upstreamCAFile { tls.additionalTrustRoots = [.file(caFile)] }
-        return try NIOSSLContext(configuration: tls)
-    }
+    /// Serves with `next` from each connection's next request on; returns what it replaces.
+    func swap(to next: Serving) -> Serving { live.swap(to: next) }
 
     /// Stops accepting, lets in-flight requests finish for up to `grace`, then closes what is
     /// left and the idle upstream connections.
@@ -108,9 +82,8 @@ public final class ProxyServer: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         connections.closeAll()
-        for pool in pools.values {
-            try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
-        }
-        accessLog.flush()
+        let serving = live.serving
+        await serving.closePools()
+        serving.services.accessLog.flush()
     }
 }

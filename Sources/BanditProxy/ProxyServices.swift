@@ -13,6 +13,8 @@ struct ProxyServices: Sendable {
     /// Request, upstream and connection metrics for `/__bandits/metrics`.
     let metrics: ProxyMetrics
     let accessLog: AccessLog
+    /// Decisions of this engine still waiting for their response (see `LiveServing`).
+    let pendingCommits = PendingCommits()
 
     /// Every experiment header, removed from client requests before ours are added.
     var experimentHeaders: [String] { engine.experimentHeaderNames }

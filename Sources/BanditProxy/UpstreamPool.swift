@@ -31,6 +31,8 @@ final class UpstreamPool {
     private let eventLoop: any EventLoop
     private let settings: Settings
     private var idle: [(connection: Connection, expiry: Scheduled<Void>)] = []
+    /// After `closeAll` (shutdown, or an upstream changed by a reload) nothing is kept.
+    private var closed = false
 
     init(eventLoop: any EventLoop, settings: Settings) {
         self.eventLoop = eventLoop
@@ -59,7 +61,7 @@ final class UpstreamPool {
     func release(_ connection: Connection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
-        guard connection.channel.isActive, idle.count < settings.maxIdle else {
+        guard connection.channel.isActive, idle.count < settings.maxIdle, !closed else {
             connection.channel.close(promise: nil)
             return
         }
@@ -71,8 +73,9 @@ final class UpstreamPool {
         idle.append((connection, expiry))
     }
 
-    /// Closes every idle connection (shutdown).
+    /// Closes every idle connection, and each busy one when it is released.
     func closeAll() {
+        closed = true
         for (connection, expiry) in idle {
             expiry.cancel()
             connection.channel.close(promise: nil)

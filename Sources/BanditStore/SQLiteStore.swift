@@ -14,6 +14,8 @@ public final class SQLiteStore: StateStore {
     static let schemaVersion = 1
 
     private let connection: SQLiteConnection
+    /// One transaction at a time on the connection, whoever asks.
+    private let gate = AsyncGate()
     public let path: String
 
     private init(connection: SQLiteConnection, path: String) {
@@ -210,13 +212,15 @@ public final class SQLiteStore: StateStore {
     }
 
     private func transaction(_ body: () async throws -> Void) async throws {
-        _ = try await connection.query("BEGIN IMMEDIATE")
-        do {
-            try await body()
-            _ = try await connection.query("COMMIT")
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
+        try await gate.withLock {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                try await body()
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
         }
     }
 }

@@ -19,6 +19,8 @@ public actor StateKeeper {
     private var pendingResets: Set<Int> = []
     private var pendingArchives: [ArchivedVersion] = []
     private let lastFailure = Mutex<String?>(nil)
+    /// Set once a reload handed this keeper's work to a successor: its loop stops writing.
+    private var retired = false
 
     public init(engine: ExperimentEngine, store: any StateStore, logger: Logger) {
         self.engine = engine
@@ -88,9 +90,56 @@ public actor StateKeeper {
             } catch {
                 return
             }
+            if retired { continue }
             decideWinners()
             await flush()
         }
+    }
+
+    // MARK: reload
+
+    /// Writes everything counted so far and stops the periodic writes, so a successor can
+    /// restore from the store and find it all. `resume()` undoes it if the successor fails.
+    @discardableResult
+    public func retire() async -> Bool {
+        retired = true
+        return await flush()
+    }
+
+    public func resume() { retired = false }
+
+    /// What was counted since the last write, by experiment and arm: the counts of requests
+    /// that were still in flight when a reload retired this keeper.
+    public func unwritten() -> [StoreBatch.Increment] {
+        var increments: [StoreBatch.Increment] = []
+        for experiment in engine.experiments {
+            for (arm, name) in experiment.config.arms.enumerated() {
+                let delta = experiment.counts(arm: arm) - flushed[experiment.index][arm]
+                if delta != ArmCounts() {
+                    increments.append(.init(experiment: experiment.name, arm: name, delta: delta))
+                }
+            }
+        }
+        return increments
+    }
+
+    /// Adds a retired keeper's last counts to this engine, for experiments whose version
+    /// carried over (same arms, same generation); returns how many could not be placed.
+    public func absorb(_ increments: [StoreBatch.Increment], generations: [String: Int]) -> Int {
+        var dropped = 0
+        for increment in increments {
+            guard let experiment = engine.experiment(named: increment.experiment),
+                let arm = experiment.config.arms.firstIndex(of: increment.arm),
+                generations[increment.experiment] == experiment.state.generation
+            else {
+                dropped += increment.delta.assignments + increment.delta.views + increment.delta.conversions
+                continue
+            }
+            experiment.add(
+                arm: arm, assignments: increment.delta.assignments, views: increment.delta.views,
+                conversions: increment.delta.conversions)
+        }
+        return dropped
     }
 
     /// Writes everything counted since the last successful write. Returns whether it succeeded.

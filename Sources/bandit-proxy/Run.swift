@@ -3,7 +3,8 @@ import BanditCore
 import BanditProxy
 import Logging
 
-/// `bandit-proxy [--config PATH]`: serve until SIGTERM or SIGINT, then flush and exit 0.
+/// `bandit-proxy [--config PATH]`: serve until SIGTERM or SIGINT, then flush and exit 0;
+/// SIGHUP reloads the configuration file.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the proxy (the default command).")
 
@@ -26,9 +27,40 @@ struct Run: AsyncParsableCommand {
             printError("bandit-proxy: cannot start: \(error)")
             throw ExitCode(1)
         }
+        // One reload at a time, in signal order; the loop ends (returning what serves now)
+        // when shutdown cancels it.
+        let hangups = Signals.hangups()
+        let reloads = Task { [options] in
+            var current = runtime
+            for await _ in hangups {
+                current = await Self.reload(current, path: options.config, logger: logger)
+            }
+            return current
+        }
         let signal = await Signals.waitForTermination()
         logger.info("received \(signal); shutting down")
-        await runtime.shutdown()
+        reloads.cancel()
+        await reloads.value.shutdown()
+    }
+
+    /// Reads the file again and switches to it; a file that does not load, or a runtime that
+    /// cannot start with it, leaves the current configuration serving.
+    static func reload(_ runtime: ProxyRuntime, path: String, logger: Logger) async -> ProxyRuntime {
+        logger.info("received SIGHUP; reloading", metadata: ["config": "\(path)"])
+        let config: ProxyConfig
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            logger.error(
+                "reload refused: \(path) is not a valid configuration; the previous one keeps serving\n\(error)")
+            return runtime
+        }
+        do {
+            return try await runtime.reload(config)
+        } catch {
+            logger.error("reload failed: \(error); the previous configuration keeps serving")
+            return runtime
+        }
     }
 }
 

@@ -38,6 +38,17 @@ enum Signals {
         }
     }
 
+    /// Every SIGHUP from now on, in order.
+    static func hangups() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        Retained.sources.append(source)
+        return stream
+    }
+
     private final class Once: Sendable {
         private let continuation: Mutex<CheckedContinuation<String, Never>?>
         init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = Mutex(continuation) }

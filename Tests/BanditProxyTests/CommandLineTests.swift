@@ -200,6 +200,55 @@ import Testing
         #expect(["control", "bold"].contains((first["arms"] as? [String: String])?["headline"] ?? ""))
     }
 
+    @Test func sighupReloadsTheConfigurationAndABadFileIsRefused() async throws {
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { try await upstream.stop() } }
+        let proxy = try await RunningBinary.start(
+            upstreamPort: upstream.port, settings: #""storage": "state.sqlite", "flushIntervalMs": 50"#,
+            logLevel: "info", captureErrors: true)
+        defer { proxy.stop() }
+        let (process, port) = (proxy.process, proxy.port)
+        for _ in 0..<3 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
+
+        let footer = #"{"name": "footer", "source": "/about/", "target": "/contact/", "arms": ["a", "b"]}"#
+        try proxy.writeConfig(experiments: [RunningBinary.headline, footer])
+        kill(process.processIdentifier, SIGHUP)
+        var experiments: [[String: Any]] = []
+        for _ in 0..<100 where experiments.count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            experiments = try await Self.experiments(port: port)
+        }
+        #expect(experiments.map { $0["name"] as? String } == ["headline", "footer"])
+        #expect(Self.views(experiments.first) == 3, "counts carried over")
+
+        try "{ not json".write(toFile: proxy.configPath, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(process.isRunning)
+        _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/about/")
+        #expect(upstream.requests.last?.header("X-Bandit-Footer") != nil, "the previous file keeps serving")
+        experiments = try await Self.experiments(port: port)
+        #expect(experiments.map { $0["name"] as? String } == ["headline", "footer"])
+
+        process.terminate()
+        let log = String(decoding: proxy.errors!.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("configuration reloaded"), "\(log)")
+        #expect(log.contains("reload refused"), "\(log)")
+    }
+
+    static func experiments(port: Int) async throws -> [[String: Any]] {
+        let response = try await SimpleHTTPClient.request(
+            host: "127.0.0.1", port: port, path: "/__bandits/api/experiments")
+        let body = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        return body?["experiments"] as? [[String: Any]] ?? []
+    }
+
+    static func views(_ experiment: [String: Any]?) -> Int {
+        (experiment?["arms"] as? [[String: Any]] ?? []).compactMap { $0["views"] as? Int }.reduce(0, +)
+    }
+
     /// VmRSS of a process, from /proc (Linux).
     static func residentKiB(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -233,32 +282,50 @@ final class RunningBinary {
     let port: Int
     let directory: URL
     let output: Pipe?
+    /// Standard error (the log), when asked for.
+    let errors: Pipe?
+    let configPath: String
+    private let upstreamPort: Int
+    private let settings: String
 
-    private init(port: Int, directory: URL, output: Pipe?) {
+    static let headline = #"{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}"#
+
+    private init(port: Int, directory: URL, upstreamPort: Int, settings: String, output: Pipe?, errors: Pipe?) {
         self.port = port
         self.directory = directory
+        self.upstreamPort = upstreamPort
+        self.settings = settings
         self.output = output
+        self.errors = errors
+        configPath = directory.appendingPathComponent("proxy.json").path
     }
 
     /// `settings`: more top-level JSON members, e.g. `"storage": "state.sqlite"`.
-    static func start(upstreamPort: Int, settings: String, logLevel: String = "error", captureOutput: Bool = false)
-        async throws -> RunningBinary
-    {
-        let directory = try CommandLineTests.temporaryDirectory()
-        let port = try await CommandLineTests.freePort()
+    static func start(
+        upstreamPort: Int, settings: String, logLevel: String = "error", captureOutput: Bool = false,
+        captureErrors: Bool = false
+    ) async throws -> RunningBinary {
+        let binary = RunningBinary(
+            port: try await CommandLineTests.freePort(), directory: try CommandLineTests.temporaryDirectory(),
+            upstreamPort: upstreamPort, settings: settings, output: captureOutput ? Pipe() : nil,
+            errors: captureErrors ? Pipe() : nil)
+        try binary.writeConfig(experiments: [headline])
+        binary.process.executableURL = CommandLineTests.binary
+        binary.process.arguments = ["--config", binary.configPath, "--log-level", logLevel]
+        if let output = binary.output { binary.process.standardOutput = output }
+        if let errors = binary.errors { binary.process.standardError = errors }
+        try binary.process.run()
+        try await CommandLineTests.waitUntilListening(port: binary.port)
+        return binary
+    }
+
+    /// Writes proxy.json with the same listener, upstream and settings and these experiments.
+    func writeConfig(experiments: [String]) throws {
         let config = """
             {"listen": "127.0.0.1:\(port)", "upstream": "http://127.0.0.1:\(upstreamPort)", \(settings),
-             "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"]}]}
+             "experiments": [\(experiments.joined(separator: ", "))]}
             """
-        let configPath = directory.appendingPathComponent("proxy.json").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let binary = RunningBinary(port: port, directory: directory, output: captureOutput ? Pipe() : nil)
-        binary.process.executableURL = CommandLineTests.binary
-        binary.process.arguments = ["--config", configPath, "--log-level", logLevel]
-        if let output = binary.output { binary.process.standardOutput = output }
-        try binary.process.run()
-        try await CommandLineTests.waitUntilListening(port: port)
-        return binary
     }
 
     func stop() {

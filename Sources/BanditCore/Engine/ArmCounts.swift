@@ -18,6 +18,13 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
 
     /// Observed conversion rate; 0 without views.
     public var conversionRate: Double { views == 0 ? 0 : Double(conversions) / Double(views) }
+
+    /// What was counted between two readings.
+    public static func - (later: ArmCounts, earlier: ArmCounts) -> ArmCounts {
+        ArmCounts(
+            assignments: later.assignments - earlier.assignments, views: later.views - earlier.views,
+            conversions: later.conversions - earlier.conversions)
+    }
 }
 
 /// Lifecycle of an experiment.

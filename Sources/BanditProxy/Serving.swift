@@ -1,0 +1,117 @@
+import BanditCore
+import BanditStore
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// What the listener serves with: one configuration's engine, state keeper, admin API and
+/// upstream pools.
+///
+/// A reload (SIGHUP) builds a new `Serving` and swaps it into the running server; each
+/// connection picks up the current one at its next request, so nothing is refused and no
+/// connection is cut.
+struct Serving: Sendable {
+    let services: ProxyServices
+    let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+    /// What the pools were built for: a reload keeps them while this stays the same.
+    let upstream: UpstreamIdentity
+
+    /// What makes two upstream pools interchangeable.
+    struct UpstreamIdentity: Equatable {
+        var upstream: UpstreamURL
+        var caFile: String?
+        var connectSeconds: Double
+        var idleSeconds: Double
+
+        init(_ config: ProxyConfig) {
+            upstream = config.upstream
+            caFile = config.upstreamCAFile
+            connectSeconds = config.timeouts.connectSeconds
+            idleSeconds = config.timeouts.idleSeconds
+        }
+    }
+
+    /// Builds the serving state for `config`, keeping `previous`'s upstream pools (and
+    /// their warm connections) when the upstream did not change.
+    static func make(
+        config: ProxyConfig, engine: ExperimentEngine, keeper: StateKeeper, metrics: ProxyMetrics,
+        accessLog: AccessLog, group: any EventLoopGroup, logger: Logger, previous: Serving? = nil
+    ) async throws -> Serving {
+        let services = ProxyServices(
+            config: config, engine: engine, keeper: keeper,
+            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics),
+            logger: logger, metrics: metrics, accessLog: accessLog)
+        let identity = UpstreamIdentity(config)
+        if let previous, previous.upstream == identity {
+            return Serving(services: services, pools: previous.pools, upstream: identity)
+        }
+        let settings = UpstreamPool.Settings(
+            host: config.upstream.host, port: config.upstream.port,
+            connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
+            idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics,
+            tls: try upstreamTLS(config),
+            // A name is checked against the certificate (and sent as SNI); an IP address cannot be.
+            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil)
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(UpstreamPool(eventLoop: loop, settings: settings), eventLoop: loop)
+            }.get()
+        }
+        return Serving(services: services, pools: pools, upstream: identity)
+    }
+
+    /// The client TLS context for an https upstream: the system's trust roots plus
+    /// `upstreamTLS.caFile`, full certificate verification.
+    static func upstreamTLS(_ config: ProxyConfig) throws -> NIOSSLContext? {
+        guard config.upstream.scheme == "https" else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile = config.upstreamCAFile { tls.additionalTrustRoots = [.file(caFile)] }
+        return try NIOSSLContext(configuration: tls)
+    }
+
+    /// Closes the idle upstream connections; connections still in use close when released.
+    func closePools() async {
+        for pool in pools.values {
+            try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
+        }
+    }
+}
+
+/// The current `Serving`, readable from every event loop.
+///
+/// Handlers compare a generation number (one atomic load per request) and take the lock only
+/// after a reload.
+final class LiveServing: Sendable {
+    private let current: Mutex<Serving>
+    private let generationCounter = Atomic<Int>(0)
+
+    init(_ serving: Serving) { current = Mutex(serving) }
+
+    var generation: Int { generationCounter.load(ordering: .acquiring) }
+
+    var serving: Serving { current.withLock { $0 } }
+
+    /// Installs `next`; returns the one it replaces.
+    func swap(to next: Serving) -> Serving {
+        let previous = current.withLock { serving in
+            let previous = serving
+            serving = next
+            return previous
+        }
+        generationCounter.wrappingAdd(1, ordering: .releasing)
+        return previous
+    }
+}
+
+/// Decisions made but not yet committed (or abandoned): a retired engine is drained of them
+/// before its last counts move to the new one.
+final class PendingCommits: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func began() { count.wrappingAdd(1, ordering: .relaxed) }
+    func ended() { count.wrappingSubtract(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
