@@ -10,6 +10,8 @@ struct AdminRequest: Sendable {
     /// Nil when the body exceeded `AdminRouter.maxBodyBytes`.
     var body: [UInt8]?
     var clientIsLoopback: Bool
+    /// Reached over HTTPS (as a trusted proxy says): cookies set here get `Secure`.
+    var isHTTPS = false
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
@@ -72,6 +74,8 @@ struct AdminRouter: Sendable {
         let segments = path.dropFirst(AdminRouter.prefix.count).split(separator: "/").map(String.init)
 
         if segments == ["health"] { return health() }
+        // Visitors' pages call the beacon: it needs their session, not the admin token.
+        if segments == ["convert"] { return ConversionBeacon.handle(request, engine: engine) }
         if let denied = authorize(request) { return denied }
         if let refused = AdminRouter.refuseCrossSite(request) { return refused }
         let reads = request.method == "GET" || request.method == "HEAD"

@@ -8,7 +8,7 @@ enum ExperimentWarnings {
         // Only a fixed split has a planned ratio to test against.
         if experiment.config.algorithm == .uniform, experiment.state.status == .running {
             let views = experiment.counts.map(\.views)
-            let planned = Array(repeating: 1 / Double(views.count), count: views.count)
+            let planned = experiment.config.plannedShares
             if let mismatch = SampleRatioMismatch.warning(views: views, expectedShares: planned) {
                 warnings.append(mismatch)
             }

@@ -347,7 +347,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             method: request.head.method.rawValue, uri: request.head.uri,
             headers: request.head.headers.map { ($0.name, $0.value) },
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
-            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false)
+            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
+            isHTTPS: clientIsTrusted && request.head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
         let keepAlive = request.head.isKeepAlive
         context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
             [weak self] response in
@@ -421,7 +422,7 @@ extension ProxyHandler: UpstreamDelegate {
             if let cookie = exchange.decision.cookie(forStatus: status) {
                 headers.add(name: "Set-Cookie", value: cookie)
             }
-            if !exchange.decision.served.isEmpty && !exchange.decision.excluded {
+            if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
                 CachePolicy.keepPrivate(&headers)
             }
             // After an upgrade request the HTTP parsers on both connections stop at its end (what

@@ -55,7 +55,7 @@ import Testing
 
     @Test mutating func failedResponsesKeepTheAssignmentButNotTheMarks() {
         let (failed, cookie) = visit("/", status: 502)
-        #expect(failed.cookieIfNotCounted != nil)
+        #expect(failed.cookie(forStatus: 502) != nil)
         #expect(engine.experiments[0].counts.reduce(0) { $0 + $1.views } == 0)
         let (retry, _) = visit("/", cookie: cookie)
         #expect(retry.pendingCounts.map(\.kind) == [.view])

@@ -6,6 +6,7 @@ public enum ConfigLoader {
     static let topLevelKeys = [
         "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
         "experiments", "trustedProxies", "hostHeader", "limits", "accessLog", "upstreamTLS",
+        "cacheSafety",
     ]
 
     /// Reads the file at `path`; `${NAME}` values come from this process's environment.
@@ -130,6 +131,7 @@ public enum ConfigLoader {
                 reader.fail("accessLog", "\"\(format)\" is not allowed; expected \"off\", \"text\" or \"json\"")
             }
         }
+        if let cacheSafety = reader.bool(root, "cacheSafety", at: "") { config.cacheSafety = cacheSafety }
         if let value = root["experiments"] {
             config.experiments = ExperimentConfigReader(reader: reader, session: config.session).read(value)
         }

@@ -5,7 +5,7 @@ struct ExperimentConfigReader {
 
     static let keys = [
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
-        "significance", "ignoreAuthenticated",
+        "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
     ]
     /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
     /// the request's identity, and the forwarding headers the proxy writes itself.
@@ -62,9 +62,12 @@ struct ExperimentConfigReader {
             reader.fail("\(path).name", "\"\(name)\" is not allowed; use up to 64 letters, digits, '_' and '-'")
         }
         let source = pathPattern(members, "source", at: path)
-        let target = pathPattern(members, "target", at: path)
-        if let source, let target, source == target {
-            reader.fail("\(path).target", "is the same path as source; a conversion must happen on another page")
+        let goals = readGoals(members, at: path)
+        // A form may post to the page it is on; a mere visit of the source is its view.
+        if let source, let goals, goals.contains(where: { $0.path == source && $0.method == nil }) {
+            reader.fail(
+                "\(path).target",
+                "is the same path as source; a conversion must happen on another page (or name a method, e.g. POST)")
         }
 
         var arms = ["off", "on"]
@@ -101,10 +104,21 @@ struct ExperimentConfigReader {
                 "needs session.authCookie, the cookie that marks a logged-in user (e.g. \"sessionid\")")
         }
 
-        guard reader.errors.count == errorsBefore, let name, let source, let target, let algorithm else { return nil }
-        return ExperimentConfig(
-            name: name, source: source, target: target, arms: arms, algorithm: algorithm, injection: injection,
+        let coverage = readCoverage(members, at: path)
+        let weights = readWeights(members, at: path, arms: arms, algorithm: algorithm)
+        let minShares = readMinShares(members, at: path, arms: arms, algorithm: algorithm)
+        let attributionWindow = readAttributionWindow(members, at: path)
+
+        guard reader.errors.count == errorsBefore, let name, let source, let goals, let algorithm else { return nil }
+        var experiment = ExperimentConfig(
+            name: name, source: source, target: goals[0].path, arms: arms, algorithm: algorithm, injection: injection,
             minViews: minViews ?? 100, significance: significance ?? 0.05, ignoreAuthenticated: ignoreAuthenticated)
+        experiment.goals = goals
+        experiment.coverage = coverage
+        experiment.weights = weights
+        experiment.minShares = minShares
+        experiment.attributionWindowSeconds = attributionWindow
+        return experiment
     }
 
     private func required(_ members: [String: JSONValue], _ key: String, at path: String) -> String? {
@@ -116,17 +130,29 @@ struct ExperimentConfigReader {
     }
 
     private func pathPattern(_ members: [String: JSONValue], _ key: String, at path: String) -> PathPattern? {
-        guard let text = required(members, key, at: path) else { return nil }
+        guard let value = members[key] else {
+            reader.fail("\(path).\(key)", "is required")
+            return nil
+        }
+        return pathPattern(value, at: "\(path).\(key)")
+    }
+
+    func pathPattern(_ value: JSONValue, at keyPath: String) -> PathPattern? {
+        guard case .string(let raw) = value else {
+            reader.fail(keyPath, value.mismatch(expected: "a path (a string starting with \"/\")"))
+            return nil
+        }
+        guard let text = reader.substitute(raw, at: keyPath) else { return nil }
         guard text.hasPrefix("/") else {
-            reader.fail("\(path).\(key)", "\"\(text)\" must start with \"/\"")
+            reader.fail(keyPath, "\"\(text)\" must start with \"/\"")
             return nil
         }
         if let star = text.firstIndex(of: "*"), star != text.index(before: text.endIndex) {
-            reader.fail("\(path).\(key)", "\"\(text)\" may use '*' only as its last character (a prefix match)")
+            reader.fail(keyPath, "\"\(text)\" may use '*' only as its last character (a prefix match)")
             return nil
         }
         if text.contains("?") || text.contains("#") {
-            reader.fail("\(path).\(key)", "\"\(text)\" has a query or fragment; paths match without them")
+            reader.fail(keyPath, "\"\(text)\" has a query or fragment; paths match without them")
             return nil
         }
         return PathPattern(text)

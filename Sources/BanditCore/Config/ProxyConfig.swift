@@ -28,6 +28,9 @@ public struct ProxyConfig: Sendable, Equatable {
     public var accessLog: AccessLogFormat = .off
     /// Which `Host` the upstream receives: the client's (default) or the upstream's own.
     public var hostHeader: HostHeader = .client
+    /// Arm-dependent responses get `Cache-Control: private` and `Vary: Cookie`, so shared
+    /// caches never serve one visitor's arm to another. Off for a CDN keyed by arm.
+    public var cacheSafety = true
 
     public enum HostHeader: String, Sendable, Equatable {
         /// The client's `Host`, so the site builds links with its public name (nginx: `proxy_set_header Host $host`).
@@ -158,7 +161,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// `[A-Za-z0-9_-]+`, unique among experiments.
     public var name: String
     public var source: PathPattern
-    public var target: PathPattern
+    /// Where conversions happen (`target`: a path, or a list of paths and goals); never empty.
+    public var goals: [Goal]
     /// Two or more unique names, each `[A-Za-z0-9_.-]+`.
     public var arms: [String]
     public var algorithm: Algorithm
@@ -170,6 +174,19 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var significance: Double
     /// Sessions carrying the `session.authCookie` cookie are never counted.
     public var ignoreAuthenticated: Bool
+    /// The share of new sessions that enter the experiment, in (0, 1]; the others are served
+    /// the first arm and never counted.
+    public var coverage: Double = 1
+    /// The planned split of a uniform experiment, one share per arm, summing to 1; nil: equal.
+    public var weights: [Double]?
+    /// For bandit policies: the least share of new sessions each arm keeps, one per arm,
+    /// summing to at most 1; nil: no floor.
+    public var minShares: [Double]?
+    /// A conversion counts only this many seconds after the session's view; nil: any time.
+    public var attributionWindowSeconds: Int?
+
+    /// The first goal's path, for one-line summaries.
+    public var target: PathPattern { goals[0].path }
 
     public init(
         name: String,
@@ -184,13 +201,19 @@ public struct ExperimentConfig: Sendable, Equatable {
     ) {
         self.name = name
         self.source = source
-        self.target = target
+        self.goals = [Goal(path: target)]
         self.arms = arms
         self.algorithm = algorithm
         self.injection = injection ?? .header("X-Bandit-\(name)")
         self.minViews = minViews
         self.significance = significance
         self.ignoreAuthenticated = ignoreAuthenticated
+    }
+
+    /// The share of new sessions each arm is planned to get when every arm is equally good:
+    /// the weights, else equal shares.
+    public var plannedShares: [Double] {
+        weights ?? Array(repeating: 1 / Double(arms.count), count: arms.count)
     }
 }
 

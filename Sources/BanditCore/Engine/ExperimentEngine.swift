@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns request facts into a decision: which experiments apply, which arm each session
 /// gets, what to inject, what would count, and which cookie to set.
 ///
@@ -5,21 +7,24 @@
 /// counts and state of each `ExperimentRuntime`.
 public final class ExperimentEngine: Sendable {
     public static let forceParameterPrefix = "bandit_force_"
+    /// With a force parameter, `bandit_record=1` counts the forced session (staged QA).
+    public static let recordParameter = "bandit_record"
 
     public let experiments: [ExperimentRuntime]
     private let byName: [String: ExperimentRuntime]
-    private let codec: SessionCodec
-    private let session: SessionSettings
+    let codec: SessionCodec
+    let sessionSettings: SessionSettings
     private let exclusions: ExclusionRules
     /// Names of every experiment header: a client's own copies are removed.
     public let experimentHeaderNames: [String]
     private let experimentQueryNames: Set<Substring>
+    private let experimentNames: [String]
 
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
         byName = Dictionary(uniqueKeysWithValues: experiments.map { ($0.name, $0) })
         codec = SessionCodec(secret: secret)
-        session = config.session
+        sessionSettings = config.session
         exclusions = ExclusionRules(config.exclude)
         var headers: [String] = []
         var queries = Set<Substring>()
@@ -31,6 +36,7 @@ public final class ExperimentEngine: Sendable {
         }
         experimentHeaderNames = headers
         experimentQueryNames = queries
+        experimentNames = config.experiments.map(\.name)
     }
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
@@ -44,6 +50,7 @@ public final class ExperimentEngine: Sendable {
         // Spoofed experiment parameters and force switches never reach the upstream.
         let forced = query.removeAll { name in
             experimentQueryNames.contains(name) || name.hasPrefix(ExperimentEngine.forceParameterPrefix)
+                || name == ExperimentEngine.recordParameter
         }
 
         if experiments.isEmpty || exclusions.excludes(path: rawPath, userAgent: facts.userAgent) {
@@ -53,9 +60,9 @@ public final class ExperimentEngine: Sendable {
         }
 
         let path = PathPattern.normalise(rawPath)
-        let incoming = facts.cookie(named: session.cookie).flatMap { codec.decode($0) }
+        let incoming = facts.cookie(named: sessionSettings.cookie).flatMap { codec.decode($0) }
         var assigned = incoming ?? SessionState(id: Base64URL.randomIdentifier(using: &rng))
-        let authenticated = session.authCookie.map { facts.cookie(named: $0).map { !$0.isEmpty } ?? false } ?? false
+        let authenticated = isAuthenticated(facts)
 
         // Entries of experiments no longer configured, or of an older generation, are dropped.
         assigned.entries.removeAll { entry in
@@ -63,6 +70,8 @@ public final class ExperimentEngine: Sendable {
             return entry.generation != experiment.state.generation || entry.arm >= experiment.config.arms.count
         }
 
+        let record = forced.contains { $0.name == ExperimentEngine.recordParameter && $0.value == "1" }
+        var forcedAssignments: [CountEvent] = []
         for (name, value) in forced where name.hasPrefix(ExperimentEngine.forceParameterPrefix) {
             let experimentName = String(name.dropFirst(ExperimentEngine.forceParameterPrefix.count))
             guard let experiment = byName[experimentName] else { continue }
@@ -70,13 +79,21 @@ public final class ExperimentEngine: Sendable {
                 assigned.removeEntry(for: experimentName)
             } else if let arm = experiment.config.arms.firstIndex(where: { $0[...] == value }) {
                 assigned.set(
-                    .init(experiment: experimentName, generation: experiment.state.generation, arm: arm, forced: true))
+                    .init(
+                        experiment: experimentName, generation: experiment.state.generation, arm: arm, forced: true,
+                        recorded: record))
+                if record { forcedAssignments.append(CountEvent(.assignment, experiment: experiment.index, arm: arm)) }
             }
         }
 
         var counted = assigned
+        let context = SessionContext(
+            path: path, method: facts.method, authenticated: authenticated, now: facts.now)
+        for event in forcedAssignments
+        where !(experiments[event.experiment].config.ignoreAuthenticated && authenticated) {
+            decision.assignments.append(event)
+        }
         for experiment in experiments {
-            let context = SessionContext(path: path, authenticated: authenticated)
             guard
                 let arm = apply(
                     experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
@@ -90,18 +107,31 @@ public final class ExperimentEngine: Sendable {
         }
 
         if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
-        if incoming != counted, !counted.entries.isEmpty {
-            decision.cookieIfCounted = setCookieValue(codec.encode(counted), https: facts.isHTTPS)
-        }
-        if incoming != assigned, !assigned.entries.isEmpty {
-            decision.cookieIfNotCounted = setCookieValue(codec.encode(assigned), https: facts.isHTTPS)
+        if incoming != counted, !counted.entries.isEmpty { decision.sessionIfCounted = counted }
+        if incoming != assigned, !assigned.entries.isEmpty { decision.sessionIfNotCounted = assigned }
+        if decision.sessionIfCounted != nil || decision.sessionIfNotCounted != nil {
+            decision.cookieWriter = cookieWriter(https: facts.isHTTPS)
         }
         return decision
     }
 
+    private func cookieWriter(https: Bool) -> SessionCookieWriter {
+        SessionCookieWriter(codec: codec, settings: sessionSettings, https: https, experimentNames: experimentNames)
+    }
+
+    /// The request carries the `session.authCookie` (a logged-in user).
+    func isAuthenticated(_ facts: RequestFacts) -> Bool {
+        sessionSettings.authCookie.map { facts.cookie(named: $0).map { !$0.isEmpty } ?? false } ?? false
+    }
+
     private struct SessionContext {
         var path: String
+        var method: String
         var authenticated: Bool
+        /// Seconds since 1970 if the request said; read from the clock only when needed.
+        var now: Int?
+
+        var minute: Int { (now ?? Int(Date().timeIntervalSince1970)) / 60 }
     }
 
     /// Applies one experiment to the session; returns the arm to serve, if any.
@@ -115,7 +145,7 @@ public final class ExperimentEngine: Sendable {
         let config = experiment.config
         let state = experiment.state
         let isSource = config.source.matches(normalisedPath: context.path)
-        let isTarget = config.target.matches(normalisedPath: context.path)
+        let goal = config.goals.first { $0.matches(normalisedPath: context.path, method: context.method) }
         var entry = counted.entry(for: config.name)
 
         if entry == nil {
@@ -126,18 +156,23 @@ public final class ExperimentEngine: Sendable {
             case .decided:
                 entry = .init(experiment: config.name, generation: state.generation, arm: state.winner ?? 0)
             case .running:
-                entry = .init(
-                    experiment: config.name, generation: state.generation,
-                    arm: experiment.policy.choose(experiment.counts, using: &rng))
+                if config.coverage < 1 && UnitInterval.open(using: &rng) >= config.coverage {
+                    entry = .init(experiment: config.name, generation: state.generation, arm: 0, holdout: true)
+                } else {
+                    entry = .init(
+                        experiment: config.name, generation: state.generation,
+                        arm: experiment.policy.choose(experiment.counts, using: &rng))
+                }
             }
             assigned.set(entry!)
             counted.set(entry!)
-            if !(config.ignoreAuthenticated && context.authenticated) {
+            if entry!.isCounted && !(config.ignoreAuthenticated && context.authenticated) {
                 decision.assignments.append(CountEvent(.assignment, experiment: experiment.index, arm: entry!.arm))
             }
         }
         guard var entry else { return nil }
-        if entry.forced { return entry.arm }
+        if entry.holdout { return state.status == .decided ? state.winner ?? 0 : 0 }
+        if !entry.isCounted { return entry.arm }  // forced for QA
 
         let countable = state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
         if countable {
@@ -145,13 +180,15 @@ public final class ExperimentEngine: Sendable {
             var marked = false
             if isSource && !entry.viewed {
                 entry.viewed = true
+                if config.attributionWindowSeconds != nil { entry.viewedAtMinute = context.minute }
                 marked = true
                 decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
             }
-            if isTarget && viewedBefore && !entry.converted {
+            if let goal, viewedBefore, !entry.converted, withinWindow(entry, config, context) {
                 entry.converted = true
                 marked = true
-                decision.pendingCounts.append(CountEvent(.conversion, experiment: experiment.index, arm: entry.arm))
+                decision.pendingCounts.append(
+                    CountEvent(.conversion, experiment: experiment.index, arm: entry.arm, statuses: goal.statuses))
             }
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
@@ -163,26 +200,27 @@ public final class ExperimentEngine: Sendable {
         }
     }
 
+    /// A conversion counts within the attribution window after the view (when one is set).
+    private func withinWindow(_ entry: SessionState.Entry, _ config: ExperimentConfig, _ context: SessionContext)
+        -> Bool
+    {
+        guard let window = config.attributionWindowSeconds else { return true }
+        guard let viewed = entry.viewedAtMinute else { return false }  // viewed before the window was set
+        return (context.minute - viewed) * 60 <= window
+    }
+
     /// Adds the counts of a delivered response: assignments always, views and conversions
     /// only when the upstream answered below 400.
     public func commit(_ decision: Decision, status: Int) {
         for event in decision.assignments {
             experiments[event.experiment].add(arm: event.arm, assignments: 1)
         }
-        guard Decision.counts(status: status) else { return }
-        for event in decision.pendingCounts {
+        for event in decision.pendingCounts where event.counts(status: status) {
             switch event.kind {
             case .view: experiments[event.experiment].add(arm: event.arm, views: 1)
             case .conversion: experiments[event.experiment].add(arm: event.arm, conversions: 1)
             case .assignment: experiments[event.experiment].add(arm: event.arm, assignments: 1)
             }
         }
-    }
-
-    private func setCookieValue(_ value: String, https: Bool) -> String {
-        var cookie =
-            "\(session.cookie)=\(value); Path=/; Max-Age=\(session.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
-        if https { cookie += "; Secure" }
-        return cookie
     }
 }

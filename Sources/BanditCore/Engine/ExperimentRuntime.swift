@@ -20,7 +20,7 @@ public final class ExperimentRuntime: Sendable {
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
         self.index = index
-        policy = config.algorithm.policy
+        policy = config.allocationPolicy
         winnerRule = WinnerRule(significance: config.significance, minViews: config.minViews)
         armCounters = config.arms.map { _ in ArmCounter() }
     }

@@ -3,7 +3,17 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var name: String
     public var algorithm: String
     public var source: String
+    /// The first goal's path (see `goals`).
     public var target: String
+    /// Every goal, e.g. `/contact` or `POST /signup 2xx`.
+    public var goals: [String]
+    /// The share of new sessions that enter the experiment.
+    public var coverage: Double
+    /// Uniform: the planned split; bandit policies: each arm's floor. Nil when not set.
+    public var weights: [Double]?
+    public var minShares: [Double]?
+    /// Seconds after a view within which a conversion counts; nil: any time.
+    public var attributionWindowSeconds: Int?
     public var status: ExperimentStatus
     public var winner: String?
     public var significance: Double
@@ -36,6 +46,11 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         algorithm = config.algorithm.name
         source = config.source.description
         target = config.target.description
+        goals = config.goals.map(\.description)
+        coverage = config.coverage
+        weights = config.weights
+        minShares = config.minShares
+        attributionWindowSeconds = config.attributionWindowSeconds
         status = state.status
         winner = state.winner.map { config.arms[$0] }
         significance = config.significance
@@ -53,7 +68,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, algorithm, source, target, status, winner, significance, minViews, arms, warnings
+        case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, status
+        case winner, significance, minViews, arms, warnings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -62,6 +78,11 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(algorithm, forKey: .algorithm)
         try container.encode(source, forKey: .source)
         try container.encode(target, forKey: .target)
+        try container.encode(goals, forKey: .goals)
+        try container.encode(coverage, forKey: .coverage)
+        try container.encodeIfPresent(weights, forKey: .weights)
+        try container.encodeIfPresent(minShares, forKey: .minShare)
+        try container.encode(attributionWindowSeconds, forKey: .attributionWindowSeconds)
         try container.encode(status, forKey: .status)
         try container.encode(winner, forKey: .winner)  // null while undecided, by contract
         try container.encode(significance, forKey: .significance)

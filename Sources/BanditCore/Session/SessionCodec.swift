@@ -6,7 +6,9 @@ import Foundation
 /// Format (every character is a valid RFC 6265 cookie-octet, readable when debugging):
 ///
 ///     1.<id>.<entry>~<entry>….<signature>
-///     entry = <experiment>:<generation>:<arm>:<flags>     flags ⊆ "vcf", or "-" when none
+///     entry = <experiment>:<generation>:<arm>:<flags>[:<viewed-at>]
+///     flags ⊆ "vcfrh" (viewed, converted, forced, recorded, holdout), or "-" when none
+///     viewed-at = minutes since 1970, only for experiments with an attribution window
 ///
 /// The signature is the first 16 bytes of HMAC-SHA256(secret, everything before it),
 /// base64url without padding. Any value that does not parse or verify decodes to nil: the
@@ -29,7 +31,10 @@ public struct SessionCodec: Sendable {
             if entry.viewed { flags += "v" }
             if entry.converted { flags += "c" }
             if entry.forced { flags += "f" }
+            if entry.recorded { flags += "r" }
+            if entry.holdout { flags += "h" }
             body += flags.isEmpty ? "-" : flags
+            if let minute = entry.viewedAtMinute { body += ":\(minute)" }
         }
         return body + "." + signature(of: Substring(body))
     }
@@ -46,16 +51,22 @@ public struct SessionCodec: Sendable {
         if parts[2].isEmpty { return state }
         for text in parts[2].split(separator: "~", omittingEmptySubsequences: false) {
             let fields = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count == 4, !fields[0].isEmpty,
+            guard fields.count == 4 || fields.count == 5, !fields[0].isEmpty,
                 let generation = Int(fields[1]), generation >= 0,
                 let arm = Int(fields[2]), arm >= 0
             else { return nil }
             let flags = fields[3]
-            guard flags == "-" || flags.allSatisfy({ "vcf".contains($0) }) else { return nil }
+            guard flags == "-" || flags.allSatisfy({ "vcfrh".contains($0) }) else { return nil }
+            var viewedAtMinute: Int?
+            if fields.count == 5 {
+                guard let minute = Int(fields[4]), minute >= 0 else { return nil }
+                viewedAtMinute = minute
+            }
             state.set(
                 SessionState.Entry(
                     experiment: String(fields[0]), generation: generation, arm: arm,
-                    viewed: flags.contains("v"), converted: flags.contains("c"), forced: flags.contains("f")))
+                    viewed: flags.contains("v"), converted: flags.contains("c"), forced: flags.contains("f"),
+                    recorded: flags.contains("r"), holdout: flags.contains("h"), viewedAtMinute: viewedAtMinute))
         }
         return state
     }

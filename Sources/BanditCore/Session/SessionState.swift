@@ -25,12 +25,19 @@ public struct SessionState: Sendable, Equatable {
         public var viewed: Bool
         /// The session's conversion was counted.
         public var converted: Bool
-        /// The arm was forced for QA: injected, never counted.
+        /// The arm was forced for QA: injected, never counted (unless `recorded`).
         public var forced: Bool
+        /// A forced arm that is counted like an assigned one (`bandit_record=1`, staged QA).
+        public var recorded: Bool
+        /// Left out by the experiment's `coverage`: served the first arm, never counted.
+        public var holdout: Bool
+        /// When the view was counted, in minutes since 1970; kept only for experiments with an
+        /// attribution window.
+        public var viewedAtMinute: Int?
 
         public init(
             experiment: String, generation: Int, arm: Int, viewed: Bool = false, converted: Bool = false,
-            forced: Bool = false
+            forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil
         ) {
             self.experiment = experiment
             self.generation = generation
@@ -38,7 +45,13 @@ public struct SessionState: Sendable, Equatable {
             self.viewed = viewed
             self.converted = converted
             self.forced = forced
+            self.recorded = recorded
+            self.holdout = holdout
+            self.viewedAtMinute = viewedAtMinute
         }
+
+        /// Whether this session's views and conversions may count.
+        public var isCounted: Bool { !holdout && (!forced || recorded) }
     }
 
     public func entry(for experiment: String) -> Entry? {

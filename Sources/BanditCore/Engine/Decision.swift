@@ -1,0 +1,86 @@
+/// Something to add to the counts once the upstream has answered.
+public struct CountEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case assignment, view, conversion
+    }
+    public var kind: Kind
+    /// Index into the engine's experiments.
+    public var experiment: Int
+    public var arm: Int
+    /// For a conversion on a goal with a `status`: the statuses that count it.
+    public var statuses: ClosedRange<Int>?
+
+    public init(_ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil) {
+        self.kind = kind
+        self.experiment = experiment
+        self.arm = arm
+        self.statuses = statuses
+    }
+
+    /// Whether a response with this status counts the event (assignments always do).
+    public func counts(status: Int) -> Bool {
+        switch kind {
+        case .assignment: true
+        case .view: Decision.counts(status: status)
+        case .conversion: statuses?.contains(status) ?? Decision.counts(status: status)
+        }
+    }
+}
+
+/// The engine's answer for one request: what to tell the upstream, what to count, which cookie to set.
+public struct Decision: Sendable {
+    /// The request target to send upstream when it differs from the client's (stripped or injected query).
+    public var rewrittenURI: String?
+    /// Headers to add (after removing every experiment header the client sent).
+    public var headers: [(name: String, value: String)] = []
+    /// Assignments made by this request: counted when the response is delivered, whatever its status.
+    public var assignments: [CountEvent] = []
+    /// Views and conversions: counted only if the upstream answers with a status below 400
+    /// (a goal's own statuses for its conversions).
+    public var pendingCounts: [CountEvent] = []
+    /// The session to remember when the counts are committed, and when they are not; nil
+    /// where the cookie needs no change.
+    var sessionIfCounted: SessionState?
+    var sessionIfNotCounted: SessionState?
+    var cookieWriter: SessionCookieWriter?
+    /// The request matched an exclusion rule: proxied untouched.
+    public var excluded = false
+    /// The arms this request carries, for access logs: (experiment, arm).
+    public var served: [(experiment: String, arm: String)] = []
+
+    public init() {}
+
+    /// The `Set-Cookie` value for a response with this status, if the session changed.
+    public func cookie(forStatus status: Int) -> String? {
+        guard let cookieWriter else { return nil }
+        guard Decision.counts(status: status) else { return sessionIfNotCounted.map(cookieWriter.setCookie) }
+        guard var session = sessionIfCounted else { return nil }
+        // A conversion whose goal wants other statuses is not remembered either.
+        for event in pendingCounts where event.kind == .conversion && !event.counts(status: status) {
+            let name = cookieWriter.experimentNames[event.experiment]
+            if let index = session.entries.firstIndex(where: { $0.experiment == name }) {
+                session.entries[index].converted = false
+            }
+        }
+        return cookieWriter.setCookie(session)
+    }
+
+    /// Whether a response with this status commits the pending views.
+    public static func counts(status: Int) -> Bool { status < 400 }
+}
+
+/// Encodes a session into a `Set-Cookie` value.
+struct SessionCookieWriter: Sendable {
+    let codec: SessionCodec
+    let settings: SessionSettings
+    let https: Bool
+    /// Experiment names by index, to find a conversion's entry.
+    let experimentNames: [String]
+
+    func setCookie(_ session: SessionState) -> String {
+        var cookie =
+            "\(settings.cookie)=\(codec.encode(session)); Path=/; Max-Age=\(settings.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
+        if https { cookie += "; Secure" }
+        return cookie
+    }
+}

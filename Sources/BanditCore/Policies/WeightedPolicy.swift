@@ -1,0 +1,70 @@
+/// A planned split such as 80/20: each arm with its fixed share.
+public struct WeightedPolicy: BanditPolicy {
+    /// Running totals of the shares; the last is 1.
+    private let cumulative: [Double]
+
+    /// `shares`: one per arm, summing to 1.
+    public init(shares: [Double]) {
+        var total = 0.0
+        cumulative = shares.map {
+            total += $0
+            return total
+        }
+    }
+
+    public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
+        PolicySupport.pick(UnitInterval.open(using: &rng), cumulative: cumulative, count: arms.count)
+    }
+}
+
+/// A bandit policy whose allocation keeps a floor per arm (`minShare`), so that, say, 10%
+/// of new sessions stay on the control and the comparison stays valid.
+///
+/// The floor reshapes the policy's probabilities rather than overriding its picks: with
+/// floors fᵢ (F = Σfᵢ) each arm is chosen with probability fᵢ + (1 − F)·pᵢ, where pᵢ is the
+/// policy's own probability. Drawing an arm from the floors with probability F, and from the
+/// policy otherwise, samples exactly that, without computing pᵢ.
+public struct FlooredPolicy: BanditPolicy {
+    public let base: any BanditPolicy
+    private let cumulativeFloors: [Double]
+    private let totalFloor: Double
+
+    public init(base: any BanditPolicy, floors: [Double]) {
+        self.base = base
+        var total = 0.0
+        cumulativeFloors = floors.map {
+            total += $0
+            return total
+        }
+        totalFloor = total
+    }
+
+    public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
+        let draw = UnitInterval.open(using: &rng)
+        if draw < totalFloor {
+            return PolicySupport.pick(draw, cumulative: cumulativeFloors, count: arms.count)
+        }
+        return base.choose(arms, using: &rng)
+    }
+}
+
+extension PolicySupport {
+    /// The first index whose running total exceeds `draw` (the last one if rounding leaves
+    /// none), clamped to `count` arms.
+    static func pick(_ draw: Double, cumulative: [Double], count: Int) -> Int {
+        for (index, total) in cumulative.enumerated() where draw < total { return min(index, count - 1) }
+        return max(0, min(cumulative.count, count) - 1)
+    }
+}
+
+extension ExperimentConfig {
+    /// The policy that allocates new sessions: the algorithm's, with the planned weights or
+    /// the floors applied.
+    public var allocationPolicy: any BanditPolicy {
+        if algorithm == .uniform, let weights { return WeightedPolicy(shares: weights) }
+        if let minShares, minShares.contains(where: { $0 > 0 }) {
+            return FlooredPolicy(base: algorithm.policy, floors: minShares)
+        }
+        return algorithm.policy
+    }
+}
