@@ -17,6 +17,8 @@ final class AccessLog: Sendable {
         var duration: Duration
         var upstreamDuration: Duration?
         var arms: [(experiment: String, arm: String)]
+        /// Arms assigned on this request and the probability they had.
+        var propensities: [(experiment: String, probability: Double)] = []
     }
 
     private let format: AccessLogFormat
@@ -88,6 +90,11 @@ final class AccessLog: Sendable {
             "arms": Dictionary(entry.arms.map { ($0.experiment, $0.arm) }, uniquingKeysWith: { first, _ in first }),
         ]
         if let upstream = entry.upstreamDuration { object["upstream"] = Double(seconds(upstream)) ?? 0 }
+        if !entry.propensities.isEmpty {
+            object["propensities"] = Dictionary(
+                entry.propensities.map { ($0.experiment, ($0.probability * 1e6).rounded() / 1e6) },
+                uniquingKeysWith: { first, _ in first })
+        }
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data()

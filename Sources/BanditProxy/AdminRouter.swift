@@ -133,6 +133,15 @@ struct AdminRouter: Sendable {
         do {
             let points = try await keeper.series(experiment)
             report.warnings += ExperimentWarnings.evaluate(experiment, series: points)
+            let arms = experiment.config.arms
+            report.correct(
+                with: points.compactMap { point in
+                    arms.firstIndex(of: point.arm).map {
+                        StratifiedRate.Point(
+                            period: point.hour, arm: $0, views: point.counts.views,
+                            conversions: point.counts.conversions)
+                    }
+                }, algorithm: experiment.config.algorithm)
             return Dashboard.Entry(report: report, points: points)
         } catch {
             return Dashboard.Entry(report: report, seriesProblem: "\(error)")

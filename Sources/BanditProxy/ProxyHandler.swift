@@ -336,7 +336,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             AccessLog.Entry(
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
-                arms: exchange.decision.served))
+                arms: exchange.decision.served, propensities: exchange.decision.propensities))
     }
 
     // MARK: admin

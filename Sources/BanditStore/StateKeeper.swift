@@ -39,6 +39,7 @@ public actor StateKeeper {
     /// archived in the history and the experiment starts over as a new generation, so no
     /// session keeps an arm that now means something else.
     public func restore() async throws {
+        defer { for experiment in engine.experiments { experiment.refreshAllocation() } }
         let stored = try await store.load()
         for experiment in engine.experiments {
             let arms = experiment.config.arms
@@ -92,6 +93,7 @@ public actor StateKeeper {
             }
             if retired { continue }
             decideWinners()
+            for experiment in engine.experiments { experiment.refreshAllocation() }
             await flush()
         }
     }

@@ -50,3 +50,52 @@ import Testing
         #expect(config.allocationPolicy is FlooredPolicy)
     }
 }
+
+/// The propensities policies report match how they actually choose.
+@Suite struct PropensityTests {
+    static let counts = [
+        ArmCounts(assignments: 0, views: 400, conversions: 40), ArmCounts(assignments: 0, views: 380, conversions: 49),
+        ArmCounts(assignments: 0, views: 200, conversions: 21),
+    ]
+
+    static func empirical(_ policy: any BanditPolicy, draws: Int = 40_000) -> [Double] {
+        var rng = SplitMix64(seed: 3)
+        var picks = Array(repeating: 0, count: counts.count)
+        for _ in 0..<draws { picks[policy.choose(counts, using: &rng)] += 1 }
+        return picks.map { Double($0) / Double(draws) }
+    }
+
+    @Test(arguments: [
+        EpsilonGreedyPolicy(epsilon: 0.2) as any BanditPolicy, EpsilonDecayPolicy(k: 300), ThompsonPolicy(),
+        TopTwoThompsonPolicy(beta: 0.5), UniformPolicy(), WeightedPolicy(shares: [0.5, 0.3, 0.2]),
+        FlooredPolicy(base: ThompsonPolicy(), floors: [0.15, 0, 0]),
+    ])
+    func reportedProbabilitiesMatchTheChoices(policy: any BanditPolicy) throws {
+        let reported = try #require(policy.probabilities(Self.counts))
+        let observed = Self.empirical(policy)
+        #expect(abs(reported.reduce(0, +) - 1) < 1e-9)
+        for (expected, seen) in zip(reported, observed) {
+            #expect(abs(expected - seen) < 0.015, "\(type(of: policy)): reported \(reported), observed \(observed)")
+        }
+    }
+
+    @Test func ucb1IsDeterministicSoItHasNone() {
+        #expect(UCB1Policy(c: 2).probabilities(Self.counts) == nil)
+    }
+
+    @Test func theRuntimeKeepsTheAllocationCurrent() {
+        var config = ExperimentConfig(
+            name: "a", source: PathPattern("/"), target: PathPattern("/t"), arms: ["a", "b"],
+            algorithm: .epsilonGreedy(epsilon: 0.2))
+        config.minShares = [0.1, 0.1]
+        let runtime = ExperimentRuntime(config: config, index: 0)
+        runtime.refreshAllocation()
+        #expect(runtime.allocation == [0.5, 0.5])
+        runtime.add(arm: 1, views: 10, conversions: 5)
+        #expect(runtime.allocation == [0.5, 0.5], "only a refresh recomputes it")
+        runtime.refreshAllocation()
+        // b leads: 0.1 + 0.8 × (0.1 + 0.8) = 0.82; a: 0.1 + 0.8 × 0.1 = 0.18.
+        let shares = runtime.allocation ?? []
+        #expect(abs(shares[1] - 0.82) < 1e-9 && abs(shares[0] - 0.18) < 1e-9, "\(shares)")
+    }
+}

@@ -198,6 +198,8 @@ import Testing
         #expect((first["duration"] as? Double).map { $0 >= 0 } == true)
         #expect(first["upstream"] is Double)
         #expect(["control", "bold"].contains((first["arms"] as? [String: String])?["headline"] ?? ""))
+        let propensity = (first["propensities"] as? [String: Double])?["headline"]
+        #expect(propensity.map { $0 > 0 && $0 <= 1 } == true, "the assignment's propensity is logged: \(first)")
     }
 
     @Test func sighupReloadsTheConfigurationAndABadFileIsRefused() async throws {

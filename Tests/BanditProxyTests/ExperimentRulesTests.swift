@@ -112,6 +112,27 @@ import Testing
         try await harness.stop()
     }
 
+    @Test func theAPIShowsTheAllocationNowAndTheCorrectedRate() async throws {
+        let harness = try await Self.start()
+        for index in 0..<12 {
+            let visitor = Visitor(harness)
+            try await visitor.get("/")
+            if index % 3 == 0 { try await visitor.get("/contact/") }
+        }
+        try await Task.sleep(for: .milliseconds(300))  // a few flushes: the series is stored
+        let response = try await harness.get("/__bandits/api/experiments/headline")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let arms = try #require(body["arms"] as? [[String: Any]])
+        let allocation = arms.compactMap { $0["allocation"] as? Double }
+        #expect(allocation.count == 2 && abs(allocation.reduce(0, +) - 1) < 1e-6, "\(arms)")
+        let corrected = arms.compactMap { $0["correctedRate"] as? Double }
+        let raw = arms.compactMap { $0["conversionRate"] as? Double }
+        #expect(corrected.count == arms.filter { ($0["views"] as? Int ?? 0) > 0 }.count, "\(arms)")
+        // Within one hour the stratified rate is the raw rate.
+        for (index, rate) in corrected.enumerated() { #expect(abs(rate - raw[index]) < 1e-9) }
+        try await harness.stop()
+    }
+
     @Test func cacheSafetyCanBeLeftToAnArmKeyedCDN() async throws {
         let harness = try await Self.start(configure: { $0.cacheSafety = false })
         let response = try await Visitor(harness).get("/")

@@ -47,6 +47,8 @@ public struct Decision: Sendable {
     public var excluded = false
     /// The arms this request carries, for access logs: (experiment, arm).
     public var served: [(experiment: String, arm: String)] = []
+    /// For each arm a policy picked on this request: the probability it had (the propensity).
+    public var propensities: [(experiment: String, probability: Double)] = []
 
     public init() {}
 

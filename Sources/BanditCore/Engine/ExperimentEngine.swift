@@ -159,9 +159,11 @@ public final class ExperimentEngine: Sendable {
                 if config.coverage < 1 && UnitInterval.open(using: &rng) >= config.coverage {
                     entry = .init(experiment: config.name, generation: state.generation, arm: 0, holdout: true)
                 } else {
-                    entry = .init(
-                        experiment: config.name, generation: state.generation,
-                        arm: experiment.policy.choose(experiment.counts, using: &rng))
+                    let arm = experiment.policy.choose(experiment.counts, using: &rng)
+                    entry = .init(experiment: config.name, generation: state.generation, arm: arm)
+                    if let shares = experiment.allocation, arm < shares.count {
+                        decision.propensities.append((config.name, shares[arm]))
+                    }
                 }
             }
             assigned.set(entry!)

@@ -16,6 +16,9 @@ public final class ExperimentRuntime: Sendable {
     /// P(best) for the counts it was computed from: Monte Carlo for many arms costs
     /// milliseconds, so the API and dashboard recompute only when the counts change.
     private let probabilityBestCache = Mutex<(counts: [ArmCounts], result: [Double])?>(nil)
+    /// The policy's allocation (the propensity of each arm for a new session) and the counts
+    /// it was computed from; refreshed by the state keeper, not on the request path.
+    private let allocationSnapshot = Mutex<(counts: [ArmCounts], shares: [Double]?)?>(nil)
 
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
@@ -77,6 +80,18 @@ public final class ExperimentRuntime: Sendable {
     }
 
     public var counts: [ArmCounts] { armCounters.map { $0.counts } }
+
+    /// The share of new sessions each arm gets now; nil for a deterministic policy (UCB1).
+    public var allocation: [Double]? { allocationSnapshot.withLock { $0?.shares } }
+
+    /// Recomputes `allocation` if the counts changed since (Monte Carlo for three or more
+    /// Thompson arms costs about a millisecond).
+    public func refreshAllocation() {
+        let now = counts
+        if let snapshot = allocationSnapshot.withLock({ $0 }), snapshot.counts == now { return }
+        let shares = policy.probabilities(now)
+        allocationSnapshot.withLock { $0 = (now, shares) }
+    }
 
     public func counts(arm: Int) -> ArmCounts { armCounters[arm].counts }
 

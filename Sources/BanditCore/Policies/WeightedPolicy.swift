@@ -1,10 +1,12 @@
 /// A planned split such as 80/20: each arm with its fixed share.
 public struct WeightedPolicy: BanditPolicy {
+    public let shares: [Double]
     /// Running totals of the shares; the last is 1.
     private let cumulative: [Double]
 
     /// `shares`: one per arm, summing to 1.
     public init(shares: [Double]) {
+        self.shares = shares
         var total = 0.0
         cumulative = shares.map {
             total += $0
@@ -26,11 +28,13 @@ public struct WeightedPolicy: BanditPolicy {
 /// policy otherwise, samples exactly that, without computing pᵢ.
 public struct FlooredPolicy: BanditPolicy {
     public let base: any BanditPolicy
+    public let floors: [Double]
     private let cumulativeFloors: [Double]
-    private let totalFloor: Double
+    let totalFloor: Double
 
     public init(base: any BanditPolicy, floors: [Double]) {
         self.base = base
+        self.floors = floors
         var total = 0.0
         cumulativeFloors = floors.map {
             total += $0

@@ -34,6 +34,12 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         public var probabilityBest: Double
         /// This arm's share of the experiment's views.
         public var trafficShare: Double
+        /// The share of new sessions the policy gives this arm now (its propensity); nil for
+        /// UCB1, which is deterministic.
+        public var allocation: Double?
+        /// For adaptive policies: the rate stratified by hour, which corrects for traffic
+        /// having moved while rates drifted (`StratifiedRate`); nil otherwise or without data.
+        public var correctedRate: Double?
     }
 
     public init(_ experiment: ExperimentRuntime) {
@@ -42,6 +48,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         let counts = experiment.counts
         let totalViews = counts.reduce(0) { $0 + $1.views }
         let best = experiment.probabilityBest(for: counts)
+        let allocation = experiment.allocation
         name = config.name
         algorithm = config.algorithm.name
         source = config.source.description
@@ -63,8 +70,16 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
                 conversions: count.conversions, conversionRate: count.conversionRate,
                 interval: [interval.lower, interval.upper],
                 probabilityBest: index < best.count ? best[index] : 0,
-                trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews))
+                trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews),
+                allocation: allocation.flatMap { index < $0.count ? $0[index] : nil })
         }
+    }
+
+    /// Adds each arm's stratified rate, for policies whose allocation moves.
+    public mutating func correct(with points: [StratifiedRate.Point], algorithm: Algorithm) {
+        guard algorithm != .uniform else { return }
+        let rates = StratifiedRate.estimate(points, arms: arms.count)
+        for index in arms.indices { arms[index].correctedRate = rates[index] }
     }
 
     private enum CodingKeys: String, CodingKey {
