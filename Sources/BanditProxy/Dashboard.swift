@@ -151,9 +151,18 @@ enum Dashboard {
                 let lower = arm.interval.first ?? 0
                 let upper = arm.interval.last ?? 1
                 html += "<td>\(Format.percent(arm.conversionRate))"
-                html += "<span class=\"sub\">\(Format.percent(lower)) – \(Format.percent(upper))</span></td>"
-                html += "<td>\(Format.percent(arm.probabilityBest))\(meter(arm.probabilityBest, colour))</td>"
-                html += "<td>\(Format.percent(arm.trafficShare))\(meter(arm.trafficShare, colour))</td>"
+                html += "<span class=\"sub\">\(Format.percent(lower)) – \(Format.percent(upper))</span>"
+                if let corrected = arm.correctedRate {
+                    html +=
+                        "<span class=\"sub\" title=\"stratified by hour\">corrected \(Format.percent(corrected))</span>"
+                }
+                html += "</td><td>\(Format.percent(arm.probabilityBest))\(meter(arm.probabilityBest, colour))</td>"
+                html += "<td>\(Format.percent(arm.trafficShare))\(meter(arm.trafficShare, colour))"
+                if let allocation = arm.allocation {
+                    html +=
+                        "<span class=\"sub\" title=\"share of new sessions now\">now \(Format.percent(allocation))</span>"
+                }
+                html += "</td>"
             } else {
                 html += "<td>–<span class=\"sub\">no views</span></td>"
                 html += "<td>\(Format.percent(arm.probabilityBest))\(meter(arm.probabilityBest, colour))</td>"

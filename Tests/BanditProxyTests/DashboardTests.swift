@@ -59,6 +59,16 @@ import Testing
 
     static let zeroTraffic = report("checkout", arms: ["old", "new"])
 
+    @Test func theArmTableShowsTheCorrectedRateAndTheAllocationNow() {
+        var report = Self.decided
+        report.arms[0].correctedRate = 0.0345
+        report.arms[0].allocation = 0.125
+        let html = Dashboard.render([Dashboard.Entry(report: report)])
+        #expect(html.contains("corrected 3.5%") || html.contains("corrected 3.45%"), "\(html)")
+        #expect(html.contains("now 12.5%") || html.contains("now 13%"))
+        #expect(!Dashboard.render([Dashboard.Entry(report: Self.decided)]).contains("corrected"))
+    }
+
     // MARK: checks every page must pass
 
     /// No non-finite number anywhere: not in coordinates, not in text.
