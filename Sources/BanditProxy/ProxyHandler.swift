@@ -22,13 +22,23 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var admin: AdminExchange?
-    private var nextRequestDeadline: Scheduled<Void>?
-    private var bodyDeadline: Scheduled<Void>?
+    private let eventLoop: any EventLoop
+    /// The next request head must arrive in time (idle keep-alive, slowloris).
+    private lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in
+        self?.clientIdleExpired()
+    }
+    /// A request body must keep arriving.
+    private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in self?.bodyStalled() }
+    /// The upstream must answer in time once the whole request is sent.
+    private lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in
+        self?.responseTimedOut()
+    }
     /// A client read held back until the upstream can take more.
     private var readPending = false
 
     init(live: LiveServing, eventLoop: any EventLoop) {
         self.live = live
+        self.eventLoop = eventLoop
         servingGeneration = live.generation
         let serving = live.serving
         services = serving.services
@@ -70,8 +80,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            nextRequestDeadline?.cancel()
-            nextRequestDeadline = nil
+            nextRequestDeadline.disarm()
             renewServingIfReloaded(context: context)
             if AdminRouter.handles(uri: head.uri) {
                 admin = AdminExchange(head: head, body: context.channel.allocator.buffer(capacity: 0))
@@ -105,7 +114,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 respondToAdmin(request, context: context)
             } else {
                 exchange?.requestComplete = true
-                bodyDeadline?.cancel()
+                bodyDeadline.disarm()
                 sendUpstream(.end(trailers))
             }
         }
@@ -120,21 +129,21 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connection opening or the last response: an idle keep-alive connection, or one that
     /// trickles its headers a byte at a time (slowloris), is closed instead of held forever.
     private func awaitNextRequest() {
-        guard let context else { return }
-        nextRequestDeadline?.cancel()
-        nextRequestDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: services.clientIdleTimeout) {
-            [weak self] in
-            guard let self, self.exchange == nil, self.admin == nil else { return }
-            self.context?.close(promise: nil)
-        }
+        guard context != nil else { return }
+        nextRequestDeadline.arm(in: services.clientIdleTimeout)
+    }
+
+    private func clientIdleExpired() {
+        guard exchange == nil, admin == nil else { return }
+        context?.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        nextRequestDeadline?.cancel()
-        bodyDeadline?.cancel()
+        nextRequestDeadline.cancel()
+        bodyDeadline.cancel()
+        responseDeadline.cancel()
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
-            exchange.responseTimeout?.cancel()
             if !exchange.responseStarted { services.pendingCommits.ended() }
         }
         exchange = nil
@@ -194,7 +203,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             upstreamHead.headers.replaceOrAdd(name: "Connection", value: "Upgrade")
             upstreamHead.headers.replaceOrAdd(name: "Upgrade", value: upgrade)
         }
-        var exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
+        let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
         exchange.upgrade = upgrade
         exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange
@@ -208,20 +217,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// (a client that stalls mid-upload) ends the exchange with 408, or a closed connection
     /// once the response has started, and frees the upstream connection it held.
     private func awaitMoreBody() {
-        guard let context else { return }
-        bodyDeadline?.cancel()
-        bodyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: services.clientIdleTimeout) {
-            [weak self] in
-            guard let self, let exchange = self.exchange, !exchange.requestComplete else { return }
-            exchange.responseTimeout?.cancel()
-            exchange.connection?.handler.delegate = nil
-            exchange.connection?.channel.close(promise: nil)
-            if exchange.responseStarted {
-                self.exchange = nil
-                self.context?.close(promise: nil)
-            } else {
-                self.respondWithError(.requestTimeout, detail: "The request body stopped arriving.")
-            }
+        guard context != nil else { return }
+        bodyDeadline.arm(in: services.clientIdleTimeout)
+    }
+
+    private func bodyStalled() {
+        guard let exchange, !exchange.requestComplete else { return }
+        responseDeadline.disarm()
+        exchange.connection?.handler.delegate = nil
+        exchange.connection?.channel.close(promise: nil)
+        if exchange.responseStarted {
+            self.exchange = nil
+            context?.close(promise: nil)
+        } else {
+            respondWithError(.requestTimeout, detail: "The request body stopped arriving.")
         }
     }
 
@@ -238,7 +247,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: upstream phase
 
     private func attach(_ connection: UpstreamPool.Connection) {
-        guard var exchange, context != nil else {
+        guard let exchange, context != nil else {
             pool.release(connection)  // the client left while we connected
             return
         }
@@ -265,12 +274,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The response timeout runs from the end of the request, so a slow upload is not a slow upstream.
     private func startResponseTimer() {
-        guard let loop = context?.eventLoop, exchange?.responseTimeout == nil, exchange?.responseStarted == false else {
-            return
-        }
-        exchange?.responseTimeout = loop.assumeIsolated().scheduleTask(in: services.responseTimeout) { [weak self] in
-            self?.responseTimedOut()
-        }
+        guard context != nil, let exchange, !exchange.responseTimerStarted, !exchange.responseStarted else { return }
+        exchange.responseTimerStarted = true
+        responseDeadline.arm(in: services.responseTimeout)
     }
 
     private func resumeClientReads() {
@@ -300,7 +306,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         services.logger.warning(
             connecting ? "upstream unreachable" : "upstream closed before answering",
             metadata: ["error": "\(error)", "uri": "\(exchange.clientHead.uri)"])
-        exchange.responseTimeout?.cancel()
+        responseDeadline.disarm()
         if connecting { services.metrics.upstreamConnectFailed() }
         respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
     }
@@ -380,7 +386,7 @@ extension ProxyHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
     func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let context, var exchange else { return }
+        guard let context, let exchange else { return }
         switch part {
         case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
             // 1xx informational: relay and keep waiting for the final answer.
@@ -391,7 +397,7 @@ extension ProxyHandler: UpstreamDelegate {
                     .head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))),
                 promise: nil)
         case .head(let head) where head.status == .switchingProtocols:
-            exchange.responseTimeout?.cancel()
+            responseDeadline.disarm()
             guard exchange.upgrade != nil, let protocolName = head.headers.first(name: "upgrade") else {
                 failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
                 return
@@ -410,7 +416,7 @@ extension ProxyHandler: UpstreamDelegate {
                 wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
                 promise: nil)
         case .head(let head):
-            exchange.responseTimeout?.cancel()
+            responseDeadline.disarm()
             exchange.responseStarted = true
             exchange.upstreamKeepAlive = head.isKeepAlive
             let status = Int(head.status.code)
@@ -450,7 +456,7 @@ extension ProxyHandler: UpstreamDelegate {
     private func startTunnel(context: ChannelHandlerContext, exchange: Exchange) {
         self.exchange = nil
         record(exchange, status: 101)
-        nextRequestDeadline?.cancel()
+        nextRequestDeadline.disarm()
         guard let connection = exchange.connection else { return }
         connection.handler.delegate = nil
         context.flush()
@@ -465,7 +471,6 @@ extension ProxyHandler: UpstreamDelegate {
     }
 
     private func finishResponse(trailers: HTTPHeaders?, context: ChannelHandlerContext, exchange: Exchange) {
-        var exchange = exchange
         exchange.finished = true
         self.exchange = nil
         record(exchange, status: exchange.status)
@@ -488,15 +493,15 @@ extension ProxyHandler: UpstreamDelegate {
     func upstreamReadComplete() { context?.flush() }
 
     func upstreamFailed(_ error: any Error) {
-        if var exchange, exchange.mayRetry {
+        if let exchange, exchange.mayRetry {
             // A kept-alive connection the upstream had closed just as we reused it: nothing of
             // the request can have been processed, and it is safe to send again (RFC 9110 §9.2.2).
             services.logger.debug("retrying on a fresh upstream connection", metadata: ["error": "\(error)"])
             exchange.connection?.handler.delegate = nil
             exchange.connection = nil
             exchange.retried = true
-            exchange.responseTimeout?.cancel()
-            exchange.responseTimeout = nil
+            responseDeadline.disarm()
+            exchange.responseTimerStarted = false
             exchange.buffered = [.head(exchange.upstreamHead), .end(nil)]
             self.exchange = exchange
             connectUpstream(fresh: true)
@@ -511,7 +516,10 @@ extension ProxyHandler: UpstreamDelegate {
 }
 
 /// One proxied request and its response.
-struct Exchange {
+///
+/// A class, not a struct: it is updated at every step of an exchange, and a struct this
+/// size would be copied (with a retain of every reference inside) each time.
+final class Exchange {
     let clientHead: HTTPRequestHead
     let upstreamHead: HTTPRequestHead
     let decision: Decision
@@ -523,7 +531,8 @@ struct Exchange {
     var upstreamKeepAlive = true
     var closeClientAfterResponse = false
     var finished = false
-    var responseTimeout: Scheduled<Void>?
+    /// The response deadline runs (from the end of the request).
+    var responseTimerStarted = false
     /// Any body byte went upstream (such a request is never sent twice).
     var sentBody = false
     var bodyBytes = 0
