@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Test-only: property-based checks (generators, seeds that reproduce a failure).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -64,7 +66,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "BanditCoreTests", dependencies: ["BanditCore"], swiftSettings: strict),
+        .testTarget(
+            name: "BanditCoreTests",
+            dependencies: ["BanditCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditCore"], swiftSettings: strict),
         .testTarget(
             name: "BanditProxyTests",
