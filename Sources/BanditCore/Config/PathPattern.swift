@@ -15,18 +15,29 @@ public struct PathPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
 
     public var description: String { isPrefix ? path + "*" : path }
 
-    /// Strips the query string and one trailing slash ("/" stays "/").
+    /// Strips the query string and trailing slashes ("/" stays "/"), so that normalising
+    /// twice changes nothing.
+    ///
+    /// Works on bytes, as the upstream reads the target: a combining mark after a `?` or `/`
+    /// fuses with it into another `Character`, but the byte is still a delimiter.
     public static func normalise(_ requestTarget: Substring) -> String {
         var path = requestTarget
-        if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
-        if path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        if let q = path.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            path = path[..<q]
+        }
+        while path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") {
+            path = path[..<path.utf8.index(before: path.utf8.endIndex)]
+        }
         return path.isEmpty ? "/" : String(path)
     }
 
     /// Whether a normalised request path matches.
     public func matches(normalisedPath: String) -> Bool {
         if !isPrefix { return normalisedPath == path }
-        // "/blog/*" also matches "/blog", which normalisation made of "/blog/".
-        return normalisedPath.hasPrefix(path) || (path.hasSuffix("/") && normalisedPath + "/" == path)
+        if normalisedPath.utf8.starts(with: path.utf8) { return true }
+        // "/blog/*" also matches "/blog", which normalisation made of "/blog/" (and "/blog//").
+        var bare = path.utf8[...]
+        while bare.count > 1, bare.last == UInt8(ascii: "/") { bare = bare.dropLast() }
+        return normalisedPath.utf8.elementsEqual(bare)
     }
 }

@@ -15,9 +15,10 @@ public struct ExclusionRules: Sendable {
 
     public var isEmpty: Bool { pathPrefixes.isEmpty && pathRegex == nil && userAgentRegex == nil }
 
-    /// `path` is the request path without its query.
+    /// `path` is the request path without its query. Prefixes compare bytes, not Characters:
+    /// a combining mark after the prefix's last "/" must not turn it into another character.
     public func excludes(path: Substring, userAgent: String?) -> Bool {
-        for prefix in pathPrefixes where path.hasPrefix(prefix) { return true }
+        for prefix in pathPrefixes where path.utf8.starts(with: prefix.utf8) { return true }
         if let pathRegex, ExclusionRules.search(pathRegex, in: String(path)) { return true }
         if let userAgentRegex, let userAgent, ExclusionRules.search(userAgentRegex, in: userAgent) { return true }
         return false

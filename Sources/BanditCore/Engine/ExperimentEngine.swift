@@ -44,13 +44,15 @@ public final class ExperimentEngine: Sendable {
     public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
         var decision = Decision()
         let uri = Substring(facts.uri)
-        let queryStart = uri.firstIndex(of: "?")
+        // The first "?" byte starts the query, as the upstream will read it, even where a
+        // combining mark after it makes "?" part of a larger Character.
+        let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = queryStart.map { uri[..<$0] } ?? uri
-        var query = RequestQuery(queryStart.map { uri[uri.index(after: $0)...] })
+        var query = RequestQuery(queryStart.map { uri[uri.utf8.index(after: $0)...] })
         // Spoofed experiment parameters and force switches never reach the upstream.
         let forced = query.removeAll { name in
-            experimentQueryNames.contains(name) || name.hasPrefix(ExperimentEngine.forceParameterPrefix)
-                || name == ExperimentEngine.recordParameter
+            experimentQueryNames.contains(name) || name.utf8.starts(with: ExperimentEngine.forceParameterPrefix.utf8)
+                || name.utf8.elementsEqual(ExperimentEngine.recordParameter.utf8)
         }
 
         if experiments.isEmpty || exclusions.excludes(path: rawPath, userAgent: facts.userAgent) {
@@ -70,10 +72,13 @@ public final class ExperimentEngine: Sendable {
             return entry.generation != experiment.state.generation || entry.arm >= experiment.config.arms.count
         }
 
-        let record = forced.contains { $0.name == ExperimentEngine.recordParameter && $0.value == "1" }
+        let record = forced.contains {
+            $0.name.utf8.elementsEqual(ExperimentEngine.recordParameter.utf8) && $0.value == "1"
+        }
         var forcedAssignments: [CountEvent] = []
-        for (name, value) in forced where name.hasPrefix(ExperimentEngine.forceParameterPrefix) {
-            let experimentName = String(name.dropFirst(ExperimentEngine.forceParameterPrefix.count))
+        for (name, value) in forced where name.utf8.starts(with: ExperimentEngine.forceParameterPrefix.utf8) {
+            let prefixEnd = name.utf8.index(name.startIndex, offsetBy: ExperimentEngine.forceParameterPrefix.utf8.count)
+            let experimentName = String(name[prefixEnd...])
             guard let experiment = byName[experimentName] else { continue }
             if value.isEmpty {
                 assigned.removeEntry(for: experimentName)

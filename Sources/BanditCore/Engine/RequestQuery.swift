@@ -4,18 +4,24 @@ struct RequestQuery {
     /// Whether the query differs from what the client sent.
     private(set) var changed = false
 
+    /// Split at "&" bytes, as the upstream will: splitting by Character would miss an "&"
+    /// that a combining mark after it fused into another Character.
     init(_ query: Substring?) {
-        items = query.map { $0.split(separator: "&", omittingEmptySubsequences: true) } ?? []
+        guard let query else {
+            items = []
+            return
+        }
+        items = query.utf8.split(separator: UInt8(ascii: "&")).map { query[$0.startIndex..<$0.endIndex] }
     }
 
     /// Removes every item whose name satisfies `predicate`; returns the removed (name, value) pairs.
     mutating func removeAll(where predicate: (Substring) -> Bool) -> [(name: Substring, value: Substring)] {
         var removed: [(Substring, Substring)] = []
         items.removeAll { item in
-            let equals = item.firstIndex(of: "=")
+            let equals = item.utf8.firstIndex(of: UInt8(ascii: "="))
             let name = equals.map { item[..<$0] } ?? item
             guard predicate(name) else { return false }
-            removed.append((name, equals.map { item[item.index(after: $0)...] } ?? ""))
+            removed.append((name, equals.map { item[item.utf8.index(after: $0)...] } ?? ""))
             return true
         }
         if !removed.isEmpty { changed = true }
