@@ -33,7 +33,8 @@ public struct PathPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
 
     /// Whether a normalised request path matches.
     public func matches(normalisedPath: String) -> Bool {
-        if !isPrefix { return normalisedPath == path }
+        // Bytes, as the upstream compares them: "é" and "e" + U+0301 are different paths to it.
+        if !isPrefix { return normalisedPath.utf8.elementsEqual(path.utf8) }
         if normalisedPath.utf8.starts(with: path.utf8) { return true }
         // "/blog/*" also matches "/blog", which normalisation made of "/blog/" (and "/blog//").
         var bare = path.utf8[...]

@@ -19,6 +19,9 @@ public final class ExperimentEngine: Sendable {
     public let experimentHeaderNames: [String]
     private let experimentQueryNames: Set<Substring>
     private let experimentNames: [String]
+    /// Set when there are enough experiments for a lookup to beat a scan.
+    private let pathIndex: PathIndex?
+    static let pathIndexThreshold = 16
 
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
@@ -37,6 +40,35 @@ public final class ExperimentEngine: Sendable {
         experimentHeaderNames = headers
         experimentQueryNames = queries
         experimentNames = config.experiments.map(\.name)
+        pathIndex =
+            experiments.count < Self.pathIndexThreshold
+            ? nil
+            : PathIndex(
+                config.experiments.enumerated().flatMap { index, experiment in
+                    ([experiment.source] + experiment.goals.map(\.path)).map { ($0, index) }
+                })
+    }
+
+    /// The experiments this request may concern, in configuration order: those whose source
+    /// or goals may match the path, and those the session is in (their arm is carried on
+    /// every page). All of them, without an index.
+    private func concerned(path: String, session: SessionState) -> [ExperimentRuntime] {
+        guard let pathIndex else { return experiments }
+        var indices: [Int] = []
+        pathIndex.candidates(path, into: &indices)
+        for entry in session.entries {
+            if let experiment = byName[entry.experiment] { indices.append(experiment.index) }
+        }
+        guard !indices.isEmpty else { return [] }
+        indices.sort()
+        var result: [ExperimentRuntime] = []
+        result.reserveCapacity(indices.count)
+        var previous = -1
+        for index in indices where index != previous {
+            result.append(experiments[index])
+            previous = index
+        }
+        return result
     }
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
@@ -98,7 +130,7 @@ public final class ExperimentEngine: Sendable {
         where !(experiments[event.experiment].config.ignoreAuthenticated && authenticated) {
             decision.assignments.append(event)
         }
-        for experiment in experiments {
+        for experiment in concerned(path: path, session: assigned) {
             guard
                 let arm = apply(
                     experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
