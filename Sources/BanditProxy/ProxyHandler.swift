@@ -194,7 +194,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         services.pendingCommits.began()
         var upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            experimentHeaders: services.experimentHeaders, injected: decision.headers, clientAddress: clientAddress,
+            isExperimentHeader: { services.engine.isExperimentHeader($0) }, injected: decision.headers,
+            clientAddress: clientAddress,
             clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil)
         let upgrade = Tunnel.requestedUpgrade(head.headers)

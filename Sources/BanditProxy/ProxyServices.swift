@@ -16,9 +16,6 @@ struct ProxyServices: Sendable {
     /// Decisions of this engine still waiting for their response (see `LiveServing`).
     let pendingCommits = PendingCommits()
 
-    /// Every experiment header, removed from client requests before ours are added.
-    var experimentHeaders: [String] { engine.experimentHeaderNames }
-
     var clientIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.clientIdleSeconds * 1000)) }
 
     var tunnelIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.tunnelIdleSeconds * 1000)) }

@@ -17,6 +17,10 @@ public final class ExperimentEngine: Sendable {
     private let exclusions: ExclusionRules
     /// Names of every experiment header: a client's own copies are removed.
     public let experimentHeaderNames: [String]
+    /// The same, lowercased, and their lengths: a request's few headers are checked against
+    /// them, rather than every experiment's header searched for in the request.
+    private let experimentHeaderSet: Set<String>
+    private let experimentHeaderLengths: Set<Int>
     private let experimentQueryNames: Set<Substring>
     private let experimentNames: [String]
     /// Set when there are enough experiments for a lookup to beat a scan.
@@ -38,6 +42,8 @@ public final class ExperimentEngine: Sendable {
             }
         }
         experimentHeaderNames = headers
+        experimentHeaderSet = Set(headers.map { $0.lowercased() })
+        experimentHeaderLengths = Set(headers.map(\.utf8.count))
         experimentQueryNames = queries
         experimentNames = config.experiments.map(\.name)
         pathIndex =
@@ -73,6 +79,11 @@ public final class ExperimentEngine: Sendable {
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
+    /// Whether a request header is one an experiment injects (the client's copy is removed).
+    public func isExperimentHeader(_ name: String) -> Bool {
+        experimentHeaderLengths.contains(name.utf8.count) && experimentHeaderSet.contains(name.lowercased())
+    }
+
     public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
         var decision = Decision()
         let uri = Substring(facts.uri)
@@ -95,7 +106,8 @@ public final class ExperimentEngine: Sendable {
 
         let path = PathPattern.normalise(rawPath)
         let incoming = facts.cookie(named: sessionSettings.cookie).flatMap { codec.decode($0) }
-        var assigned = incoming ?? SessionState(id: Base64URL.randomIdentifier(using: &rng))
+        // A new session gets its id only once it has something to remember (below).
+        var assigned = incoming ?? SessionState(id: "")
         let authenticated = isAuthenticated(facts)
 
         // Entries of experiments no longer configured, or of an older generation, are dropped.
@@ -144,6 +156,11 @@ public final class ExperimentEngine: Sendable {
         }
 
         if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
+        if incoming == nil && !assigned.entries.isEmpty {
+            let id = Base64URL.randomIdentifier(using: &rng)
+            assigned.id = id
+            counted.id = id
+        }
         if incoming != counted, !counted.entries.isEmpty { decision.sessionIfCounted = counted }
         if incoming != assigned, !assigned.entries.isEmpty { decision.sessionIfNotCounted = assigned }
         if decision.sessionIfCounted != nil || decision.sessionIfNotCounted != nil {
