@@ -22,8 +22,9 @@ final class ConfigReader {
                 result[key] = member
             } else {
                 let suggestion = ConfigReader.closest(to: key, in: known).map { " (did you mean \"\($0)\"?)" } ?? ""
+                // An empty key is shown as "" so that the problem still has a place to point at.
                 fail(
-                    join(path, key),
+                    join(path, key.isEmpty ? "\"\"" : key),
                     "unknown key\(suggestion); known keys here: \(known.joined(separator: ", "))")
             }
         }

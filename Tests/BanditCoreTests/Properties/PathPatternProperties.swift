@@ -115,21 +115,38 @@ enum PathGen {
     /// A segment: one to three pieces, never containing a slash, `?` or `#`.
     static let segments = Generator<String, Shrink.None<String>>(run: { rng in segment(using: &rng) })
 
+    /// The pieces a request path can really hold: HTTP/1.1 targets are ASCII (NIO answers 400
+    /// to anything else), so a browser sends "/café" as "/caf%C3%A9".
+    static let asciiPieces = segmentPieces.filter { piece in piece.unicodeScalars.allSatisfy { $0.isASCII } }
+
     static func segment<R: RandomNumberGenerator>(using rng: inout R) -> String {
-        (0..<Draw.int(1...3, using: &rng)).map { _ in Draw.element(segmentPieces, using: &rng) }.joined()
+        segment(from: segmentPieces, using: &rng)
+    }
+
+    // (Not a default argument: with one, Swift 6.3's IR generation crashes on the generator
+    // closures that open the checker's existential generator.)
+    static func segment<R: RandomNumberGenerator>(from pieces: [String], using rng: inout R) -> String {
+        (0..<Draw.int(1...3, using: &rng)).map { _ in Draw.element(pieces, using: &rng) }.joined()
     }
 
     /// Patterns as `ExperimentConfigReader` accepts them, without the `*`: "/", or segments
     /// (sometimes empty, giving "//") after slashes, sometimes with a trailing slash, never a
     /// `?`, `#` or `*`.
-    static let patternPaths = Generator<String, Shrink.None<String>>(run: { rng in
+    static let patternPaths = Generator<String, Shrink.None<String>>(run: { rng in patternPath(using: &rng) })
+
+    static func patternPath<R: RandomNumberGenerator>(using rng: inout R) -> String {
+        patternPath(from: segmentPieces, using: &rng)
+    }
+
+    static func patternPath<R: RandomNumberGenerator>(from pieces: [String], using rng: inout R) -> String {
         var path = ""
         for _ in 0..<Draw.int(0...4, using: &rng) {
-            path += "/" + (Draw.chance(0.1, using: &rng) ? "" : segment(using: &rng).replacing("*", with: "s"))
+            let segment = Draw.chance(0.1, using: &rng) ? "" : segment(from: pieces, using: &rng)
+            path += "/" + segment.replacing("*", with: "s")
         }
         if path.isEmpty || Draw.chance(0.3, using: &rng) { path += "/" }
         return path
-    })
+    }
 
     /// What may follow a prefix in a request path: nothing, slashes, more segments, or text
     /// glued to the last segment, starting with any piece, a combining mark included.
