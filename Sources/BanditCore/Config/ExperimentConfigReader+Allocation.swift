@@ -75,7 +75,10 @@ extension ExperimentConfigReader {
                 "applies to uniform only; a bandit policy sets its own split (use minShare to keep a floor)")
             return nil
         }
-        guard let values = perArm(members, "weights", at: path, arms: arms) else { return nil }
+        guard var values = perArm(members, "weights", at: path, arms: arms) else { return nil }
+        // Weights near Double's limit would overflow the total (and every share would be 0):
+        // dividing by the largest first keeps the ratios.
+        if !values.reduce(0, +).isFinite, let largest = values.max() { values = values.map { $0 / largest } }
         let total = values.reduce(0, +)
         guard total > 0 else {
             reader.fail("\(path).weights", "are all 0; at least one arm needs a share")
@@ -146,7 +149,8 @@ extension ExperimentConfigReader {
             }
             var values: [Double] = []
             for (index, element) in elements.enumerated() {
-                guard case .number(let number, _) = element, number >= 0 else {
+                // JSON has no infinity, but 1e400 reads as one: refused like a negative number.
+                guard case .number(let number, _) = element, number >= 0, number.isFinite else {
                     reader.fail("\(keyPath)[\(index)]", element.mismatch(expected: "a number ≥ 0"))
                     return nil
                 }
@@ -160,7 +164,7 @@ extension ExperimentConfigReader {
                     reader.fail("\(keyPath).\(name)", "is not one of the arms (\(arms.joined(separator: ", ")))")
                     return nil
                 }
-                guard case .number(let number, _) = element, number >= 0 else {
+                guard case .number(let number, _) = element, number >= 0, number.isFinite else {
                     reader.fail("\(keyPath).\(name)", element.mismatch(expected: "a number ≥ 0"))
                     return nil
                 }
