@@ -107,6 +107,10 @@ enum ConfigGen {
             config.hostHeader = Draw.element([.client, .upstream], using: &rng)
             members.append(("hostHeader", .string(config.hostHeader.rawValue)))
         }
+        if Draw.chance(0.3, using: &rng) {
+            config.cacheSafety = Draw.chance(0.5, using: &rng)
+            members.append(("cacheSafety", .bool(config.cacheSafety)))
+        }
         if upstream.value.scheme == "https", Draw.chance(0.5, using: &rng) {
             // Any readable file passes the loader's check; this source file is one.
             config.upstreamCAFile = #filePath
@@ -235,14 +239,11 @@ enum ConfigGen {
         var objects: [JSONValue] = []
         for name in names {
             var members: [(key: String, value: JSONValue)] = [("name", .string(name))]
-            func pattern(using rng: inout R) -> String {
-                PathGen.patternPath(from: PathGen.asciiPieces, using: &rng) + (Draw.chance(0.3, using: &rng) ? "*" : "")
-            }
             let source = pattern(using: &rng)
-            var target = pattern(using: &rng)
-            while PathPattern(target) == PathPattern(source) { target = pattern(using: &rng) }
-            members += [("source", .string(source)), ("target", .string(target))]
-            var experiment = ExperimentConfig(name: name, source: PathPattern(source), target: PathPattern(target))
+            let (goals, target) = goals(source: PathPattern(source), using: &rng)
+            members += [("source", .string(source)), ("target", target)]
+            var experiment = ExperimentConfig(name: name, source: PathPattern(source), target: goals[0].path)
+            experiment.goals = goals
             if Draw.chance(0.7, using: &rng) {
                 experiment.arms = Draw.distinct(Draw.int(2...5, using: &rng), using: &rng) {
                     Draw.string(Alphabet.armName, count: 1...64, using: &$0)
@@ -279,6 +280,27 @@ enum ConfigGen {
                     Draw.chance(0.2, using: &rng) ? 0.5 : Double.random(in: 1e-9...0.5, using: &rng)
                 members.append(("significance", .number(experiment.significance, isInteger: false)))
             }
+            if Draw.chance(0.3, using: &rng) {
+                let coverage = Draw.chance(0.2, using: &rng) ? 1 : Double.random(in: 1e-6...1, using: &rng)
+                experiment.coverage = coverage
+                members.append(("coverage", .number(coverage, isInteger: false)))
+            }
+            if Draw.chance(0.3, using: &rng) {
+                let (seconds, value) = attributionWindow(using: &rng)
+                experiment.attributionWindowSeconds = seconds
+                members.append(("attributionWindow", value))
+            }
+            if Draw.chance(0.4, using: &rng) {
+                if algorithm == .uniform {
+                    let (shares, value) = weights(arms: experiment.arms, using: &rng)
+                    experiment.weights = shares
+                    members.append(("weights", value))
+                } else {
+                    let (floors, value) = minShares(arms: experiment.arms.count, using: &rng)
+                    experiment.minShares = floors
+                    members.append(("minShare", value))
+                }
+            }
             if authCookie != nil, Draw.chance(0.5, using: &rng) {
                 experiment.ignoreAuthenticated = Draw.chance(0.5, using: &rng)
                 members.append(("ignoreAuthenticated", .bool(experiment.ignoreAuthenticated)))
@@ -287,6 +309,73 @@ enum ConfigGen {
             objects.append(.object(members.shuffled(using: &rng)))
         }
         return (configs, .array(objects))
+    }
+
+    static func pattern<R: RandomNumberGenerator>(using rng: inout R) -> String {
+        PathGen.patternPath(from: PathGen.asciiPieces, using: &rng) + (Draw.chance(0.3, using: &rng) ? "*" : "")
+    }
+
+    /// `target`: one path, or a list of paths and goals (a method, statuses below 400). None
+    /// is the source itself without a method.
+    static func goals<R: RandomNumberGenerator>(source: PathPattern, using rng: inout R) -> ([Goal], JSONValue) {
+        var goals: [Goal] = []
+        var values: [JSONValue] = []
+        let single = Draw.chance(0.5, using: &rng)
+        for _ in 0..<(single ? 1 : Draw.int(1...3, using: &rng)) {
+            var path = pattern(using: &rng)
+            let method =
+                Draw.chance(0.4, using: &rng) ? Draw.element(["POST", "post", "Put", "DELETE"], using: &rng) : nil
+            while method == nil && PathPattern(path) == source { path = pattern(using: &rng) }
+            let status =
+                Draw.chance(0.4, using: &rng)
+                ? Draw.element(["1xx", "2xx", "2XX", "3xx", "201", "399"], using: &rng) : nil
+            goals.append(
+                Goal(path: PathPattern(path), method: method?.uppercased(), statuses: status.flatMap(Goal.parseStatus)))
+            if !single && method == nil && status == nil && Draw.chance(0.5, using: &rng) {
+                values.append(.string(path))
+            } else {
+                var members: [(key: String, value: JSONValue)] = [("path", .string(path))]
+                if let method { members.append(("method", .string(method))) }
+                if let status { members.append(("status", .string(status))) }
+                values.append(single && members.count == 1 ? .string(path) : .object(members.shuffled(using: &rng)))
+            }
+        }
+        return (goals, single && values.count == 1 ? values[0] : .array(values))
+    }
+
+    /// `"30m"`, `"12h"`, `"7d"`, `"90s"`, or a number of seconds (a fraction is cut off).
+    static func attributionWindow<R: RandomNumberGenerator>(using rng: inout R) -> (Int, JSONValue) {
+        if Draw.chance(0.5, using: &rng) {
+            let (unit, seconds) = Draw.element([("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], using: &rng)
+            let amount = Draw.int(1...1000, using: &rng)
+            return (amount * seconds, .string("\(amount)\(unit)"))
+        }
+        let seconds = Double.random(in: 1...3.2e9, using: &rng)
+        return (Int(seconds), .number(seconds, isInteger: false))
+    }
+
+    /// Uniform weights ≥ 0, not all 0, as a list or by arm name (missing arms 0); the loader
+    /// makes shares of them.
+    static func weights<R: RandomNumberGenerator>(arms: [String], using rng: inout R) -> ([Double], JSONValue) {
+        var values = arms.map { _ in Draw.chance(0.2, using: &rng) ? 0 : Double(Draw.int(1...100, using: &rng)) }
+        if values.allSatisfy({ $0 == 0 }) { values[0] = 1 }
+        let total = values.reduce(0, +)
+        let shares = values.map { $0 / total }
+        if Draw.chance(0.5, using: &rng) {
+            return (shares, .array(values.map { .number($0, isInteger: true) }))
+        }
+        let named = zip(arms, values).filter { $1 > 0 || Draw.chance(0.5, using: &rng) }
+        return (shares, .object(named.map { (key: $0, value: .number($1, isInteger: true)) }.shuffled(using: &rng)))
+    }
+
+    /// Floors for a bandit policy: one share for every arm, or one each, at most 1 in all.
+    static func minShares<R: RandomNumberGenerator>(arms: Int, using rng: inout R) -> ([Double], JSONValue) {
+        if Draw.chance(0.5, using: &rng) {
+            let share = Double.random(in: 0...(1 / Double(arms)), using: &rng)
+            return (Array(repeating: share, count: arms), .number(share, isInteger: false))
+        }
+        let shares = (0..<arms).map { _ in Double(Draw.int(0...100, using: &rng)) / Double(100 * arms) }
+        return (shares, .array(shares.map { .number($0, isInteger: false) }))
     }
 
     /// An algorithm and its members; a parameter left out takes its default.

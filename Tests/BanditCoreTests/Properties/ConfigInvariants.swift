@@ -51,10 +51,29 @@ enum ConfigInvariants {
         for experiment in experiments {
             let name = experiment.name
             require(Syntax.isName(name, extra: "_-") && name.count <= 64, "experiment name \(name)")
-            require(experiment.source != experiment.target, "\(name): source is target")
-            for pattern in [experiment.source, experiment.target] {
+            require(!experiment.goals.isEmpty, "\(name): no goals")
+            for goal in experiment.goals {
+                require(goal.path != experiment.source || goal.method != nil, "\(name): the source is a goal")
+                require(goal.method.map { Syntax.isToken($0) && $0 == $0.uppercased() } ?? true, "\(name): \(goal)")
+                require(goal.statuses.map { $0.lowerBound >= 100 && $0.upperBound < 400 } ?? true, "\(name): \(goal)")
+            }
+            for pattern in [experiment.source] + experiment.goals.map(\.path) {
                 require(pattern.path.hasPrefix("/") && !pattern.path.contains("*"), "\(name): pattern \(pattern)")
             }
+            require(experiment.coverage > 0 && experiment.coverage <= 1, "\(name): coverage \(experiment.coverage)")
+            if let weights = experiment.weights {
+                require(experiment.algorithm == .uniform, "\(name): weights without uniform")
+                require(weights.count == experiment.arms.count, "\(name): \(weights.count) weights")
+                require(weights.allSatisfy { $0.isFinite && $0 >= 0 }, "\(name): weights \(weights)")
+                require(abs(weights.reduce(0, +) - 1) < 1e-9, "\(name): weights \(weights) do not sum to 1")
+            }
+            if let floors = experiment.minShares {
+                require(experiment.algorithm != .uniform, "\(name): minShare with uniform")
+                require(floors.count == experiment.arms.count, "\(name): \(floors.count) floors")
+                require(floors.allSatisfy { (0...1).contains($0) }, "\(name): floors \(floors)")
+                require(floors.reduce(0, +) <= 1 + 1e-9, "\(name): floors \(floors) sum above 1")
+            }
+            require(experiment.attributionWindowSeconds.map { $0 >= 1 } ?? true, "\(name): attribution window")
             require(experiment.arms.count >= 2, "\(name): fewer than two arms")
             require(Set(experiment.arms).count == experiment.arms.count, "\(name): duplicate arms")
             require(experiment.arms.allSatisfy { Syntax.isName($0, extra: "_.-") && $0.count <= 64 }, "\(name): arms")

@@ -78,12 +78,16 @@ enum ConfigMutation {
           "session": {"cookie": "bandit_session", "secret": "${SECRET}", "maxAgeDays": 30, "authCookie": "sessionid"},
           "exclude": {"paths": ["/admin/", "/static/"], "regex": "\\.php$|/wp-", "userAgents": "(?i)bot|crawler|spider"},
           "trustedProxies": ["10.0.0.0/8"], "limits": {"maxBodyBytes": 1048576}, "hostHeader": "client",
-          "accessLog": "off",
+          "accessLog": "off", "cacheSafety": true,
           "experiments": [
             {"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
              "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 100, "significance": 0.05},
             {"name": "cta", "source": "/pricing/", "target": "/signup/", "arms": ["plain", "green", "red"],
-             "algorithm": "epsilon-greedy", "epsilon": 0.1, "query": "cta", "ignoreAuthenticated": true}
+             "algorithm": "epsilon-greedy", "epsilon": 0.1, "query": "cta", "ignoreAuthenticated": true,
+             "minShare": [0.1, 0.1, 0.05]},
+            {"name": "layout", "source": "/blog/*", "arms": ["a", "b", "c"], "algorithm": "uniform",
+             "target": [{"path": "/signup/", "method": "post", "status": "2xx"}, "/thanks/"],
+             "weights": {"a": 3, "b": 1}, "coverage": 0.5, "attributionWindow": "7d"}
           ]
         }
         """#
@@ -128,7 +132,11 @@ enum ConfigMutation {
         .number(1, isInteger: true), .number(0.5, isInteger: false), .number(1.5, isInteger: false),
         .number(9, isInteger: true), .number(86_401, isInteger: true), .number(65_536, isInteger: true),
         .number(1e300, isInteger: false), .number(-1e300, isInteger: false), .number(9.3e18, isInteger: false),
-        .number(4_611_686_018_427_387_904, isInteger: true), .string(""), .string("x"), .string("/"), .string("/x*"),
+        .number(4_611_686_018_427_387_904, isInteger: true), .number(.infinity, isInteger: false),
+        .number(-.infinity, isInteger: false), .number(.greatestFiniteMagnitude, isInteger: false),
+        .number(.leastNonzeroMagnitude, isInteger: false), .string("7d"), .string("0m"), .string("2xx"), .string("5xx"),
+        .string("POST"), .array([.number(1, isInteger: true), .number(1, isInteger: true)]), .string(""), .string("x"),
+        .string("/"), .string("/x*"),
         .string("*"), .string("${UNSET}"), .string("${SECRET}"), .string("http://[::1]:0"), .string("ftp://x"),
         .string("postgres://db/x"), .string(":memory:"), .string("(?i"), .string("[::1]:80"), .string("Cookie"),
         .string("bandit_force_x"), .string("ucb1"), .string("\u{0}"), .string(String(repeating: "é", count: 300)),
@@ -138,6 +146,7 @@ enum ConfigMutation {
 
     static let knownKeys =
         ConfigLoader.topLevelKeys + ExperimentConfigReader.keys
+        + ExperimentConfigReader.goalKeys
         + ["connectSeconds", "paths", "regex", "cookie", "secret", "maxBodyBytes", "caFile", "Upstream", "experiment"]
 
     /// The sample with one value replaced, removed, or a member added.

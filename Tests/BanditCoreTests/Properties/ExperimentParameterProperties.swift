@@ -4,7 +4,8 @@ import Testing
 @testable import BanditCore
 
 /// README: "A client can never choose its own arm: any copy of the header or parameter it
-/// sends is removed first", and a `bandit_force_…` parameter "never reaches the site".
+/// sends is removed first", and a `bandit_force_…` parameter (or `bandit_record`) "never
+/// reaches the site".
 /// The site parses the query byte by byte, so that is how these properties read what the
 /// engine would send upstream, whatever characters the client put around the delimiters.
 @Suite struct ExperimentParameterProperties {
@@ -19,6 +20,7 @@ import Testing
             #expect(served != nil, "a fresh session on the source page gets an arm: \(target.debugDescription)")
             #expect(sent.filter { $0.name == "cta" }.map(\.value) == served.map { [$0] }, "\(target.debugDescription)")
             #expect(!sent.contains { $0.name.utf8.starts(with: "bandit_force_".utf8) }, "\(target.debugDescription)")
+            #expect(!sent.contains { $0.name == "bandit_record" }, "\(target.debugDescription)")
         }
     }
 
@@ -32,6 +34,7 @@ import Testing
                 sent.filter { $0.name == "cta" }.map(\.value) == (served.map { [$0] } ?? []),
                 "\(target.debugDescription)")
             #expect(!sent.contains { $0.name.utf8.starts(with: "bandit_force_".utf8) }, "\(target.debugDescription)")
+            #expect(!sent.contains { $0.name == "bandit_record" }, "\(target.debugDescription)")
         }
     }
 }
@@ -40,7 +43,7 @@ enum ParameterGen {
     /// Query items a client might send: its own `cta`, a forcing switch, harmless ones, with
     /// awkward characters (a combining mark fuses with the delimiter before it) anywhere.
     static func items<R: RandomNumberGenerator>(using rng: inout R) -> [String] {
-        let names = ["cta", "bandit_force_cta", "bandit_force_headline", "utm_source", "q", ""]
+        let names = ["cta", "bandit_force_cta", "bandit_force_headline", "bandit_record", "utm_source", "q", ""]
         let values = ["green", "red", "plain", "", "x y", "%67reen"]
         return (0..<Draw.int(0...5, using: &rng)).map { _ in
             var item = Draw.element(names, using: &rng)

@@ -113,7 +113,9 @@ enum JSONGen {
             out += "]"
         case .string(let text): out += quoted(text, using: &rng)
         // Swift prints the shortest text that reads back as the same Double, always with a
-        // "." or an exponent; integers are printed without either.
+        // "." or an exponent; integers are printed without either. JSON has no infinity, but
+        // a literal too large for a Double reads as one.
+        case .number(let number, _) where number.isInfinite: out += number > 0 ? "1e400" : "-1e400"
         case .number(let number, let isInteger): out += isInteger ? String(Int(number)) : String(number)
         case .bool(let flag): out += flag ? "true" : "false"
         case .null: out += "null"

@@ -52,7 +52,7 @@ import Testing
 /// Generators for sessions, secrets and tampered cookies.
 enum SessionGen {
     /// Valid states: a base64url id and up to eight entries for distinct experiments with
-    /// config-valid names, any non-negative generation and arm, and any flags.
+    /// config-valid names, any non-negative generation, arm and view minute, and any flags.
     static let states = Generator<SessionState, Shrink.None<SessionState>>(run: { rng in state(using: &rng) })
 
     static func state<R: RandomNumberGenerator>(using rng: inout R) -> SessionState {
@@ -64,7 +64,9 @@ enum SessionGen {
             SessionState.Entry(
                 experiment: name, generation: Draw.skewed(upTo: Int.max, using: &rng),
                 arm: Draw.skewed(upTo: Int.max, using: &rng), viewed: Draw.chance(0.5, using: &rng),
-                converted: Draw.chance(0.5, using: &rng), forced: Draw.chance(0.2, using: &rng))
+                converted: Draw.chance(0.5, using: &rng), forced: Draw.chance(0.2, using: &rng),
+                recorded: Draw.chance(0.2, using: &rng), holdout: Draw.chance(0.2, using: &rng),
+                viewedAtMinute: Draw.chance(0.5, using: &rng) ? Draw.skewed(upTo: Int.max, using: &rng) : nil)
         }
         return SessionState(id: id, entries: entries)
     }
