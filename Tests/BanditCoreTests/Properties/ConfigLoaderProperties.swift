@@ -33,6 +33,13 @@ import Testing
         }
     }
 
+    /// The edits below start from a configuration that loads, or they would test only refusals.
+    @Test func theSampleLoads() throws {
+        let config = try Self.load(ConfigMutation.sample, environment: ConfigMutation.environment)
+        #expect(config.experiments.map(\.name) == ["headline", "cta", "layout"])
+        #expect(ConfigInvariants.violations(config).isEmpty)
+    }
+
     @Test func editedBytesOfTheSampleLoadOrAreRefusedWithAPosition() async {
         await propertyCheck(count: 500, input: ConfigMutation.byteEdits) { text in
             do throws(ConfigErrors) {
@@ -63,7 +70,8 @@ import Testing
     }
 }
 
-/// Mutations of the README's sample configuration.
+/// Mutations of the README's sample configuration, extended by an experiment that uses the
+/// newer rules (goals, weights, coverage, an attribution window) and a floor on another.
 enum ConfigMutation {
     static let environment = ["SECRET": "a-secret-of-20-chars"]
 
