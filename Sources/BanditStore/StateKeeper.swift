@@ -21,6 +21,9 @@ public actor StateKeeper {
     private let lastFailure = Mutex<String?>(nil)
     /// Set once a reload handed this keeper's work to a successor: its loop stops writing.
     private var retired = false
+    /// A flush is writing; others wait their turn (see `flush`).
+    private var flushing = false
+    private var waitingToFlush: [CheckedContinuation<Void, Never>] = []
 
     public init(engine: ExperimentEngine, store: any StateStore, logger: Logger) {
         self.engine = engine
@@ -145,8 +148,18 @@ public actor StateKeeper {
     }
 
     /// Writes everything counted since the last successful write. Returns whether it succeeded.
+    ///
+    /// Flushes take turns: one suspends while the store writes, and the actor would let
+    /// another (the periodic tick, an admin action, shutdown) compute the same delta against
+    /// the totals not yet updated and write it a second time.
     @discardableResult
     public func flush() async -> Bool {
+        while flushing { await withCheckedContinuation { waitingToFlush.append($0) } }
+        flushing = true
+        defer {
+            flushing = false
+            if !waitingToFlush.isEmpty { waitingToFlush.removeFirst().resume() }
+        }
         var batch = StoreBatch()
         batch.archives = pendingArchives
         var totals = flushed
