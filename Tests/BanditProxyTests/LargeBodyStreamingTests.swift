@@ -9,10 +9,10 @@ import Testing
 /// (they generate and check `BodyPattern` chunk by chunk), and how far the sender ever got
 /// ahead of the receiver shows that backpressure, not buffering, paced the transfer.
 ///
-/// Measured on a 2-core machine in a debug build: each 256 MiB transfer takes about a second,
-/// the proxy's resident memory grows by 0.4 to 1 MiB (about 35 MiB before), and the sender
-/// leads the receiver by 8 to 21 MiB (socket buffers). With the proxy's read gating removed,
-/// it grows by 95 to 245 MiB and these tests fail.
+/// Measured on a 2-core machine in a debug build: each 256 MiB transfer takes about a second
+/// alone; the proxy's resident memory (about 35 MiB) grows by 0.4 MiB for a download and
+/// 1.1 MiB for an upload; the sender leads the receiver by 8 to 21 MiB (socket buffers).
+/// With the proxy's read gating removed it grows by 95 to 245 MiB and these tests fail.
 @Suite(.serialized) struct LargeBodyStreamingTests {
     static let size = 256 << 20
     /// Allowed growth of the proxy's resident memory over the transfer.
