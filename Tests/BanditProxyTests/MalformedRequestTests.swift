@@ -45,7 +45,7 @@ import Testing
 
     @Test func aBodyThatStopsArrivingGets408AndFreesTheUpstream() async throws {
         // Long enough that a loaded test machine still delivers the head in time.
-        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 2 })
+        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 4 })
         defer { Task { try await harness.stop() } }
         let answer = try await RawConnection.exchange(
             port: harness.port, send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part",
