@@ -145,7 +145,12 @@ enum Dashboard {
             if index == 0 && !arm.name.lowercased().contains("control") {
                 html += " <span class=\"sub\" style=\"display:inline\">· control</span>"
             }
-            html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))</td>"
+            html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))"
+            if arm.confirmedViews != arm.views {
+                html += "<span class=\"sub\" title=\"sessions that came back with their cookie\">"
+                html += "\(Format.count(arm.confirmedViews)) confirmed</span>"
+            }
+            html += "</td>"
             html += "<td>\(Format.count(arm.conversions))</td>"
             if arm.views > 0 {
                 let lower = arm.interval.first ?? 0

@@ -25,6 +25,7 @@ public final class MemoryStore: StateStore {
                 counts.assignments += increment.delta.assignments
                 counts.views += increment.delta.views
                 counts.conversions += increment.delta.conversions
+                counts.confirmedViews += increment.delta.confirmedViews
                 experiment.arms[increment.arm] = counts
                 state.stored.experiments[increment.experiment] = experiment
                 var points = state.series[increment.experiment] ?? []
@@ -32,6 +33,7 @@ public final class MemoryStore: StateStore {
                     points[index].counts.assignments += increment.delta.assignments
                     points[index].counts.views += increment.delta.views
                     points[index].counts.conversions += increment.delta.conversions
+                    points[index].counts.confirmedViews += increment.delta.confirmedViews
                 } else {
                     points.append(SeriesPoint(hour: batch.hour, arm: increment.arm, counts: increment.delta))
                 }
@@ -43,6 +45,7 @@ public final class MemoryStore: StateStore {
                 experiment.winner = update.winner
                 experiment.generation = update.generation
                 experiment.armNames = update.arms.isEmpty ? nil : update.arms
+                experiment.version = update.version
                 state.stored.experiments[name] = experiment
             }
         }

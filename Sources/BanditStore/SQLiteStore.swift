@@ -11,7 +11,8 @@ import SQLiteNIO
 /// apply one twice.
 public final class SQLiteStore: StateStore {
     /// The schema this binary writes; older files are migrated forward, newer ones refused.
-    static let schemaVersion = 1
+    /// 1: counts, states, hourly series, history. 2: confirmed views, experiment versions.
+    static let schemaVersion = 2
 
     private let connection: SQLiteConnection
     /// One transaction at a time on the connection, whoever asks.
@@ -82,31 +83,50 @@ public final class SQLiteStore: StateStore {
                         experiment TEXT NOT NULL, generation INTEGER NOT NULL, reason TEXT NOT NULL,
                         ended_at INTEGER NOT NULL, arms TEXT NOT NULL)
                     """)
+                try await setSchemaVersion(1)
+            }
+        }
+        if version < 2 {
+            // Forward only, in place: a file from before keeps its counts; confirmed views
+            // start at 0 and every experiment is at version 1.
+            try await transaction {
                 _ = try await connection.query(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                    [.text(String(SQLiteStore.schemaVersion))])
+                    "ALTER TABLE arm_counts ADD COLUMN confirmed_views INTEGER NOT NULL DEFAULT 0")
+                _ = try await connection.query(
+                    "ALTER TABLE arm_hourly ADD COLUMN confirmed_views INTEGER NOT NULL DEFAULT 0")
+                _ = try await connection.query("ALTER TABLE experiments ADD COLUMN version INTEGER")
+                try await setSchemaVersion(2)
             }
         }
     }
 
+    private func setSchemaVersion(_ version: Int) async throws {
+        _ = try await connection.query(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [.text(String(version))])
+    }
+
     public func load() async throws -> StoredState {
         var state = StoredState()
-        for row in try await connection.query("SELECT name, status, winner, generation, arms FROM experiments") {
+        for row in try await connection.query(
+            "SELECT name, status, winner, generation, arms, version FROM experiments")
+        {
             guard let name = row.column("name")?.string else { continue }
             state.experiments[name] = StoredExperiment(
                 status: row.column("status")?.string.flatMap(ExperimentStatus.init(rawValue:)) ?? .running,
                 winner: row.column("winner")?.string,
                 generation: row.column("generation")?.integer ?? 0,
-                armNames: row.column("arms")?.string.flatMap { $0.isEmpty ? nil : $0.components(separatedBy: "\n") })
+                armNames: row.column("arms")?.string.flatMap { $0.isEmpty ? nil : $0.components(separatedBy: "\n") },
+                version: row.column("version")?.integer)
         }
         let counts = try await connection.query(
-            "SELECT experiment, arm, assignments, views, conversions FROM arm_counts")
+            "SELECT experiment, arm, assignments, views, conversions, confirmed_views FROM arm_counts")
         for row in counts {
             guard let name = row.column("experiment")?.string, let arm = row.column("arm")?.string else { continue }
             state.experiments[name, default: StoredExperiment()].arms[arm] = ArmCounts(
                 assignments: row.column("assignments")?.integer ?? 0,
                 views: row.column("views")?.integer ?? 0,
-                conversions: row.column("conversions")?.integer ?? 0)
+                conversions: row.column("conversions")?.integer ?? 0,
+                confirmedViews: row.column("confirmed_views")?.integer ?? 0)
         }
         return state
     }
@@ -130,37 +150,44 @@ public final class SQLiteStore: StateStore {
             for increment in batch.increments {
                 _ = try await connection.query(
                     """
-                    INSERT INTO arm_counts (experiment, arm, assignments, views, conversions) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO arm_counts (experiment, arm, assignments, views, conversions, confirmed_views)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (experiment, arm) DO UPDATE SET
                         assignments = assignments + excluded.assignments,
                         views = views + excluded.views,
-                        conversions = conversions + excluded.conversions
+                        conversions = conversions + excluded.conversions,
+                        confirmed_views = confirmed_views + excluded.confirmed_views
                     """,
                     [
                         .text(increment.experiment), .text(increment.arm), .integer(increment.delta.assignments),
                         .integer(increment.delta.views), .integer(increment.delta.conversions),
+                        .integer(increment.delta.confirmedViews),
                     ])
                 _ = try await connection.query(
                     """
-                    INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions, confirmed_views)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (experiment, hour, arm) DO UPDATE SET
                         assignments = assignments + excluded.assignments,
                         views = views + excluded.views,
-                        conversions = conversions + excluded.conversions
+                        conversions = conversions + excluded.conversions,
+                        confirmed_views = confirmed_views + excluded.confirmed_views
                     """,
                     [
                         .text(increment.experiment), .text(increment.arm), .integer(batch.hour),
                         .integer(increment.delta.assignments), .integer(increment.delta.views),
-                        .integer(increment.delta.conversions),
+                        .integer(increment.delta.conversions), .integer(increment.delta.confirmedViews),
                     ])
             }
             for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
                 _ = try await connection.query(
-                    "INSERT OR REPLACE INTO experiments (name, status, winner, generation, arms) VALUES (?, ?, ?, ?, ?)",
+                    """
+                    INSERT OR REPLACE INTO experiments (name, status, winner, generation, arms, version)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
                     [
                         .text(name), .text(state.status.rawValue), state.winner.map { .text($0) } ?? .null,
-                        .integer(state.generation), .text(state.arms.joined(separator: "\n")),
+                        .integer(state.generation), .text(state.arms.joined(separator: "\n")), .integer(state.version),
                     ])
             }
         }
@@ -183,7 +210,7 @@ public final class SQLiteStore: StateStore {
     public func series(experiment: String) async throws -> [SeriesPoint] {
         let rows = try await connection.query(
             """
-            SELECT hour, arm, assignments, views, conversions FROM arm_hourly
+            SELECT hour, arm, assignments, views, conversions, confirmed_views FROM arm_hourly
             WHERE experiment = ? ORDER BY hour, arm
             """,
             [.text(experiment)])
@@ -193,7 +220,8 @@ public final class SQLiteStore: StateStore {
                 hour: hour, arm: arm,
                 counts: ArmCounts(
                     assignments: row.column("assignments")?.integer ?? 0, views: row.column("views")?.integer ?? 0,
-                    conversions: row.column("conversions")?.integer ?? 0))
+                    conversions: row.column("conversions")?.integer ?? 0,
+                    confirmedViews: row.column("confirmed_views")?.integer ?? 0))
         }
     }
 

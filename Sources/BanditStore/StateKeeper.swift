@@ -50,20 +50,30 @@ public actor StateKeeper {
                 dirtyStates.insert(experiment.index)  // record the arms this version runs with
                 continue
             }
-            if let previous = saved.armNames, previous != arms {
+            // A file from before versions existed is at version 1.
+            let savedVersion = saved.version ?? 1
+            let previousArms = saved.armNames ?? arms
+            if previousArms != arms || savedVersion != experiment.config.version {
+                let reason = previousArms != arms ? "arms changed" : "version changed"
                 pendingArchives.append(
                     ArchivedVersion(
-                        experiment: experiment.name, generation: saved.generation, reason: "arms changed",
+                        experiment: experiment.name, generation: saved.generation, reason: reason,
                         endedAt: Self.now(),
-                        arms: previous.map { ArchivedVersion.Arm(name: $0, counts: saved.arms[$0] ?? ArmCounts()) }))
+                        arms: previousArms.map {
+                            ArchivedVersion.Arm(name: $0, counts: saved.arms[$0] ?? ArmCounts())
+                        }))
                 pendingResets.insert(experiment.index)
                 experiment.setState(.init(status: .running, winner: nil, generation: saved.generation + 1))
                 dirtyStates.insert(experiment.index)
                 logger.notice(
-                    "experiment arms changed: the earlier version is kept in its history and counting starts over",
-                    metadata: ["experiment": "\(experiment.name)", "was": "\(previous)", "now": "\(arms)"])
+                    "experiment \(reason): the earlier version is kept in its history and counting starts over",
+                    metadata: [
+                        "experiment": "\(experiment.name)", "arms": "\(previousArms) → \(arms)",
+                        "version": "\(savedVersion) → \(experiment.config.version)",
+                    ])
                 continue
             }
+            if saved.version == nil && saved.armNames != nil { dirtyStates.insert(experiment.index) }
             if saved.armNames == nil { dirtyStates.insert(experiment.index) }
             for (arm, name) in arms.enumerated() {
                 let counts = saved.arms[name] ?? ArmCounts()
@@ -167,10 +177,7 @@ public actor StateKeeper {
             if pendingResets.contains(experiment.index) { batch.resets.append(experiment.name) }
             for (arm, name) in experiment.config.arms.enumerated() {
                 let now = experiment.counts(arm: arm)
-                let before = flushed[experiment.index][arm]
-                let delta = ArmCounts(
-                    assignments: now.assignments - before.assignments, views: now.views - before.views,
-                    conversions: now.conversions - before.conversions)
+                let delta = now - flushed[experiment.index][arm]
                 if delta != ArmCounts() {
                     batch.increments.append(.init(experiment: experiment.name, arm: name, delta: delta))
                 }
@@ -180,7 +187,7 @@ public actor StateKeeper {
                 let state = experiment.state
                 batch.states[experiment.name] = .init(
                     status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
-                    generation: state.generation, arms: experiment.config.arms)
+                    generation: state.generation, arms: experiment.config.arms, version: experiment.config.version)
             }
         }
         guard !batch.isEmpty else { return true }
@@ -204,7 +211,7 @@ public actor StateKeeper {
     /// Applies each running experiment's winner rule to its current counts.
     public func decideWinners() {
         for experiment in engine.experiments where experiment.state.status == .running {
-            guard let winner = experiment.winnerRule.winner(experiment.counts) else { continue }
+            guard let winner = experiment.winnerRule.winner(experiment.evidence) else { continue }
             var state = experiment.state
             state.status = .decided
             state.winner = winner

@@ -31,17 +31,20 @@ public struct StoredExperiment: Sendable, Equatable {
     public var arms: [String: ArmCounts]
     /// The arms, in order, when the state was last written; nil if never written.
     public var armNames: [String]?
+    /// The configured `version` when the state was last written; nil if never written.
+    public var version: Int?
 
     public init(
         status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0,
         arms: [String: ArmCounts] = [:],
-        armNames: [String]? = nil
+        armNames: [String]? = nil, version: Int? = nil
     ) {
         self.status = status
         self.winner = winner
         self.generation = generation
         self.arms = arms
         self.armNames = armNames
+        self.version = version
     }
 }
 
@@ -79,11 +82,14 @@ public struct StoreBatch: Sendable, Equatable {
         public var generation: Int
         /// The configured arms, in order: a later start with other arms begins a new version.
         public var arms: [String]
-        public init(status: ExperimentStatus, winner: String?, generation: Int, arms: [String] = []) {
+        /// The configured `version`: a later start with another one begins a new version too.
+        public var version: Int
+        public init(status: ExperimentStatus, winner: String?, generation: Int, arms: [String] = [], version: Int = 1) {
             self.status = status
             self.winner = winner
             self.generation = generation
             self.arms = arms
+            self.version = version
         }
     }
 }
@@ -106,7 +112,7 @@ public struct SeriesPoint: Sendable, Equatable, Encodable {
 public struct ArchivedVersion: Sendable, Equatable, Codable {
     public var experiment: String
     public var generation: Int
-    /// Why it ended: `reset`, or `arms changed`.
+    /// Why it ended: `reset`, `arms changed` or `version changed`.
     public var reason: String
     /// Seconds since 1970.
     public var endedAt: Int

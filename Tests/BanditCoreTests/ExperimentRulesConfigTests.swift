@@ -70,10 +70,19 @@ import Testing
         (#""target": [{"path": "/t", "verb": "POST"}]"#, "experiments[0].target[0].verb", "unknown key"),
         (#""target": [{"path": "/t", "method": "PO ST"}]"#, "experiments[0].target[0].method", "not an HTTP method"),
         (#""target": ["/t", "/"]"#, "experiments[0].target", "same path as source"),
+        (#""target": "/t", "countViews": "some""#, "experiments[0].countViews", "\"all\" or \"confirmed\""),
+        (#""target": "/t", "version": 0"#, "experiments[0].version", "≥ 1"),
     ])
     func mistakesNameTheirKey(members: String, keyPath: String, fragment: String) {
         let message = error(members, at: keyPath)
         #expect(message?.contains(fragment) == true, "\(message ?? "no error at \(keyPath)")")
+    }
+
+    @Test func viewCountingAndVersion() throws {
+        let experiment = try parse(#""target": "/t", "countViews": "confirmed", "version": 3"#)
+        #expect(experiment.countViews == .confirmed)
+        #expect(experiment.version == 3)
+        #expect(try parse(#""target": "/t""#).version == 1)
     }
 
     @Test func aFormMayPostToItsOwnPage() throws {

@@ -60,7 +60,8 @@ import Testing
         }
         let (_, cookie) = visit(engine, "/")
         let (visited, afterVisit) = visit(engine, "/signup/", cookie: cookie)
-        #expect(visited.pendingCounts.isEmpty, "a GET of the form page is not a conversion")
+        #expect(
+            !visited.pendingCounts.contains { $0.kind == .conversion }, "a GET of the form page is not a conversion")
         let (_, afterRedirect) = visit(engine, "/signup/", method: "POST", cookie: afterVisit, status: 302)
         #expect(Self.total(engine, \.conversions) == 0, "a 302 is not in 2xx")
         let (_, afterCreated) = visit(engine, "/signup/", method: "POST", cookie: afterRedirect, status: 201)
@@ -88,7 +89,7 @@ import Testing
         #expect(Self.total(engine, \.conversions) == 1)
         let (_, late) = visit(engine, "/", now: start)
         let (lateDecision, _) = visit(engine, "/contact/", cookie: late, now: start + 2 * 3600)
-        #expect(lateDecision.pendingCounts.isEmpty)
+        #expect(!lateDecision.pendingCounts.contains { $0.kind == .conversion })
         #expect(Self.total(engine, \.conversions) == 1)
     }
 
@@ -102,7 +103,8 @@ import Testing
         let (recorded, recordedCookie) = visit(engine, "/?bandit_force_headline=bold&bandit_record=1")
         #expect(recorded.rewrittenURI == "/", "neither parameter reaches the upstream")
         _ = visit(engine, "/contact/", cookie: recordedCookie)
-        #expect(engine.experiments[0].counts[1] == ArmCounts(assignments: 1, views: 1, conversions: 1))
+        #expect(
+            engine.experiments[0].counts[1] == ArmCounts(assignments: 1, views: 1, conversions: 1, confirmedViews: 1))
     }
 
     @Test mutating func theBeaconCountsOnceAfterAViewUnderTheSameRules() {
@@ -123,5 +125,31 @@ import Testing
         #expect(
             engine.convertByBeacon(experiment: "headline", next) == .notCounted("this session has already converted"))
         #expect(Self.total(engine, \.conversions) == 1)
+    }
+
+    @Test mutating func aViewIsConfirmedWhenTheCookieComesBack() {
+        let engine = Self.engine { _ in }
+        let (first, cookie) = visit(engine, "/")
+        #expect(first.pendingCounts.map(\.kind) == [.view], "a first request cannot confirm itself")
+        #expect(Self.total(engine, \.confirmedViews) == 0)
+        let (second, confirmed) = visit(engine, "/favicon.ico", cookie: cookie)
+        #expect(second.pendingCounts.map(\.kind) == [.confirmation])
+        let (third, _) = visit(engine, "/about/", cookie: confirmed)
+        #expect(third.pendingCounts.isEmpty && third.cookie(forStatus: 200) == nil, "once")
+        for _ in 0..<5 { _ = visit(engine, "/") }  // a crawler that drops cookies
+        #expect(Self.total(engine, \.views) == 6)
+        #expect(Self.total(engine, \.confirmedViews) == 1)
+    }
+
+    @Test mutating func countingConfirmedViewsFeedsOnlyThoseToThePolicyAndTheRule() {
+        let engine = Self.engine { $0.countViews = .confirmed }
+        let (_, cookie) = visit(engine, "/")
+        _ = visit(engine, "/contact/", cookie: cookie)
+        for _ in 0..<9 { _ = visit(engine, "/") }
+        let runtime = engine.experiments[0]
+        #expect(runtime.counts.reduce(0) { $0 + $1.views } == 10)
+        #expect(runtime.evidence.reduce(0) { $0 + $1.views } == 1)
+        #expect(runtime.evidence.reduce(0) { $0 + $1.conversions } == 1)
+        #expect(ExperimentReport(runtime).arms.contains { $0.conversionRate == 1 }, "rates by confirmed views")
     }
 }

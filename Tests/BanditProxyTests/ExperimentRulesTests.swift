@@ -108,7 +108,8 @@ import Testing
         #expect(visitor.lastArm() == "bold")
         #expect(harness.upstream.requests.last?.uri == "/", "the switches stay with the proxy")
         try await visitor.get("/contact/")
-        #expect(harness.counts("headline")[1] == ArmCounts(assignments: 1, views: 1, conversions: 1))
+        #expect(
+            harness.counts("headline")[1] == ArmCounts(assignments: 1, views: 1, conversions: 1, confirmedViews: 1))
         try await harness.stop()
     }
 
@@ -130,6 +131,21 @@ import Testing
         #expect(corrected.count == arms.filter { ($0["views"] as? Int ?? 0) > 0 }.count, "\(arms)")
         // Within one hour the stratified rate is the raw rate.
         for (index, rate) in corrected.enumerated() { #expect(abs(rate - raw[index]) < 1e-9) }
+        try await harness.stop()
+    }
+
+    @Test func cookielessCrawlersPileUpAsUnconfirmedViewsOnly() async throws {
+        let harness = try await Self.start()
+        for _ in 0..<30 { _ = try await harness.get("/", headers: [("User-Agent", "SomeFetcher/1.0")]) }
+        let browser = Visitor(harness)
+        try await browser.get("/")
+        try await browser.get("/favicon.ico")
+        let response = try await harness.get("/__bandits/api/experiments/headline")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let arms = try #require(body["arms"] as? [[String: Any]])
+        #expect(arms.compactMap { $0["views"] as? Int }.reduce(0, +) == 31)
+        #expect(arms.compactMap { $0["confirmedViews"] as? Int }.reduce(0, +) == 1)
+        #expect(body["countViews"] as? String == "all")
         try await harness.stop()
     }
 

@@ -27,6 +27,7 @@ import Testing
         let visitor = Visitor(harness)
         try await visitor.get("/")
         let arm = try #require(visitor.lastArm())
+        try await visitor.get("/about/")  // the cookie came back: its view is confirmed
         for _ in 0..<4 { try await Visitor(harness).get("/") }
         let ctaWinner = try await harness.get(
             "/__bandits/api/experiments/cta/winner", method: "POST", body: #"{"arm": "green"}"#)

@@ -6,6 +6,7 @@ struct ExperimentConfigReader {
     static let keys = [
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
         "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
+        "countViews", "version",
     ]
     /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
     /// the request's identity, and the forwarding headers the proxy writes itself.
@@ -108,6 +109,16 @@ struct ExperimentConfigReader {
         let weights = readWeights(members, at: path, arms: arms, algorithm: algorithm)
         let minShares = readMinShares(members, at: path, arms: arms, algorithm: algorithm)
         let attributionWindow = readAttributionWindow(members, at: path)
+        var countViews = ViewCounting.all
+        if let given = reader.string(members, "countViews", at: path) {
+            if let parsed = ViewCounting(rawValue: given) {
+                countViews = parsed
+            } else {
+                reader.fail("\(path).countViews", "\"\(given)\" is not allowed; expected \"all\" or \"confirmed\"")
+            }
+        }
+        let version = reader.integer(
+            members, "version", at: path, in: 1...Int(Int32.max), what: "a whole number ≥ 1")
 
         guard reader.errors.count == errorsBefore, let name, let source, let goals, let algorithm else { return nil }
         var experiment = ExperimentConfig(
@@ -118,6 +129,8 @@ struct ExperimentConfigReader {
         experiment.weights = weights
         experiment.minShares = minShares
         experiment.attributionWindowSeconds = attributionWindow
+        experiment.countViews = countViews
+        experiment.version = version ?? 1
         return experiment
     }
 

@@ -184,6 +184,11 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var minShares: [Double]?
     /// A conversion counts only this many seconds after the session's view; nil: any time.
     public var attributionWindowSeconds: Int?
+    /// Which views the policy and the winner rule go by.
+    public var countViews: ViewCounting = .all
+    /// Bumping it starts a new version: everyone is re-randomised, the old counts go to the
+    /// history. Weights, floors and coverage may change without it.
+    public var version = 1
 
     /// The first goal's path, for one-line summaries.
     public var target: PathPattern { goals[0].path }
@@ -215,6 +220,15 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var plannedShares: [Double] {
         weights ?? Array(repeating: 1 / Double(arms.count), count: arms.count)
     }
+}
+
+/// Views of sessions that never come back with their cookie are crawlers, mostly (real
+/// browsers fetch the next page, or at least `/favicon.ico`).
+public enum ViewCounting: String, Sendable, Equatable {
+    /// Every view counts; confirmed ones are shown beside.
+    case all
+    /// Only views whose session came back with its cookie count for the policy and winner.
+    case confirmed
 }
 
 public enum Injection: Sendable, Equatable {

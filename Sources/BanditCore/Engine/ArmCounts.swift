@@ -6,11 +6,20 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
     public var views: Int
     /// Sessions that reached the target after their view (once per session).
     public var conversions: Int
+    /// Views whose session came back with its cookie (a cookieless crawler never does).
+    public var confirmedViews: Int
 
-    public init(assignments: Int = 0, views: Int = 0, conversions: Int = 0) {
+    public init(assignments: Int = 0, views: Int = 0, conversions: Int = 0, confirmedViews: Int = 0) {
         self.assignments = assignments
         self.views = views
         self.conversions = conversions
+        self.confirmedViews = confirmedViews
+    }
+
+    /// The same counts with only confirmed views, for experiments that count those.
+    public var confirmedOnly: ArmCounts {
+        ArmCounts(
+            assignments: assignments, views: confirmedViews, conversions: conversions, confirmedViews: confirmedViews)
     }
 
     /// Views that have not converted (yet).
@@ -23,7 +32,19 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
     public static func - (later: ArmCounts, earlier: ArmCounts) -> ArmCounts {
         ArmCounts(
             assignments: later.assignments - earlier.assignments, views: later.views - earlier.views,
-            conversions: later.conversions - earlier.conversions)
+            conversions: later.conversions - earlier.conversions,
+            confirmedViews: later.confirmedViews - earlier.confirmedViews)
+    }
+
+    private enum CodingKeys: String, CodingKey { case assignments, views, conversions, confirmedViews }
+
+    /// Versions archived before confirmed views were counted have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        assignments = try container.decode(Int.self, forKey: .assignments)
+        views = try container.decode(Int.self, forKey: .views)
+        conversions = try container.decode(Int.self, forKey: .conversions)
+        confirmedViews = try container.decodeIfPresent(Int.self, forKey: .confirmedViews) ?? 0
     }
 }
 

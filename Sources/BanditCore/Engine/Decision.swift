@@ -2,6 +2,8 @@
 public struct CountEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case assignment, view, conversion
+        /// A view's session came back with its cookie.
+        case confirmation
     }
     public var kind: Kind
     /// Index into the engine's experiments.
@@ -21,7 +23,7 @@ public struct CountEvent: Sendable, Equatable {
     public func counts(status: Int) -> Bool {
         switch kind {
         case .assignment: true
-        case .view: Decision.counts(status: status)
+        case .view, .confirmation: Decision.counts(status: status)
         case .conversion: statuses?.contains(status) ?? Decision.counts(status: status)
         }
     }

@@ -38,9 +38,12 @@ extension ExperimentEngine {
             }
         }
         entry.converted = true
+        // The beacon carries the cookie: the session came back.
+        let confirms = entry.unconfirmed
+        entry.unconfirmed = false
         var updated = session
         updated.set(entry)
-        experiment.add(arm: entry.arm, conversions: 1)
+        experiment.add(arm: entry.arm, conversions: 1, confirmedViews: confirms ? 1 : 0)
         let writer = SessionCookieWriter(
             codec: codec, settings: sessionSettings, https: facts.isHTTPS, experimentNames: [])
         return .counted(setCookie: writer.setCookie(updated))

@@ -137,7 +137,7 @@ public final class ExperimentEngine: Sendable {
 
         var counted = assigned
         let context = SessionContext(
-            path: path, method: facts.method, authenticated: authenticated, now: facts.now)
+            path: path, method: facts.method, authenticated: authenticated, now: facts.now, returning: incoming != nil)
         for event in forcedAssignments
         where !(experiments[event.experiment].config.ignoreAuthenticated && authenticated) {
             decision.assignments.append(event)
@@ -184,6 +184,8 @@ public final class ExperimentEngine: Sendable {
         var authenticated: Bool
         /// Seconds since 1970 if the request said; read from the clock only when needed.
         var now: Int?
+        /// The request came with the session's cookie.
+        var returning: Bool
 
         var minute: Int { (now ?? Int(Date().timeIntervalSince1970)) / 60 }
     }
@@ -213,7 +215,7 @@ public final class ExperimentEngine: Sendable {
                 if config.coverage < 1 && UnitInterval.open(using: &rng) >= config.coverage {
                     entry = .init(experiment: config.name, generation: state.generation, arm: 0, holdout: true)
                 } else {
-                    let arm = experiment.policy.choose(experiment.counts, using: &rng)
+                    let arm = experiment.policy.choose(experiment.evidence, using: &rng)
                     entry = .init(experiment: config.name, generation: state.generation, arm: arm)
                     if let shares = experiment.allocation, arm < shares.count {
                         decision.propensities.append((config.name, shares[arm]))
@@ -239,6 +241,17 @@ public final class ExperimentEngine: Sendable {
                 if config.attributionWindowSeconds != nil { entry.viewedAtMinute = context.minute }
                 marked = true
                 decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
+                // A view on the session's first request is confirmed when the cookie comes back.
+                if context.returning {
+                    decision.pendingCounts.append(
+                        CountEvent(.confirmation, experiment: experiment.index, arm: entry.arm))
+                } else {
+                    entry.unconfirmed = true
+                }
+            } else if entry.unconfirmed && context.returning {
+                entry.unconfirmed = false
+                marked = true
+                decision.pendingCounts.append(CountEvent(.confirmation, experiment: experiment.index, arm: entry.arm))
             }
             if let goal, viewedBefore, !entry.converted, withinWindow(entry, config, context) {
                 entry.converted = true
@@ -276,6 +289,7 @@ public final class ExperimentEngine: Sendable {
             case .view: experiments[event.experiment].add(arm: event.arm, views: 1)
             case .conversion: experiments[event.experiment].add(arm: event.arm, conversions: 1)
             case .assignment: experiments[event.experiment].add(arm: event.arm, assignments: 1)
+            case .confirmation: experiments[event.experiment].add(arm: event.arm, confirmedViews: 1)
             }
         }
     }

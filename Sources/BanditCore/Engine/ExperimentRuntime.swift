@@ -87,7 +87,7 @@ public final class ExperimentRuntime: Sendable {
     /// Recomputes `allocation` if the counts changed since (Monte Carlo for three or more
     /// Thompson arms costs about a millisecond).
     public func refreshAllocation() {
-        let now = counts
+        let now = evidence
         if let snapshot = allocationSnapshot.withLock({ $0 }), snapshot.counts == now { return }
         let shares = policy.probabilities(now)
         allocationSnapshot.withLock { $0 = (now, shares) }
@@ -95,8 +95,15 @@ public final class ExperimentRuntime: Sendable {
 
     public func counts(arm: Int) -> ArmCounts { armCounters[arm].counts }
 
-    public func add(arm: Int, assignments: Int = 0, views: Int = 0, conversions: Int = 0) {
-        armCounters[arm].add(assignments: assignments, views: views, conversions: conversions)
+    public func add(arm: Int, assignments: Int = 0, views: Int = 0, conversions: Int = 0, confirmedViews: Int = 0) {
+        armCounters[arm].add(
+            assignments: assignments, views: views, conversions: conversions, confirmedViews: confirmedViews)
+    }
+
+    /// The counts the policy, the winner rule and P(best) go by: with `countViews:
+    /// "confirmed"`, only views whose session came back with its cookie.
+    public var evidence: [ArmCounts] {
+        config.countViews == .confirmed ? counts.map(\.confirmedOnly) : counts
     }
 
     /// Replaces the totals (used when loading from storage and on reset).
@@ -105,28 +112,32 @@ public final class ExperimentRuntime: Sendable {
     }
 }
 
-/// Three atomic counters for one arm.
+/// Four atomic counters for one arm.
 final class ArmCounter: Sendable {
     private let assignments = Atomic<Int>(0)
     private let views = Atomic<Int>(0)
     private let conversions = Atomic<Int>(0)
+    private let confirmedViews = Atomic<Int>(0)
 
     var counts: ArmCounts {
         ArmCounts(
             assignments: assignments.load(ordering: .relaxed),
             views: views.load(ordering: .relaxed),
-            conversions: conversions.load(ordering: .relaxed))
+            conversions: conversions.load(ordering: .relaxed),
+            confirmedViews: confirmedViews.load(ordering: .relaxed))
     }
 
-    func add(assignments a: Int, views v: Int, conversions c: Int) {
+    func add(assignments a: Int, views v: Int, conversions c: Int, confirmedViews k: Int) {
         if a != 0 { assignments.add(a, ordering: .relaxed) }
         if v != 0 { views.add(v, ordering: .relaxed) }
         if c != 0 { conversions.add(c, ordering: .relaxed) }
+        if k != 0 { confirmedViews.add(k, ordering: .relaxed) }
     }
 
     func set(_ counts: ArmCounts) {
         assignments.store(counts.assignments, ordering: .relaxed)
         views.store(counts.views, ordering: .relaxed)
         conversions.store(counts.conversions, ordering: .relaxed)
+        confirmedViews.store(counts.confirmedViews, ordering: .relaxed)
     }
 }

@@ -14,6 +14,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var minShares: [Double]?
     /// Seconds after a view within which a conversion counts; nil: any time.
     public var attributionWindowSeconds: Int?
+    /// `all`, or `confirmed` when rates and decisions go by confirmed views only.
+    public var countViews: String
     public var status: ExperimentStatus
     public var winner: String?
     public var significance: Double
@@ -26,6 +28,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         public var name: String
         public var assignments: Int
         public var views: Int
+        /// Views whose session came back with its cookie (crawlers that drop cookies never do).
+        public var confirmedViews: Int
         public var conversions: Int
         public var conversionRate: Double
         /// Wilson score interval at confidence 1 − significance.
@@ -46,8 +50,9 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         let config = experiment.config
         let state = experiment.state
         let counts = experiment.counts
+        let evidence = experiment.evidence
         let totalViews = counts.reduce(0) { $0 + $1.views }
-        let best = experiment.probabilityBest(for: counts)
+        let best = experiment.probabilityBest(for: evidence)
         let allocation = experiment.allocation
         name = config.name
         algorithm = config.algorithm.name
@@ -62,12 +67,15 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         winner = state.winner.map { config.arms[$0] }
         significance = config.significance
         minViews = config.minViews
+        countViews = config.countViews.rawValue
         arms = counts.enumerated().map { index, count in
+            let measured = evidence[index]
             let interval = WilsonInterval.interval(
-                successes: count.conversions, trials: count.views, confidence: 1 - config.significance)
+                successes: measured.conversions, trials: measured.views, confidence: 1 - config.significance)
             return ArmReport(
                 name: config.arms[index], assignments: count.assignments, views: count.views,
-                conversions: count.conversions, conversionRate: count.conversionRate,
+                confirmedViews: count.confirmedViews, conversions: count.conversions,
+                conversionRate: measured.conversionRate,
                 interval: [interval.lower, interval.upper],
                 probabilityBest: index < best.count ? best[index] : 0,
                 trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews),
@@ -83,7 +91,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, status
+        case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
+        case status
         case winner, significance, minViews, arms, warnings
     }
 
@@ -98,6 +107,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encodeIfPresent(weights, forKey: .weights)
         try container.encodeIfPresent(minShares, forKey: .minShare)
         try container.encode(attributionWindowSeconds, forKey: .attributionWindowSeconds)
+        try container.encode(countViews, forKey: .countViews)
         try container.encode(status, forKey: .status)
         try container.encode(winner, forKey: .winner)  // null while undecided, by contract
         try container.encode(significance, forKey: .significance)

@@ -7,7 +7,7 @@ import Foundation
 ///
 ///     1.<id>.<entry>~<entry>….<signature>
 ///     entry = <experiment>:<generation>:<arm>:<flags>[:<viewed-at>]
-///     flags ⊆ "vcfrh" (viewed, converted, forced, recorded, holdout), or "-" when none
+///     flags ⊆ "vcfrhu" (viewed, converted, forced, recorded, holdout, unconfirmed), or "-"
 ///     viewed-at = minutes since 1970, only for experiments with an attribution window
 ///
 /// The signature is the first 16 bytes of HMAC-SHA256(secret, everything before it),
@@ -33,6 +33,7 @@ public struct SessionCodec: Sendable {
             if entry.forced { flags += "f" }
             if entry.recorded { flags += "r" }
             if entry.holdout { flags += "h" }
+            if entry.unconfirmed { flags += "u" }
             body += flags.isEmpty ? "-" : flags
             if let minute = entry.viewedAtMinute { body += ":\(minute)" }
         }
@@ -56,7 +57,7 @@ public struct SessionCodec: Sendable {
                 let arm = Int(fields[2]), arm >= 0
             else { return nil }
             let flags = fields[3]
-            guard flags == "-" || flags.allSatisfy({ "vcfrh".contains($0) }) else { return nil }
+            guard flags == "-" || flags.allSatisfy({ "vcfrhu".contains($0) }) else { return nil }
             var viewedAtMinute: Int?
             if fields.count == 5 {
                 guard let minute = Int(fields[4]), minute >= 0 else { return nil }
@@ -66,7 +67,8 @@ public struct SessionCodec: Sendable {
                 SessionState.Entry(
                     experiment: String(fields[0]), generation: generation, arm: arm,
                     viewed: flags.contains("v"), converted: flags.contains("c"), forced: flags.contains("f"),
-                    recorded: flags.contains("r"), holdout: flags.contains("h"), viewedAtMinute: viewedAtMinute))
+                    recorded: flags.contains("r"), holdout: flags.contains("h"), viewedAtMinute: viewedAtMinute,
+                    unconfirmed: flags.contains("u")))
         }
         return state
     }

@@ -34,11 +34,16 @@ public struct SessionState: Sendable, Equatable {
         /// When the view was counted, in minutes since 1970; kept only for experiments with an
         /// attribution window.
         public var viewedAtMinute: Int?
+        /// The view came with the session's first request and the session has not come back
+        /// with its cookie since: it may be a crawler that drops cookies.
+        public var unconfirmed: Bool
 
         public init(
             experiment: String, generation: Int, arm: Int, viewed: Bool = false, converted: Bool = false,
-            forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil
+            forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil,
+            unconfirmed: Bool = false
         ) {
+            self.unconfirmed = unconfirmed
             self.experiment = experiment
             self.generation = generation
             self.arm = arm
