@@ -146,7 +146,8 @@ enum Dashboard {
                 html += " <span class=\"sub\" style=\"display:inline\">· control</span>"
             }
             html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))"
-            if arm.confirmedViews != arm.views {
+            // Counts from before confirmation existed have none: no line for those.
+            if arm.confirmedViews != arm.views && (arm.confirmedViews > 0 || report.countViews == "confirmed") {
                 html += "<span class=\"sub\" title=\"sessions that came back with their cookie\">"
                 html += "\(Format.count(arm.confirmedViews)) confirmed</span>"
             }
