@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "bandit-proxy", targets: ["bandit-proxy"]),
         .library(name: "BanditCore", targets: ["BanditCore"]),
+        // For the microbenchmarks in Benchmarks/ (a separate package); the executable is the product users run.
+        .library(name: "BanditProxy", targets: ["BanditProxy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,7 +1,9 @@
-import NIOHTTP1
+public import NIOHTTP1
 
 /// Hop-by-hop header rules (RFC 9110 §7.6.1), shared by both directions.
-enum HopByHop {
+///
+/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
+public enum HopByHop {
     /// Headers that describe one connection, never forwarded.
     static let names = [
         "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -10,15 +12,17 @@ enum HopByHop {
 
     /// Removes the hop-by-hop headers and every header named in a `Connection` header.
     /// `HTTPHeaders.remove(name:)` compares case-insensitively without allocating.
-    static func strip(_ headers: inout HTTPHeaders) {
+    public static func strip(_ headers: inout HTTPHeaders) {
         for token in headers[canonicalForm: "connection"] { headers.remove(name: String(token)) }
         for name in names { headers.remove(name: name) }
     }
 }
 
 /// The request the upstream receives: framing rebuilt, our experiment headers in, theirs out.
-enum UpstreamRequest {
-    static func head(
+///
+/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
+public enum UpstreamRequest {
+    public static func head(
         from client: HTTPRequestHead, uri: String, isExperimentHeader: (String) -> Bool,
         injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
         upstreamHost: String?
