@@ -26,7 +26,13 @@ public struct RequestFacts: Sendable {
     /// The value of the first cookie called `name`, if any.
     public func cookie(named name: String) -> Substring? {
         for header in cookieHeaders {
-            for pair in header.split(separator: ";") {
+            // The pairs one at a time, as `split(separator: ";")` would give them, without
+            // building an array of them on every request.
+            var rest = header[...]
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: ";") ?? rest.endIndex
+                let pair = rest[..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
                 let trimmed = pair.drop { $0 == " " || $0 == "\t" }
                 guard let equals = trimmed.firstIndex(of: "=") else { continue }
                 if trimmed[..<equals] == name {

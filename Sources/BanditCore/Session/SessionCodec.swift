@@ -56,8 +56,24 @@ public struct SessionCodec: Sendable {
                 let generation = Int(fields[1]), generation >= 0,
                 let arm = Int(fields[2]), arm >= 0
             else { return nil }
+            // One pass over the flag bytes; `flags.contains("v")` would be a substring search
+            // that allocates, six times per entry on every request that carries a cookie.
             let flags = fields[3]
-            guard flags == "-" || flags.allSatisfy({ "vcfrhu".contains($0) }) else { return nil }
+            var viewed = false, converted = false, forced = false, recorded = false, holdout = false
+            var unconfirmed = false
+            if flags != "-" {
+                for byte in flags.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "v"): viewed = true
+                    case UInt8(ascii: "c"): converted = true
+                    case UInt8(ascii: "f"): forced = true
+                    case UInt8(ascii: "r"): recorded = true
+                    case UInt8(ascii: "h"): holdout = true
+                    case UInt8(ascii: "u"): unconfirmed = true
+                    default: return nil
+                    }
+                }
+            }
             var viewedAtMinute: Int?
             if fields.count == 5 {
                 guard let minute = Int(fields[4]), minute >= 0 else { return nil }
@@ -66,9 +82,8 @@ public struct SessionCodec: Sendable {
             state.set(
                 SessionState.Entry(
                     experiment: String(fields[0]), generation: generation, arm: arm,
-                    viewed: flags.contains("v"), converted: flags.contains("c"), forced: flags.contains("f"),
-                    recorded: flags.contains("r"), holdout: flags.contains("h"), viewedAtMinute: viewedAtMinute,
-                    unconfirmed: flags.contains("u")))
+                    viewed: viewed, converted: converted, forced: forced, recorded: recorded, holdout: holdout,
+                    viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed))
         }
         return state
     }
