@@ -82,8 +82,16 @@ struct SessionCookieWriter: Sendable {
     let experimentNames: [String]
 
     func setCookie(_ session: SessionState) -> String {
-        var cookie =
-            "\(settings.cookie)=\(codec.encode(session)); Path=/; Max-Age=\(settings.maxAgeDays * 86_400); HttpOnly; SameSite=Lax"
+        let value = codec.encode(session)
+        // Built in one buffer: an interpolation grows its String two or three times.
+        var cookie = ""
+        cookie.reserveCapacity(settings.cookie.utf8.count + value.utf8.count + 72)
+        cookie += settings.cookie
+        cookie += "="
+        cookie += value
+        cookie += "; Path=/; Max-Age="
+        cookie += String(settings.maxAgeDays * 86_400)
+        cookie += "; HttpOnly; SameSite=Lax"
         if https { cookie += "; Secure" }
         return cookie
     }

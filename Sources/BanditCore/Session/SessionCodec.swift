@@ -22,7 +22,15 @@ public struct SessionCodec: Sendable {
     }
 
     public func encode(_ state: SessionState) -> String {
-        var body = SessionCodec.version + "." + state.id + "."
+        // One buffer for the whole value (a typical entry is its name and about 20 bytes),
+        // rather than a new String for every `+`.
+        var body = ""
+        body.reserveCapacity(
+            state.id.utf8.count + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 24 } + 32)
+        body += SessionCodec.version
+        body += "."
+        body += state.id
+        body += "."
         for (index, entry) in state.entries.enumerated() {
             if index > 0 { body += "~" }
             body += entry.experiment
@@ -37,7 +45,10 @@ public struct SessionCodec: Sendable {
             body += flags.isEmpty ? "-" : flags
             if let minute = entry.viewedAtMinute { body += ":\(minute)" }
         }
-        return body + "." + signature(of: Substring(body))
+        let mac = signature(of: body[...])
+        body += "."
+        body += mac
+        return body
     }
 
     public func decode(_ value: Substring) -> SessionState? {
