@@ -57,6 +57,19 @@ import Testing
             _ = codec.decode(Substring(text))
         }
     }
+
+    /// The decoder's split (one allocation) cuts exactly where the standard library's does,
+    /// empty parts and a separator fused with a combining mark included.
+    @Test(arguments: [
+        "", ".", "..", "a", "a.b", ".a.", "a..b", "1.id.e:0:1:v", "x.\u{301}y.z", "é.e\u{301}.", "a.b.c.d.e.f",
+    ])
+    func splitMatchesTheStandardLibrary(text: String) {
+        for capacity in [0, 1, 3, 8] {
+            #expect(
+                SessionCodec.split(text[...], at: ".", capacity: capacity)
+                    == text[...].split(separator: ".", omittingEmptySubsequences: false))
+        }
+    }
 }
 
 @Suite struct PathPatternTests {

@@ -57,12 +57,14 @@ public struct SessionCodec: Sendable {
         let givenSignature = value[value.index(after: lastDot)...]
         guard constantTimeEquals(givenSignature.utf8, signature(of: body).utf8) else { return nil }
 
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = Self.split(body, at: ".", capacity: 3)
         guard parts.count == 3, parts[0] == SessionCodec.version, !parts[1].isEmpty else { return nil }
         var state = SessionState(id: String(parts[1]))
         if parts[2].isEmpty { return state }
-        for text in parts[2].split(separator: "~", omittingEmptySubsequences: false) {
-            let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+        let entries = Self.split(parts[2], at: "~", capacity: 4)
+        state.entries.reserveCapacity(entries.count)
+        for text in entries {
+            let fields = Self.split(text, at: ":", capacity: 5)
             guard fields.count == 4 || fields.count == 5, !fields[0].isEmpty,
                 let generation = Int(fields[1]), generation >= 0,
                 let arm = Int(fields[2]), arm >= 0
@@ -97,6 +99,20 @@ public struct SessionCodec: Sendable {
                     viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed))
         }
         return state
+    }
+
+    /// `text.split(separator: separator, omittingEmptySubsequences: false)` in one allocation
+    /// for up to `capacity` parts; `split` grows its array one part at a time.
+    static func split(_ text: Substring, at separator: Character, capacity: Int) -> [Substring] {
+        var parts: [Substring] = []
+        parts.reserveCapacity(capacity)
+        var start = text.startIndex
+        while let end = text[start...].firstIndex(of: separator) {
+            parts.append(text[start..<end])
+            start = text.index(after: end)
+        }
+        parts.append(text[start...])
+        return parts
     }
 
     /// Copies the prototype, whose key is already absorbed, so each signature costs only the
