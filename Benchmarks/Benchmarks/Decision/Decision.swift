@@ -35,6 +35,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Returning visitor, source path /, 1 KB of other cookies first") { benchmark in
+        var rng = SplitMix64(seed: 1)
+        // Sites collect analytics and consent cookies: 25 of 40 bytes before ours.
+        let others = (0..<25).map { "cookie_\($0)=abcdefghijklmnopqrstuvwxyz0123" }.joined(separator: "; ")
+        var facts = Fixtures.browserRequest("/", cookie: returningCookie)
+        facts.cookieHeaders = [others + "; " + returningCookie]
+        for _ in benchmark.scaledIterations {
+            Fixtures.request(facts, engine: twoExperiments, rng: &rng)
+        }
+    }
+
     Benchmark("Returning visitor, page of no experiment") { benchmark in
         var rng = SplitMix64(seed: 2)
         let facts = Fixtures.browserRequest("/about/team/", cookie: returningCookie)
