@@ -29,4 +29,35 @@ import Testing
     func findsNothingWithoutAnExactName(headers: [String]) {
         #expect(RequestFacts(uri: "/", cookieHeaders: headers).cookie(named: "bandit_session") == nil)
     }
+
+    /// The byte scan used for ASCII headers finds the same cookie, at the same offsets, as
+    /// the Character scan, on headers made of the bytes that matter (CR LF, a Character of
+    /// two bytes, included).
+    @Test func theByteScanAgreesWithTheCharacterScan() {
+        let alphabet: [Character] = [";", "=", " ", "\t", "\"", "\r", "\n", "\r\n", "a", "b"]
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<20_000 {
+            let header = String(
+                (0..<Int.random(in: 0..<24, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            for name in ["a", "ab", "b", ""] {
+                let bytes = Array(header.utf8).withUnsafeBufferPointer { RequestFacts.scan($0, for: name) }
+                let characters = RequestFacts.cookie(named: name, in: header).map {
+                    RequestFacts.ByteScan.found(
+                        header.utf8.distance(
+                            from: header.startIndex, to: $0.startIndex)..<header.utf8.distance(
+                                from: header.startIndex, to: $0.endIndex))
+                }
+                #expect(bytes == characters ?? .absent, "\(name) in \(header.debugDescription)")
+            }
+        }
+    }
+
+    /// Headers or names beyond ASCII are read by Character: a combining mark fuses with the
+    /// ";" or "=" before it, and "\u{212A}" (Kelvin) is "K" as a String.
+    @Test func anythingBeyondASCIIIsReadByCharacter() {
+        #expect(Array("a=1; é=2".utf8).withUnsafeBufferPointer { RequestFacts.scan($0, for: "a") } == .notASCII)
+        #expect(RequestFacts(uri: "/", cookieHeaders: ["a=1;\u{301} b=2"]).cookie(named: "b") == nil)
+        #expect(RequestFacts(uri: "/", cookieHeaders: ["a=1; b=2\u{301}"]).cookie(named: "b") == "2\u{301}")
+        #expect(RequestFacts(uri: "/", cookieHeaders: ["K=1"]).cookie(named: "\u{212A}") == "1")
+    }
 }
