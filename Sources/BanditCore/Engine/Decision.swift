@@ -58,9 +58,13 @@ public struct Decision: Sendable {
     public func cookie(forStatus status: Int) -> String? {
         guard let cookieWriter else { return nil }
         guard Decision.counts(status: status) else { return sessionIfNotCounted.map(cookieWriter.setCookie) }
-        guard var session = sessionIfCounted else { return nil }
-        // A conversion whose goal wants other statuses is not remembered either.
-        for event in pendingCounts where event.kind == .conversion && !event.counts(status: status) {
+        guard let counted = sessionIfCounted else { return nil }
+        // A conversion whose goal wants other statuses is not remembered either. (Checked
+        // first: the optimiser copies `session.entries` before the loop, even for no change.)
+        func isUncounted(_ event: CountEvent) -> Bool { event.kind == .conversion && !event.counts(status: status) }
+        guard pendingCounts.contains(where: isUncounted) else { return cookieWriter.setCookie(counted) }
+        var session = counted
+        for event in pendingCounts where isUncounted(event) {
             let name = cookieWriter.experimentNames[event.experiment]
             if let index = session.entries.firstIndex(where: { $0.experiment == name }) {
                 session.entries[index].converted = false
