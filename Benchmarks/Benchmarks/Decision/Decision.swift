@@ -24,7 +24,7 @@ let benchmarks: @Sendable () -> Void = {
             name: "cta", source: PathPattern("/pricing/"), target: PathPattern("/signup/"),
             arms: ["plain", "green", "red"], algorithm: .uniform, injection: .query("cta")),
     ])
-    // A visitor who was assigned and counted on an earlier visit to "/".
+    // A visitor who was assigned, counted and confirmed on earlier visits to "/".
     let returningCookie = Fixtures.sessionCookie(after: "/", engine: twoExperiments)
 
     Benchmark("Returning visitor, source path /") { benchmark in
@@ -115,14 +115,21 @@ enum Fixtures {
         blackHole(decision)
     }
 
-    /// `name=value` of the cookie a first visit to `uri` sets.
+    /// `name=value` of the session cookie once visits to `uri` no longer change it: the
+    /// first visit assigns and counts a view, the second confirms the view (the cookie came
+    /// back), and from then on the visitor is a steady returning one.
     static func sessionCookie(after uri: String, engine: ExperimentEngine) -> String {
         var rng = SplitMix64(seed: 99)
-        let decision = engine.decide(browserRequest(uri, cookie: nil), using: &rng)
-        engine.commit(decision, status: 200)
-        guard let setCookie = decision.cookie(forStatus: 200) else {
-            fatalError("a first visit to \(uri) sets no cookie")
+        var cookie: String?
+        for _ in 0..<5 {
+            let decision = engine.decide(browserRequest(uri, cookie: cookie), using: &rng)
+            engine.commit(decision, status: 200)
+            guard let setCookie = decision.cookie(forStatus: 200) else {
+                guard let cookie else { fatalError("a first visit to \(uri) sets no cookie") }
+                return cookie
+            }
+            cookie = String(setCookie.prefix { $0 != ";" })
         }
-        return String(setCookie.prefix { $0 != ";" })
+        fatalError("visits to \(uri) keep changing the session cookie")
     }
 }
