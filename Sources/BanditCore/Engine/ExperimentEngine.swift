@@ -110,11 +110,13 @@ public final class ExperimentEngine: Sendable {
         var assigned = incoming ?? SessionState(id: "")
         let authenticated = isAuthenticated(facts)
 
-        // Entries of experiments no longer configured, or of an older generation, are dropped.
-        assigned.entries.removeAll { entry in
-            guard let experiment = byName[entry.experiment] else { return true }
+        // Entries of experiments no longer configured, or of an older generation, are dropped
+        // (checked first: removing copies the entries, and a returning visitor has none stale).
+        let isStale = { (entry: SessionState.Entry) -> Bool in
+            guard let experiment = self.byName[entry.experiment] else { return true }
             return entry.generation != experiment.state.generation || entry.arm >= experiment.config.arms.count
         }
+        if assigned.entries.contains(where: isStale) { assigned.entries.removeAll(where: isStale) }
 
         let record = forced.contains {
             $0.name.utf8.elementsEqual(ExperimentEngine.recordParameter.utf8) && $0.value == "1"
