@@ -63,7 +63,12 @@ import Testing
         #expect(
             try parse(#"{"upstream": "http://a", "storage": "data/b.sqlite"}"#).storage
                 == .sqlite(path: "/etc/bandit/data/b.sqlite"))
-        #expect(errors(#"{"upstream": "http://a", "storage": "postgres://u@h/db"}"#).error(at: "storage") != nil)
+        #expect(
+            try parse(#"{"upstream": "http://a", "storage": "postgres://u:p@db.internal:6432/bandits"}"#).storage
+                == .postgres(url: "postgres://u:p@db.internal:6432/bandits"))
+        let badURL = errors(#"{"upstream": "http://a", "storage": "postgresql://:hunter2@h/db"}"#).error(at: "storage")
+        #expect(badURL?.message.contains("names no user") == true)
+        #expect(badURL?.message.contains("hunter2") == false, "a password is never repeated in an error")
     }
 
     @Test func syntaxErrorsGiveLineAndColumn() {

@@ -283,14 +283,18 @@ public enum ConfigLoader {
 
     private static func parseStorage(_ text: String, baseDirectory: String, reader: ConfigReader) -> StorageLocation? {
         if text == ":memory:" { return .memory }
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            reader.fail(
-                "storage",
-                "PostgreSQL storage is not available in this version yet; use an SQLite file path or \":memory:\"")
-            return nil
+        if PostgresURL.isPostgres(text) {
+            if case .failure(let error) = PostgresURL.parse(text) {
+                // The value itself is not repeated: it may hold a password.
+                reader.fail("storage", "the PostgreSQL URL \(error)")
+                return nil
+            }
+            return .postgres(url: text)
         }
         if text.isEmpty {
-            reader.fail("storage", "is empty; expected an SQLite file path, or \":memory:\" to keep nothing")
+            reader.fail(
+                "storage",
+                "is empty; expected an SQLite file path, a postgres:// URL, or \":memory:\" to keep nothing")
             return nil
         }
         return .sqlite(path: resolve(text, against: baseDirectory))

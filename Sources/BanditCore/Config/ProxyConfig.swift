@@ -97,7 +97,7 @@ public enum StorageLocation: Sendable, Equatable {
     case memory
     /// An SQLite file (absolute path, already resolved against the config file's folder).
     case sqlite(path: String)
-    /// A PostgreSQL URL.
+    /// A PostgreSQL URL, checked by `PostgresURL.parse`; several instances may share it.
     case postgres(url: String)
 }
 

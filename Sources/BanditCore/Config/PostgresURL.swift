@@ -1,0 +1,87 @@
+import Foundation
+
+/// A `postgres://user:password@host:port/database?sslmode=…` storage URL, taken apart.
+///
+/// Parsed here, without any PostgreSQL library, so `validate` and the config loader can name
+/// a bad URL before anything connects; the store builds its client from the same value.
+public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    /// libpq's `sslmode` values, with libpq's meaning: `prefer` and `require` encrypt without
+    /// checking the certificate, the `verify-` modes check it.
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslMode: SSLMode
+
+    public init(
+        host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
+        sslMode: SSLMode = .prefer
+    ) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.sslMode = sslMode
+    }
+
+    /// Whether `text` is meant as a PostgreSQL URL (it may still be malformed).
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// Takes a URL apart, or says what is wrong with it (never repeating the password).
+    public static func parse(_ text: String) -> Result<PostgresURL, ParseError> {
+        guard isPostgres(text) else { return .failure(ParseError("does not start with postgres:// or postgresql://")) }
+        guard let components = URLComponents(string: text) else {
+            return .failure(ParseError("is not a valid URL (characters such as @ : / in a password must be %-encoded)"))
+        }
+        var host = components.host ?? ""
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else {
+            return .failure(ParseError("names no host; expected postgres://user:password@host:port/database"))
+        }
+        let port = components.port ?? 5432
+        guard (1...65535).contains(port) else { return .failure(ParseError("has port \(port)")) }
+        guard let user = components.user, !user.isEmpty else {
+            return .failure(ParseError("names no user; expected postgres://user:password@host:port/database"))
+        }
+        // libpq connects to the database named like the user when the path is empty.
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !path.contains("/") else { return .failure(ParseError("has a path with more than a database name")) }
+        let database = path.isEmpty ? user : path
+        var sslMode = SSLMode.prefer
+        for item in components.queryItems ?? [] {
+            guard item.name == "sslmode" else {
+                return .failure(ParseError("has the parameter \(item.name), which is not supported; only sslmode is"))
+            }
+            guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
+                let allowed = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+                return .failure(ParseError("has sslmode=\(item.value ?? ""); expected one of \(allowed)"))
+            }
+            sslMode = mode
+        }
+        return .success(
+            PostgresURL(
+                host: host, port: port, user: user, password: components.password, database: database,
+                sslMode: sslMode))
+    }
+
+    /// Where it connects, for logs and error messages: no password.
+    public var description: String {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return "postgres://\(user)@\(bracketed):\(port)/\(database)"
+    }
+
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+}
