@@ -5,8 +5,11 @@ import Synchronization
 /// the durable stores are tested against.
 public final class MemoryStore: StateStore {
     private let state = Mutex<
-        (stored: StoredState, secret: String?, series: [String: [SeriesPoint]], history: [ArchivedVersion])
-    >((StoredState(), nil, [:], []))
+        (
+            stored: StoredState, secret: String?, series: [String: [SeriesPoint]], history: [ArchivedVersion],
+            withState: Set<String>
+        )
+    >((StoredState(), nil, [:], [], []))
 
     public init() {}
 
@@ -14,6 +17,14 @@ public final class MemoryStore: StateStore {
 
     public func write(_ batch: StoreBatch) async throws {
         state.withLock { state in
+            // Several keepers may share one MemoryStore in tests: it drops stale writes exactly
+            // as the PostgreSQL store does.
+            var current: [String: CurrentState] = [:]
+            for name in state.withState {
+                guard let stored = state.stored.experiments[name] else { continue }
+                current[name] = CurrentState(status: stored.status, generation: stored.generation)
+            }
+            let batch = batch.withoutStaleWrites(current: current)
             state.history += batch.archives
             for name in batch.resets {
                 state.stored.experiments[name]?.arms = [:]
@@ -47,6 +58,7 @@ public final class MemoryStore: StateStore {
                 experiment.armNames = update.arms.isEmpty ? nil : update.arms
                 experiment.version = update.version
                 state.stored.experiments[name] = experiment
+                state.withState.insert(name)
             }
         }
     }

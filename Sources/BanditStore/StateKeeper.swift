@@ -8,15 +8,22 @@ import Synchronization
 /// Every `flushInterval` it writes what was counted since the last successful write and
 /// checks each running experiment's winner rule. Admin actions go through it too, so they
 /// are ordered with the flushes and persisted at once. A failed write keeps everything in
-/// memory and is retried on the next tick; `health` tells the admin API about it.
+/// memory and is retried, less often while it keeps failing; `health` tells the admin API.
+/// On a store shared by several instances, each flush also reads back the global counts
+/// and states (see StateKeeper+Refresh.swift).
 public actor StateKeeper {
     public nonisolated let engine: ExperimentEngine
-    private let store: any StateStore
-    private let logger: Logger
-    /// Totals as of the last successful write, per experiment and arm.
-    private var flushed: [[ArmCounts]]
-    private var dirtyStates: Set<Int> = []
-    private var pendingResets: Set<Int> = []
+    let store: any StateStore
+    let logger: Logger
+    /// Totals as of the last successful write (or, on a shared store, the last read), per
+    /// experiment and arm. The engine's counts minus these are what is not written yet.
+    var flushed: [[ArmCounts]]
+    /// Experiments whose state changed here and is not written yet.
+    var dirtyStates: Set<Int> = []
+    /// Of those, the ones this instance changed on its own (the winner rule, or recording the
+    /// arms at start), with no admin action since: another instance's admin action wins.
+    private var automaticStates: Set<Int> = []
+    var pendingResets: Set<Int> = []
     private var pendingArchives: [ArchivedVersion] = []
     private let lastFailure = Mutex<String?>(nil)
     /// Set once a reload handed this keeper's work to a successor: its loop stops writing.
@@ -24,6 +31,8 @@ public actor StateKeeper {
     /// A flush is writing; others wait their turn (see `flush`).
     private var flushing = false
     private var waitingToFlush: [CheckedContinuation<Void, Never>] = []
+    /// Arms another instance ran an experiment with, once warned about.
+    var warnedArms: [Int: [String]] = [:]
 
     public init(engine: ExperimentEngine, store: any StateStore, logger: Logger) {
         self.engine = engine
@@ -48,6 +57,7 @@ public actor StateKeeper {
             let arms = experiment.config.arms
             guard let saved = stored.experiments[experiment.name] else {
                 dirtyStates.insert(experiment.index)  // record the arms this version runs with
+                automaticStates.insert(experiment.index)
                 continue
             }
             // A file from before versions existed is at version 1.
@@ -73,8 +83,10 @@ public actor StateKeeper {
                     ])
                 continue
             }
-            if saved.version == nil && saved.armNames != nil { dirtyStates.insert(experiment.index) }
-            if saved.armNames == nil { dirtyStates.insert(experiment.index) }
+            if saved.armNames == nil || saved.version == nil {
+                dirtyStates.insert(experiment.index)
+                automaticStates.insert(experiment.index)
+            }
             for (arm, name) in arms.enumerated() {
                 let counts = saved.arms[name] ?? ArmCounts()
                 experiment.setCounts(arm: arm, counts)
@@ -95,19 +107,21 @@ public actor StateKeeper {
 
     static func now() -> Int { Int(Date().timeIntervalSince1970) }
 
-    /// Flushes and checks winners every `interval` until the task is cancelled. The caller
-    /// flushes once more after cancelling: a cancelled task cannot do storage work.
+    /// Flushes and checks winners every `interval` until the task is cancelled; after a
+    /// failed flush it waits longer (`RetryBackoff`). The caller flushes once more after
+    /// cancelling: a cancelled task cannot do storage work.
     public func run(every interval: Duration) async {
+        var backoff = RetryBackoff(interval: interval)
         while true {
             do {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: backoff.delay)
             } catch {
                 return
             }
             if retired { continue }
             decideWinners()
             for experiment in engine.experiments { experiment.refreshAllocation() }
-            await flush()
+            backoff.record(success: await flush())
         }
     }
 
@@ -157,7 +171,8 @@ public actor StateKeeper {
         return dropped
     }
 
-    /// Writes everything counted since the last successful write. Returns whether it succeeded.
+    /// Writes everything counted since the last successful write and, on a shared store,
+    /// reads back what the other instances wrote. Returns whether it succeeded.
     ///
     /// Flushes take turns: one suspends while the store writes, and the actor would let
     /// another (the periodic tick, an admin action, shutdown) compute the same delta against
@@ -170,42 +185,77 @@ public actor StateKeeper {
             flushing = false
             if !waitingToFlush.isEmpty { waitingToFlush.removeFirst().resume() }
         }
+        guard await write() else { return false }
+        if store.isShared {
+            do {
+                try await refresh()
+            } catch {
+                report("storage read failed: \(error)")
+                return false
+            }
+        }
+        if lastFailure.withLock({ $0 }) != nil { logger.notice("storage writes succeed again") }
+        lastFailure.withLock { $0 = nil }
+        return true
+    }
+
+    /// One batch: what is pending is taken out for it and put back if the write fails, so
+    /// that admin actions made while the store works are neither lost nor written early.
+    private func write() async -> Bool {
+        let archives = pendingArchives
+        let resets = pendingResets
+        let dirty = dirtyStates
+        let automatic = automaticStates
+        pendingArchives = []
+        pendingResets = []
+        dirtyStates = []
+        automaticStates = []
         var batch = StoreBatch()
-        batch.archives = pendingArchives
+        batch.archives = archives
         var totals = flushed
+        var generations: [Int] = []
         for experiment in engine.experiments {
-            if pendingResets.contains(experiment.index) { batch.resets.append(experiment.name) }
+            let state = experiment.state
+            generations.append(state.generation)
+            if resets.contains(experiment.index) { batch.resets.append(experiment.name) }
             for (arm, name) in experiment.config.arms.enumerated() {
                 let now = experiment.counts(arm: arm)
                 let delta = now - flushed[experiment.index][arm]
                 if delta != ArmCounts() {
-                    batch.increments.append(.init(experiment: experiment.name, arm: name, delta: delta))
+                    batch.increments.append(
+                        .init(experiment: experiment.name, arm: name, delta: delta, generation: state.generation))
                 }
                 totals[experiment.index][arm] = now
             }
-            if dirtyStates.contains(experiment.index) {
-                let state = experiment.state
+            if dirty.contains(experiment.index) {
                 batch.states[experiment.name] = .init(
                     status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
-                    generation: state.generation, arms: experiment.config.arms, version: experiment.config.version)
+                    generation: state.generation, arms: experiment.config.arms, version: experiment.config.version,
+                    automatic: automatic.contains(experiment.index))
             }
         }
         guard !batch.isEmpty else { return true }
         do {
             try await store.write(batch)
-            flushed = totals
-            dirtyStates = []
-            pendingResets = []
-            pendingArchives = []
-            if lastFailure.withLock({ $0 }) != nil { logger.notice("storage writes succeed again") }
-            lastFailure.withLock { $0 = nil }
-            return true
         } catch {
-            let reason = "storage write failed: \(error)"
-            if lastFailure.withLock({ $0 }) == nil { logger.error("\(reason); counts are kept in memory and retried") }
-            lastFailure.withLock { $0 = reason }
+            pendingArchives = archives + pendingArchives
+            pendingResets.formUnion(resets)
+            // A state changed again meanwhile is the admin's now, not the rule's.
+            automaticStates.formUnion(automatic.subtracting(dirtyStates))
+            dirtyStates.formUnion(dirty)
+            report("storage write failed: \(error)")
             return false
         }
+        // A reset during the write zeroed `flushed` for its experiment; keep that.
+        for experiment in engine.experiments where experiment.state.generation == generations[experiment.index] {
+            flushed[experiment.index] = totals[experiment.index]
+        }
+        return true
+    }
+
+    private func report(_ reason: String) {
+        if lastFailure.withLock({ $0 }) == nil { logger.error("\(reason); counts are kept in memory and retried") }
+        lastFailure.withLock { $0 = reason }
     }
 
     /// Applies each running experiment's winner rule to its current counts.
@@ -217,6 +267,7 @@ public actor StateKeeper {
             state.winner = winner
             experiment.setState(state)
             dirtyStates.insert(experiment.index)
+            automaticStates.insert(experiment.index)
             logger.notice(
                 "experiment decided",
                 metadata: ["experiment": "\(experiment.name)", "winner": "\(experiment.config.arms[winner])"])
@@ -268,6 +319,7 @@ public actor StateKeeper {
     private func change(_ experiment: ExperimentRuntime, to state: ExperimentRuntime.State) async {
         experiment.setState(state)
         dirtyStates.insert(experiment.index)
+        automaticStates.remove(experiment.index)
         await flush()
     }
 }

@@ -16,6 +16,13 @@ public protocol StateStore: Sendable {
     /// The stored session secret; stores `candidate` first when there is none.
     func sessionSecret(storingIfAbsent candidate: String) async throws -> String
     func close() async
+    /// Whether other instances write to the same store, so the keeper must read back what
+    /// they counted and decided after each of its own writes.
+    var isShared: Bool { get }
+}
+
+extension StateStore {
+    public var isShared: Bool { false }
 }
 
 public struct StoredState: Sendable, Equatable {
@@ -69,10 +76,15 @@ public struct StoreBatch: Sendable, Equatable {
         public var experiment: String
         public var arm: String
         public var delta: ArmCounts
-        public init(experiment: String, arm: String, delta: ArmCounts) {
+        /// The version the counts belong to. A shared store drops counts of a version another
+        /// instance has already ended (reset), instead of adding them to the new one; nil
+        /// adds them whatever the version.
+        public var generation: Int?
+        public init(experiment: String, arm: String, delta: ArmCounts, generation: Int? = nil) {
             self.experiment = experiment
             self.arm = arm
             self.delta = delta
+            self.generation = generation
         }
     }
 
@@ -84,12 +96,21 @@ public struct StoreBatch: Sendable, Equatable {
         public var arms: [String]
         /// The configured `version`: a later start with another one begins a new version too.
         public var version: Int
-        public init(status: ExperimentStatus, winner: String?, generation: Int, arms: [String] = [], version: Int = 1) {
+        /// Set by the instance itself (the winner rule, or recording the arms at start) rather
+        /// than by an admin: a shared store applies it only while the stored experiment is
+        /// still running in this generation, so a pause or winner an admin gave on another
+        /// instance is never overwritten by an instance that had not seen it yet.
+        public var automatic: Bool
+        public init(
+            status: ExperimentStatus, winner: String?, generation: Int, arms: [String] = [], version: Int = 1,
+            automatic: Bool = false
+        ) {
             self.status = status
             self.winner = winner
             self.generation = generation
             self.arms = arms
             self.version = version
+            self.automatic = automatic
         }
     }
 }

@@ -36,6 +36,12 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
             confirmedViews: later.confirmedViews - earlier.confirmedViews)
     }
 
+    public static func + (lhs: ArmCounts, rhs: ArmCounts) -> ArmCounts {
+        ArmCounts(
+            assignments: lhs.assignments + rhs.assignments, views: lhs.views + rhs.views,
+            conversions: lhs.conversions + rhs.conversions, confirmedViews: lhs.confirmedViews + rhs.confirmedViews)
+    }
+
     private enum CodingKeys: String, CodingKey { case assignments, views, conversions, confirmedViews }
 
     /// Versions archived before confirmed views were counted have none.
