@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Test-only: property-based checks (generators, seeds that reproduce a failure).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -37,6 +38,9 @@ let package = Package(
             dependencies: [
                 "BanditCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -68,16 +72,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the PostgreSQL tests of two test targets: a database of their own per test.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "BanditCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BanditCoreTests",
             dependencies: ["BanditCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
-        .testTarget(name: "BanditStoreTests", dependencies: ["BanditStore", "BanditCore"], swiftSettings: strict),
+        .testTarget(
+            name: "BanditStoreTests", dependencies: ["BanditStore", "BanditCore", "PostgresTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "BanditProxyTests",
             dependencies: [
-                "BanditProxy", "BanditCore", "BanditStore",
+                "BanditProxy", "BanditCore", "BanditStore", "PostgresTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

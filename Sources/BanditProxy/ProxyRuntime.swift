@@ -88,9 +88,8 @@ public final class ProxyRuntime: Sendable {
             return MemoryStore()
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, logger: logger)
-        case .postgres:
-            throw StoreError(
-                "PostgreSQL storage is not available in this build yet; use an SQLite file path for storage")
+        case .postgres(let url):
+            return try await PostgresStore.open(url: url, logger: logger)
         }
     }
 

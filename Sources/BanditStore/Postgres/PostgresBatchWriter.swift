@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Applies one batch inside the caller's transaction, in `StoreBatch`'s order: archives,
+/// resets, increments, states.
+///
+/// Increments go in one statement per table (`unnest` of arrays), whatever the number of
+/// arms, so a batch costs the same few round trips at ten events or ten thousand.
+struct PostgresBatchWriter {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func apply(_ batch: StoreBatch) async throws {
+        for archive in batch.archives {
+            let arms = String(decoding: try JSONEncoder().encode(archive.arms), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO history (experiment, generation, reason, ended_at, arms)
+                VALUES (\(archive.experiment), \(archive.generation), \(archive.reason), \(archive.endedAt), \(arms))
+                """, logger: logger)
+        }
+        if !batch.resets.isEmpty {
+            try await connection.query("DELETE FROM arm_counts WHERE experiment = ANY(\(batch.resets))", logger: logger)
+            try await connection.query("DELETE FROM arm_hourly WHERE experiment = ANY(\(batch.resets))", logger: logger)
+        }
+        let increments = batch.summedIncrements
+        if !increments.isEmpty {
+            let experiments = increments.map(\.experiment)
+            let arms = increments.map(\.arm)
+            let assignments = increments.map(\.delta.assignments)
+            let views = increments.map(\.delta.views)
+            let conversions = increments.map(\.delta.conversions)
+            try await connection.query(
+                """
+                INSERT INTO arm_counts (experiment, arm, assignments, views, conversions)
+                SELECT * FROM unnest(\(experiments)::text[], \(arms)::text[], \(assignments)::bigint[],
+                                     \(views)::bigint[], \(conversions)::bigint[])
+                ON CONFLICT (experiment, arm) DO UPDATE SET
+                    assignments = arm_counts.assignments + excluded.assignments,
+                    views = arm_counts.views + excluded.views,
+                    conversions = arm_counts.conversions + excluded.conversions
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions)
+                SELECT e, a, \(batch.hour)::bigint, s, v, c
+                FROM unnest(\(experiments)::text[], \(arms)::text[], \(assignments)::bigint[],
+                            \(views)::bigint[], \(conversions)::bigint[]) AS i(e, a, s, v, c)
+                ON CONFLICT (experiment, hour, arm) DO UPDATE SET
+                    assignments = arm_hourly.assignments + excluded.assignments,
+                    views = arm_hourly.views + excluded.views,
+                    conversions = arm_hourly.conversions + excluded.conversions
+                """, logger: logger)
+        }
+        for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
+            let arms = state.arms.joined(separator: "\n")
+            try await connection.query(
+                """
+                INSERT INTO experiments (name, status, winner, generation, arms)
+                VALUES (\(name), \(state.status.rawValue), \(state.winner), \(state.generation), \(arms))
+                ON CONFLICT (name) DO UPDATE SET
+                    status = excluded.status, winner = excluded.winner, generation = excluded.generation,
+                    arms = excluded.arms
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import BanditCore
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// Turning a `PostgresURL` into postgres-nio configurations, bounded waits for a pooled
+/// connection, and errors a person can act on.
+enum PostgresConnecting {
+    /// libpq's `sslmode` meanings: `prefer`/`require` encrypt without checking the
+    /// certificate, `verify-ca` checks the chain, `verify-full` the chain and the host name.
+    static func tlsConfiguration(_ mode: PostgresURL.SSLMode) -> TLSConfiguration? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return nil
+        case .allow, .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        return tls
+    }
+
+    static func clientConfiguration(_ url: PostgresURL) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch (url.sslMode, tlsConfiguration(url.sslMode)) {
+            case (_, nil): .disable
+            case (.allow, let tls?), (.prefer, let tls?): .prefer(tls)
+            case (_, let tls?): .require(tls)
+            }
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: tls)
+        // One keeper writes one batch at a time; reads for the dashboard may overlap it.
+        configuration.options.maximumConnections = 4
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// One plain connection attempt, to learn *why* the server cannot be used (refused,
+    /// unknown host, wrong password, no such database): the pool only retries quietly.
+    static func probe(_ url: PostgresURL, logger: Logger) async -> String? {
+        do {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch (url.sslMode, tlsConfiguration(url.sslMode)) {
+                case (_, nil): .disable
+                case (.allow, let tls?), (.prefer, let tls?): .prefer(try NIOSSLContext(configuration: tls))
+                case (_, let tls?): .require(try NIOSSLContext(configuration: tls))
+                }
+            var configuration = PostgresConnection.Configuration(
+                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+                tls: tls)
+            configuration.options.connectTimeout = .seconds(5)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+            return nil
+        } catch {
+            return describe(error)
+        }
+    }
+
+    /// What went wrong, without the SQL or the password (postgres-nio hides everything in
+    /// `description` for that reason; this keeps the parts that are safe and useful).
+    static func describe(_ error: any Error) -> String {
+        if let transaction = error as? PostgresTransactionError {
+            if let inner = transaction.beginError ?? transaction.closureError ?? transaction.commitError {
+                return describe(inner)
+            }
+        }
+        guard let error = error as? PSQLError else { return "\(error)" }
+        switch error.code {
+        case .server:
+            let message = error.serverInfo?[.message] ?? "an error"
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return "the server answered: \(message)\(state)"
+        case .connectionError:
+            return error.underlying.map { "\($0)" } ?? "the connection failed"
+        case .serverClosedConnection, .uncleanShutdown:
+            return "the server closed the connection"
+        case .sslUnsupported:
+            return "the server does not support TLS (use ?sslmode=disable or prefer)"
+        default:
+            return "\(error.code)"
+        }
+    }
+}
+
+extension PostgresClient {
+    /// `withConnection`, giving up when the pool has no connection within `timeout`.
+    ///
+    /// Only the wait for a connection is bounded: once `body` has a connection it runs to
+    /// its end, since abandoning a transaction halfway would leave unknown whether it
+    /// committed. (The pool itself waits up to a minute, during which health would say
+    /// nothing.)
+    func withConnection<Value: Sendable>(
+        within timeout: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        let race = LeaseRace.Box()
+        return try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask {
+                try await self.withConnection { connection in
+                    guard race.settle(as: .leased) else { throw NoConnection() }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                if race.settle(as: .gaveUp) { throw NoConnection() }
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw NoConnection()
+        }
+    }
+
+    struct NoConnection: Error {}
+}
+
+/// Who won between a leased connection and the deadline: exactly one of them.
+enum LeaseRace: Sendable {
+    case waiting, leased, gaveUp
+
+    final class Box: Sendable {
+        private let state = Mutex(LeaseRace.waiting)
+
+        /// True for the first caller only.
+        func settle(as outcome: LeaseRace) -> Bool {
+            state.withLock { state in
+                guard state == .waiting else { return false }
+                state = outcome
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+import BanditCore
+import Foundation
+import Logging
+import PostgresTestSupport
+import Testing
+
+@testable import BanditStore
+
+/// The SQLite store's tests, against PostgreSQL, plus what only a shared store must get right:
+/// concurrent first starts, concurrent writers, stale writes, a lost commit acknowledgement.
+@Suite(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason)))
+struct PostgresStoreTests {
+    @Test func incrementsAccumulateAndSurviveReopening() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            var batch = StoreBatch()
+            batch.increments = [
+                .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 3, views: 2, conversions: 1)),
+                .init(experiment: "headline", arm: "control", delta: ArmCounts(assignments: 1, views: 1)),
+            ]
+            batch.states["headline"] = .init(
+                status: .decided, winner: "bold", generation: 2, arms: ["control", "bold"])
+            try await store.write(batch)
+            var second = StoreBatch()
+            second.increments = [
+                .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 1, views: 1, conversions: 1))
+            ]
+            try await store.write(second)
+            await store.close()
+
+            let reopened = try await PostgresStore.open(url: url)
+            let state = try await reopened.load()
+            await reopened.close()
+            let headline = try #require(state.experiments["headline"])
+            #expect(headline.arms["bold"] == ArmCounts(assignments: 4, views: 3, conversions: 2))
+            #expect(headline.arms["control"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
+            #expect(headline.status == .decided)
+            #expect(headline.winner == "bold")
+            #expect(headline.generation == 2)
+            #expect(headline.armNames == ["control", "bold"])
+        }
+    }
+
+    @Test func incrementsAreFiledByHourForCharts() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            for (hour, views) in [(500_000, 3), (500_000, 2), (500_001, 7)] {
+                var batch = StoreBatch()
+                batch.hour = hour
+                batch.increments = [
+                    .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: views, views: views))
+                ]
+                try await store.write(batch)
+            }
+            let series = try await store.series(experiment: "e")
+            await store.close()
+            #expect(
+                series == [
+                    SeriesPoint(hour: 500_000, arm: "a", counts: ArmCounts(assignments: 5, views: 5)),
+                    SeriesPoint(hour: 500_001, arm: "a", counts: ArmCounts(assignments: 7, views: 7)),
+                ])
+        }
+    }
+
+    @Test func resetClearsCountsBeforeTheBatchIncrements() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            var batch = StoreBatch()
+            batch.increments = [
+                .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 5, views: 5, conversions: 5))
+            ]
+            try await store.write(batch)
+            var reset = StoreBatch()
+            reset.resets = ["e"]
+            reset.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 1, views: 1))]
+            try await store.write(reset)
+            let state = try await store.load()
+            let series = try await store.series(experiment: "e")
+            await store.close()
+            #expect(state.experiments["e"]?.arms["a"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
+            #expect(series.map(\.counts) == [ArmCounts(assignments: 1, views: 1)], "the chart starts over too")
+        }
+    }
+
+    @Test func archivedVersionsComeBackInOrder() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            for generation in 0..<3 {
+                var batch = StoreBatch()
+                batch.archives = [
+                    ArchivedVersion(
+                        experiment: "e", generation: generation, reason: generation == 0 ? "arms changed" : "reset",
+                        endedAt: 1_700_000_000 + generation,
+                        arms: [.init(name: "a", counts: ArmCounts(assignments: generation, views: generation))])
+                ]
+                try await store.write(batch)
+            }
+            let history = try await store.history(experiment: "e")
+            let other = try await store.history(experiment: "other")
+            await store.close()
+            #expect(history.map(\.generation) == [0, 1, 2])
+            #expect(history.map(\.reason) == ["arms changed", "reset", "reset"])
+            #expect(history[2].arms == [.init(name: "a", counts: ArmCounts(assignments: 2, views: 2))])
+            #expect(other.isEmpty)
+        }
+    }
+
+    @Test func sessionSecretIsGeneratedOnceAndSharedByEveryInstance() async throws {
+        try await TestPostgres.withDatabase { url in
+            let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+                for _ in 0..<4 { group.addTask { try await PostgresStore.open(url: url) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let secrets = try await withThrowingTaskGroup(of: String.self) { group in
+                for (number, store) in stores.enumerated() {
+                    group.addTask { try await store.sessionSecret(storingIfAbsent: "candidate-\(number)") }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for store in stores { await store.close() }
+            let reopened = try await PostgresStore.open(url: url)
+            let later = try await reopened.sessionSecret(storingIfAbsent: "a-later-candidate")
+            await reopened.close()
+            #expect(Set(secrets).count == 1, "concurrent first starts agree on one secret: \(secrets)")
+            #expect(secrets.first?.hasPrefix("candidate-") == true)
+            #expect(later == secrets.first)
+        }
+    }
+
+    @Test func concurrentFirstStartsOnAnEmptyDatabaseAllSucceed() async throws {
+        try await TestPostgres.withDatabase { url in
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        let store = try await PostgresStore.open(url: url)
+                        await store.close()
+                        return true
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(opened == 6)
+        }
+    }
+
+    @Test func concurrentWritersAddUpExactly() async throws {
+        try await TestPostgres.withDatabase { url in
+            let first = try await PostgresStore.open(url: url)
+            let second = try await PostgresStore.open(url: url)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in [first, second] {
+                    group.addTask {
+                        for round in 0..<40 {
+                            var batch = StoreBatch()
+                            // Both arms in every batch, in an order that differs between rounds.
+                            let arms = round.isMultiple(of: 2) ? ["a", "b"] : ["b", "a"]
+                            batch.increments = arms.map {
+                                .init(
+                                    experiment: "e", arm: $0, delta: ArmCounts(assignments: 1, views: 2, conversions: 1)
+                                )
+                            }
+                            batch.states["e"] = .init(status: .running, winner: nil, generation: 0, arms: ["a", "b"])
+                            try await store.write(batch)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stored = try await first.load().experiments["e"]
+            await first.close()
+            await second.close()
+            #expect(stored?.arms["a"] == ArmCounts(assignments: 80, views: 160, conversions: 80))
+            #expect(stored?.arms["b"] == ArmCounts(assignments: 80, views: 160, conversions: 80))
+        }
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefusedWithAClearMessage() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            await store.close()
+            try await TestPostgres.run("UPDATE meta SET value = '99' WHERE key = 'schema_version'", in: url)
+            await #expect {
+                _ = try await PostgresStore.open(url: url)
+            } throws: { error in
+                "\(error)".contains("newer bandit-proxy") && "\(error)".contains("schema 99")
+            }
+        }
+    }
+
+    @Test func writesAboutAVersionAnotherInstanceEndedAreDropped() async throws {
+        try await TestPostgres.withDatabase { url in
+            let resetter = try await PostgresStore.open(url: url)
+            let laggard = try await PostgresStore.open(url: url)
+            var start = StoreBatch()
+            start.states["e"] = .init(status: .running, winner: nil, generation: 0, arms: ["a", "b"])
+            start.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(views: 5), generation: 0)]
+            try await laggard.write(start)
+
+            // One instance resets (generation 1) and pauses ...
+            var reset = StoreBatch()
+            reset.archives = [
+                ArchivedVersion(
+                    experiment: "e", generation: 0, reason: "reset", endedAt: 1,
+                    arms: [.init(name: "a", counts: ArmCounts(views: 5))])
+            ]
+            reset.resets = ["e"]
+            reset.states["e"] = .init(status: .paused, winner: nil, generation: 1, arms: ["a", "b"])
+            try await resetter.write(reset)
+
+            // ... while the other, not knowing yet, counts for generation 0, lets the winner rule
+            // decide, and resets generation 0 itself.
+            var stale = StoreBatch()
+            stale.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(views: 3), generation: 0)]
+            stale.states["e"] = .init(status: .decided, winner: "a", generation: 0, arms: ["a", "b"], automatic: true)
+            try await laggard.write(stale)
+            var automatic = StoreBatch()
+            automatic.states["e"] = .init(
+                status: .decided, winner: "a", generation: 1, arms: ["a", "b"], automatic: true)
+            try await laggard.write(automatic)
+            var staleReset = reset
+            staleReset.states["e"]?.status = .running
+            try await laggard.write(staleReset)
+
+            let stored = try #require(try await resetter.load().experiments["e"])
+            let history = try await resetter.history(experiment: "e")
+            await resetter.close()
+            await laggard.close()
+            #expect(stored.generation == 1)
+            #expect(stored.status == .paused, "the rule's decision does not overwrite a pause it had not seen")
+            #expect(stored.arms["a"] == nil, "counts of the ended version are not added to the new one")
+            #expect(history.count == 1, "the same version is archived once")
+        }
+    }
+}
+
+/// The keeper on PostgreSQL: what the SQLite keeper tests check, plus a lost acknowledgement.
+@Suite(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason)))
+struct PostgresKeeperTests {
+    func makeKeeper(_ store: any StateStore, arms: [String] = ["control", "bold"]) -> StateKeeper {
+        var config = StateKeeperTests.config
+        config.experiments[0].arms = arms
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return StateKeeper(
+            engine: ExperimentEngine(config: config, secret: "0123456789abcdef"), store: store, logger: logger)
+    }
+
+    @Test func aCommitWhoseAcknowledgementWasLostIsNotCountedTwice() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            let keeper = makeKeeper(store)
+            try await keeper.restore()
+            let experiment = keeper.engine.experiments[0]
+            experiment.add(arm: 1, assignments: 4, views: 4, conversions: 1)
+            store.dropNextAcknowledgement.withLock { $0 = true }
+            #expect(await keeper.flush() == false, "the keeper cannot know the batch was stored")
+            #expect(keeper.health?.contains("not acknowledged") == true)
+            experiment.add(arm: 1, views: 2)
+            #expect(await keeper.flush())  // resends all six views; the store subtracts the four it has
+            experiment.add(arm: 0, views: 1)
+            #expect(await keeper.flush())
+            let stored = try await store.load().experiments["headline"]
+            await store.close()
+            #expect(stored?.arms["bold"] == ArmCounts(assignments: 4, views: 6, conversions: 1))
+            #expect(stored?.arms["control"] == ArmCounts(views: 1))
+            #expect(experiment.counts == [ArmCounts(views: 1), ArmCounts(assignments: 4, views: 6, conversions: 1)])
+        }
+    }
+
+    @Test func changingTheArmsStartsANewVersionAndKeepsTheOldOneInHistory() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.open(url: url)
+            let first = makeKeeper(store)
+            try await first.restore()
+            first.engine.experiments[0].add(arm: 1, assignments: 9, views: 9, conversions: 4)
+            #expect(await first.flush())
+
+            let same = makeKeeper(store)
+            try await same.restore()
+            #expect(same.engine.experiments[0].counts[1].views == 9)
+
+            let changed = makeKeeper(store, arms: ["bold", "control"])
+            try await changed.restore()
+            let experiment = changed.engine.experiments[0]
+            #expect(experiment.counts.allSatisfy { $0 == ArmCounts() })
+            #expect(experiment.state.generation == 1)
+            #expect(await changed.flush())
+            let history = try await changed.history(experiment)
+            #expect(history.map(\.reason) == ["arms changed"])
+            #expect(history.first?.arms.map(\.name) == ["control", "bold"])
+            #expect(history.first?.arms[1].counts == ArmCounts(assignments: 9, views: 9, conversions: 4))
+
+            experiment.add(arm: 0, views: 2)
+            await changed.reset(experiment)
+            #expect(try await changed.history(experiment).map(\.reason) == ["arms changed", "reset"])
+            #expect(try await store.load().experiments["headline"]?.generation == 2)
+            await store.close()
+        }
+    }
+}
+
+/// Needs no server: nothing listens on port 1.
+@Suite struct PostgresUnreachableTests {
+    @Test func anUnreachableServerIsRefusedAtStartNamingHostAndPort() async throws {
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await PostgresStore.open(url: "postgres://bandit:secret@127.0.0.1:1/bandits?sslmode=disable")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("127.0.0.1:1") && text.contains("cannot connect") && !text.contains("secret")
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
