@@ -1,6 +1,7 @@
 import BanditCore
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
@@ -74,7 +75,7 @@ enum PostgresConnecting {
             let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
             return "the server answered: \(message)\(state)"
         case .connectionError:
-            return error.underlying.map { "\($0)" } ?? "the connection failed"
+            return error.underlying.map(describeConnectionFailure) ?? "the connection failed"
         case .serverClosedConnection, .uncleanShutdown:
             return "the server closed the connection"
         case .sslUnsupported:
@@ -82,6 +83,18 @@ enum PostgresConnecting {
         default:
             return "\(error.code)"
         }
+    }
+
+    /// "Connection refused" rather than NIO's whole report of every address it tried.
+    private static func describeConnectionFailure(_ error: any Error) -> String {
+        guard let failure = error as? NIOConnectionError else { return "\(error)" }
+        if failure.connectionErrors.isEmpty, failure.dnsAError != nil || failure.dnsAAAAError != nil {
+            return "the host name \(failure.host) could not be resolved"
+        }
+        let reasons = failure.connectionErrors.map { attempt in
+            (attempt.error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(attempt.error)"
+        }
+        return Set(reasons).sorted().joined(separator: "; ")
     }
 }
 
