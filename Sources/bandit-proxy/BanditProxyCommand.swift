@@ -5,7 +5,7 @@ struct BanditProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bandit-proxy",
         abstract: "A reverse proxy that runs multi-armed-bandit experiments in front of any website.",
-        subcommands: [Run.self, Validate.self, Demo.self, Simulate.self],
+        subcommands: [Run.self, Validate.self, Demo.self, Simulate.self, BenchStore.self],
         defaultSubcommand: Run.self
     )
 }
