@@ -10,7 +10,9 @@ extension PostgresStore {
     /// bandit-proxy. Several instances starting at once against an empty database take
     /// turns on an advisory lock inside the transaction, so none fails on a half-made table.
     func migrate() async throws {
-        try await withConnection { [logger, url] connection in
+        // The server answered the probe a moment ago: a slow first connection (password
+        // hashing on a busy machine) is worth waiting for here, unlike during a flush.
+        try await withConnection(patience: .seconds(30)) { [logger, url] connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: logger)
                 try await connection.query(

@@ -80,11 +80,13 @@ public final class PostgresStore: StateStore {
     }
 
     /// Runs `body` on a pooled connection, turning failures into messages naming the server.
+    /// `patience` replaces the usual wait for a connection (the start can afford more).
     func withConnection<Value: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
+        patience: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
+        let wait = patience ?? connectionWait
         do {
-            return try await client.withConnection(within: connectionWait, body)
+            return try await client.withConnection(within: wait, body)
         } catch let error as PostgresTransactionError where error.commitError != nil {
             // Sent, but unanswered or refused: whether it is stored is found out later.
             throw CommitNotAcknowledged(
@@ -94,7 +96,7 @@ public final class PostgresStore: StateStore {
         } catch is PostgresClient.NoConnection {
             let reason = await PostgresConnecting.probe(url, logger: Self.quiet(logger)) ?? "the pool is busy"
             throw StoreError(
-                "no connection to PostgreSQL at \(url.host):\(url.port) within \(connectionWait): \(reason)")
+                "no connection to PostgreSQL at \(url.host):\(url.port) within \(wait): \(reason)")
         } catch {
             throw StoreError("PostgreSQL at \(url.host):\(url.port): \(PostgresConnecting.describe(error))")
         }
