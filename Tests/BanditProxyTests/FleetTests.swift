@@ -168,8 +168,8 @@ struct FleetTests {
             config.flushIntervalMs = 50
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            // A short wait for a connection, so the outage shows on health within a second.
-            let store = try await PostgresStore.open(url: relayed, logger: logger, connectionWait: .seconds(1))
+            // A short wait for a connection, so the outage shows on health within seconds.
+            let store = try await PostgresStore.open(url: relayed, logger: logger, connectionWait: .seconds(2))
             let runtime = try await ProxyRuntime.start(config: config, store: store, logger: logger)
             let harness = ProxyHarness(upstream: upstream, runtime: runtime)
 

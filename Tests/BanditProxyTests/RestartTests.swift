@@ -88,7 +88,10 @@ import Testing
         #expect(degraded.body.contains("disk is full"))
 
         store.failing.withLock { $0 = false }
-        try await Task.sleep(for: .milliseconds(200))
+        // Retries back off while the store fails (twice the wait each time), so give it time.
+        for _ in 0..<500 where try await harness.get("/__bandits/health").status != 200 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(try await harness.get("/__bandits/health").status == 200)
         let stored = try await store.load().experiments["headline"]?.arms.values.reduce(0) { $0 + $1.views }
         #expect(stored == 5, "counts kept in memory were written once the store recovered")

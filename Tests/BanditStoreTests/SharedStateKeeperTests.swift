@@ -162,15 +162,22 @@ import Testing
         keeper.engine.experiments[0].add(arm: 0, views: 1)
         store.failing.withLock { $0 = true }
         let loop = Task { await keeper.run(every: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(700))
-        let attempts = store.writeAttempts.withLock { $0 }
-        // Every 10 ms would be about 70; doubling from 10 ms gives 6 by 630 ms.
-        #expect(attempts >= 3 && attempts <= 9, "\(attempts) writes in 700 ms")
+        for _ in 0..<1000 where store.writeTimes.withLock({ $0.count }) < 6 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let times = store.writeTimes.withLock { $0 }
+        try #require(times.count >= 6)
+        // A sleep never ends early, so these lower bounds hold on the busiest machine:
+        // every 10 ms would give gaps of 10 ms; after failures they double from 20 ms.
+        for index in 1..<6 {
+            let gap = times[index] - times[index - 1]
+            #expect(gap >= .milliseconds(10 << index), "gap \(index): \(gap)")
+        }
         store.failing.withLock { $0 = false }
-        for _ in 0..<300 where keeper.health != nil { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<1000 where keeper.health != nil { try await Task.sleep(for: .milliseconds(10)) }
         loop.cancel()
         await loop.value
-        #expect(keeper.health == nil)
+        #expect(keeper.health == nil, "one success and the loop is back to its interval")
         #expect(try await store.load().experiments["headline"]?.arms["control"]?.views == 1)
     }
 }

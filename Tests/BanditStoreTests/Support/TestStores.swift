@@ -10,7 +10,7 @@ final class SharedTestStore: StateStore {
     let failing = Mutex(false)
     let writeGate = Gate()
     let loadGate = Gate()
-    let writeAttempts = Mutex(0)
+    let writeTimes = Mutex<[ContinuousClock.Instant]>([])
     let shared: Bool
 
     init(shared: Bool = true) { self.shared = shared }
@@ -24,7 +24,7 @@ final class SharedTestStore: StateStore {
     }
 
     func write(_ batch: StoreBatch) async throws {
-        writeAttempts.withLock { $0 += 1 }
+        writeTimes.withLock { $0.append(.now) }
         await writeGate.pass()
         if failing.withLock({ $0 }) { throw StoreError("database unreachable") }
         try await inner.write(batch)
