@@ -4,10 +4,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
-import Synchronization
 
-/// Turning a `PostgresURL` into postgres-nio configurations, bounded waits for a pooled
-/// connection, and errors a person can act on.
+/// Turning a `PostgresURL` into postgres-nio configurations, and errors a person can act on.
 enum PostgresConnecting {
     /// libpq's `sslmode` meanings: `prefer`/`require` encrypt without checking the
     /// certificate, `verify-ca` checks the chain, `verify-full` the chain and the host name.
@@ -63,11 +61,6 @@ enum PostgresConnecting {
     /// What went wrong, without the SQL or the password (postgres-nio hides everything in
     /// `description` for that reason; this keeps the parts that are safe and useful).
     static func describe(_ error: any Error) -> String {
-        if let transaction = error as? PostgresTransactionError {
-            if let inner = transaction.beginError ?? transaction.closureError ?? transaction.commitError {
-                return describe(inner)
-            }
-        }
         guard let error = error as? PSQLError else { return "\(error)" }
         switch error.code {
         case .server:
@@ -95,59 +88,5 @@ enum PostgresConnecting {
             (attempt.error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(attempt.error)"
         }
         return Set(reasons).sorted().joined(separator: "; ")
-    }
-}
-
-extension PostgresClient {
-    /// `withConnection`, giving up when the pool has no connection within `timeout`.
-    ///
-    /// Only the wait for a connection is bounded: once `body` has a connection it runs to
-    /// its end, since abandoning a transaction halfway would leave unknown whether it
-    /// committed. (The pool itself waits up to a minute, during which health would say
-    /// nothing.)
-    func withConnection<Value: Sendable>(
-        within timeout: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
-    ) async throws -> Value {
-        let race = LeaseRace.Box()
-        return try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask {
-                try await self.withConnection { connection in
-                    guard race.settle(as: .leased) else { throw NoConnection() }
-                    return try await body(connection)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                if race.settle(as: .gaveUp) { throw NoConnection() }
-                return nil
-            }
-            while let result = try await group.next() {
-                if let value = result {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            throw NoConnection()
-        }
-    }
-
-    struct NoConnection: Error {}
-}
-
-/// Who won between a leased connection and the deadline: exactly one of them.
-enum LeaseRace: Sendable {
-    case waiting, leased, gaveUp
-
-    final class Box: Sendable {
-        private let state = Mutex(LeaseRace.waiting)
-
-        /// True for the first caller only.
-        func settle(as outcome: LeaseRace) -> Bool {
-            state.withLock { state in
-                guard state == .waiting else { return false }
-                state = outcome
-                return true
-            }
-        }
     }
 }

@@ -13,7 +13,7 @@ extension PostgresStore {
         // The server answered the probe a moment ago: a slow first connection (password
         // hashing on a busy machine) is worth waiting for here, unlike during a flush.
         try await withConnection(patience: .seconds(30)) { [logger, url] connection in
-            try await connection.withTransaction(logger: logger) { connection in
+            try await connection.transaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", logger: logger)

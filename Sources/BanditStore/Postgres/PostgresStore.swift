@@ -21,6 +21,7 @@ public final class PostgresStore: StateStore {
     /// How long an operation may wait for a pooled connection before it fails (and health
     /// says so) instead of waiting for the pool's own minute-long patience.
     private let connectionWait: Duration
+    private let watch = ConnectionWatch()
     /// Names this process's batches in the `writers` table.
     private let writerID = UUID().uuidString
     private let commits = Mutex<(next: Int, unacknowledged: UnacknowledgedCommit?, alreadyStored: StoreBatch?)>(
@@ -86,13 +87,7 @@ public final class PostgresStore: StateStore {
     ) async throws -> Value {
         let wait = patience ?? connectionWait
         do {
-            return try await client.withConnection(within: wait, body)
-        } catch let error as PostgresTransactionError where error.commitError != nil {
-            // Sent, but unanswered or refused: whether it is stored is found out later.
-            throw CommitNotAcknowledged(
-                description:
-                    "PostgreSQL at \(url.host):\(url.port): the commit was not acknowledged (\(PostgresConnecting.describe(error))); it is checked before the next write"
-            )
+            return try await client.withConnection(within: wait, watch: watch, body)
         } catch is PostgresClient.NoConnection {
             let reason = await PostgresConnecting.probe(url, logger: Self.quiet(logger)) ?? "the pool is busy"
             throw StoreError(
@@ -104,7 +99,7 @@ public final class PostgresStore: StateStore {
 
     public func load() async throws -> StoredState {
         try await withConnection { [logger] connection in
-            try await connection.withTransaction(logger: logger) { connection in
+            try await connection.transaction(logger: logger) { connection in
                 // One snapshot for both tables: a reset between them would mix two versions.
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
                 var state = StoredState()
@@ -137,9 +132,10 @@ public final class PostgresStore: StateStore {
             return (commits.next, commits.unacknowledged)
         }
         let sent = SentBatch()
+        let progress = TransactionProgress()
         do {
             try await withConnection { [self] connection in
-                try await connection.withTransaction(logger: logger) { connection in
+                try await connection.transaction(logger: logger, progress: progress) { connection in
                     let current = try await Self.lockExperiments(batch.touchedExperiments, on: connection, logger)
                     var batch = batch.withoutStaleWrites(current: current)
                     if let unacknowledged {
@@ -168,11 +164,12 @@ public final class PostgresStore: StateStore {
                     try await PostgresBatchWriter(connection: connection, logger: logger).apply(batch)
                 }
             }
-        } catch let error as CommitNotAcknowledged {
-            commits.withLock {
-                $0.unacknowledged = UnacknowledgedCommit(number: number, batch: sent.batch.withLock { $0! })
-            }
-            throw StoreError(error.description)
+        } catch {
+            // Only a COMMIT sent and not answered leaves the outcome open; before it, the
+            // server rolls the transaction back.
+            guard progress.isCommitSent, let sent = sent.batch.withLock({ $0 }) else { throw error }
+            commits.withLock { $0.unacknowledged = UnacknowledgedCommit(number: number, batch: sent) }
+            throw StoreError("\(error); the commit was not acknowledged, which is checked before the next write")
         }
         if dropNextAcknowledgement.withLock({ drop in
             defer { drop = false }; return drop
@@ -259,18 +256,17 @@ public final class PostgresStore: StateStore {
                 "INSERT INTO meta (key, value) VALUES ('session_secret', \(candidate)) ON CONFLICT (key) DO NOTHING",
                 logger: logger)
             let rows = try await connection.query("SELECT value FROM meta WHERE key = 'session_secret'", logger: logger)
-            for try await secret in rows.decode(String.self) { return secret }
-            throw StoreError("the session secret could not be read back from \(url)")
+            // Read to the end: a result left half-read would hold up the pooled connection.
+            var secret: String?
+            for try await value in rows.decode(String.self) { secret = value }
+            guard let secret else { throw StoreError("the session secret could not be read back from \(url)") }
+            return secret
         }
     }
 
     /// The batch as last sent (stale parts dropped, stored parts subtracted).
     private final class SentBatch: Sendable {
         let batch = Mutex<StoreBatch?>(nil)
-    }
-
-    struct CommitNotAcknowledged: Error, CustomStringConvertible {
-        var description: String
     }
 
     public func close() async {
