@@ -19,11 +19,21 @@ public enum TestPostgres {
         try await admin("CREATE DATABASE \(name)")
         do {
             let result = try await body(try url(database: name))
-            try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            await drop(name)
             return result
         } catch {
-            try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            await drop(name)
             throw error
+        }
+    }
+
+    /// Drops a test database, retrying a few times: an autovacuum worker that happens to be
+    /// in it makes DROP … WITH (FORCE) fail for a user who is not a superuser. A database
+    /// left over in a throw-away cluster harms nothing, so the last failure is ignored.
+    private static func drop(_ name: String) async {
+        for _ in 0..<10 {
+            if (try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) != nil { return }
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
@@ -34,15 +44,20 @@ public enum TestPostgres {
             host: target.host, port: target.port, username: target.user, password: target.password,
             database: database ?? target.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-postgres"))
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
+            do {
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-postgres"))
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
         } catch {
-            try? await connection.close()
-            throw error
+            // postgres-nio hides the server's message from `description`.
+            throw Failed(description: "\(sql): \(String(reflecting: error))")
         }
-        try await connection.close()
     }
 
     /// Runs one statement in the database a store URL names (e.g. to forge a newer schema).
@@ -63,6 +78,10 @@ public enum TestPostgres {
         components.path = "/\(database)"
         guard let string = components.string else { throw Unset() }
         return string
+    }
+
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
     }
 
     struct Unset: Error, CustomStringConvertible {
