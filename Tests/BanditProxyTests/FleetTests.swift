@@ -62,7 +62,7 @@ struct FleetTests {
         return arms.map {
             ArmCounts(
                 assignments: $0["assignments"] as? Int ?? -1, views: $0["views"] as? Int ?? -1,
-                conversions: $0["conversions"] as? Int ?? -1)
+                conversions: $0["conversions"] as? Int ?? -1, confirmedViews: $0["confirmedViews"] as? Int ?? -1)
         }
     }
 
@@ -82,6 +82,7 @@ struct FleetTests {
                 let moved = Visitor(other, cookie: visitor.cookie)
                 try await moved.get("/")
                 #expect(moved.lastArm() == arms[arm], "the other instance verifies the cookie and keeps the arm")
+                truth[arm].confirmedViews += 1  // the cookie came back: the view was a visitor's
                 if number % 3 != 1 {
                     try await moved.get("/contact/")
                     truth[arm].conversions += 1

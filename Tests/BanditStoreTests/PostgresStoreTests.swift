@@ -15,11 +15,13 @@ struct PostgresStoreTests {
             let store = try await PostgresStore.open(url: url)
             var batch = StoreBatch()
             batch.increments = [
-                .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 3, views: 2, conversions: 1)),
+                .init(
+                    experiment: "headline", arm: "bold",
+                    delta: ArmCounts(assignments: 3, views: 2, conversions: 1, confirmedViews: 1)),
                 .init(experiment: "headline", arm: "control", delta: ArmCounts(assignments: 1, views: 1)),
             ]
             batch.states["headline"] = .init(
-                status: .decided, winner: "bold", generation: 2, arms: ["control", "bold"])
+                status: .decided, winner: "bold", generation: 2, arms: ["control", "bold"], version: 3)
             try await store.write(batch)
             var second = StoreBatch()
             second.increments = [
@@ -32,12 +34,13 @@ struct PostgresStoreTests {
             let state = try await reopened.load()
             await reopened.close()
             let headline = try #require(state.experiments["headline"])
-            #expect(headline.arms["bold"] == ArmCounts(assignments: 4, views: 3, conversions: 2))
+            #expect(headline.arms["bold"] == ArmCounts(assignments: 4, views: 3, conversions: 2, confirmedViews: 1))
             #expect(headline.arms["control"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
             #expect(headline.status == .decided)
             #expect(headline.winner == "bold")
             #expect(headline.generation == 2)
             #expect(headline.armNames == ["control", "bold"])
+            #expect(headline.version == 3)
         }
     }
 
@@ -48,7 +51,9 @@ struct PostgresStoreTests {
                 var batch = StoreBatch()
                 batch.hour = hour
                 batch.increments = [
-                    .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: views, views: views))
+                    .init(
+                        experiment: "e", arm: "a",
+                        delta: ArmCounts(assignments: views, views: views, confirmedViews: views - 1))
                 ]
                 try await store.write(batch)
             }
@@ -56,8 +61,10 @@ struct PostgresStoreTests {
             await store.close()
             #expect(
                 series == [
-                    SeriesPoint(hour: 500_000, arm: "a", counts: ArmCounts(assignments: 5, views: 5)),
-                    SeriesPoint(hour: 500_001, arm: "a", counts: ArmCounts(assignments: 7, views: 7)),
+                    SeriesPoint(
+                        hour: 500_000, arm: "a", counts: ArmCounts(assignments: 5, views: 5, confirmedViews: 3)),
+                    SeriesPoint(
+                        hour: 500_001, arm: "a", counts: ArmCounts(assignments: 7, views: 7, confirmedViews: 6)),
                 ])
         }
     }

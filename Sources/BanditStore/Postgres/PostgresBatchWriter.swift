@@ -31,37 +31,42 @@ struct PostgresBatchWriter {
             let assignments = increments.map(\.delta.assignments)
             let views = increments.map(\.delta.views)
             let conversions = increments.map(\.delta.conversions)
+            let confirmed = increments.map(\.delta.confirmedViews)
             try await connection.query(
                 """
-                INSERT INTO arm_counts (experiment, arm, assignments, views, conversions)
+                INSERT INTO arm_counts (experiment, arm, assignments, views, conversions, confirmed_views)
                 SELECT * FROM unnest(\(experiments)::text[], \(arms)::text[], \(assignments)::bigint[],
-                                     \(views)::bigint[], \(conversions)::bigint[])
+                                     \(views)::bigint[], \(conversions)::bigint[], \(confirmed)::bigint[])
                 ON CONFLICT (experiment, arm) DO UPDATE SET
                     assignments = arm_counts.assignments + excluded.assignments,
                     views = arm_counts.views + excluded.views,
-                    conversions = arm_counts.conversions + excluded.conversions
+                    conversions = arm_counts.conversions + excluded.conversions,
+                    confirmed_views = arm_counts.confirmed_views + excluded.confirmed_views
                 """, logger: logger)
             try await connection.query(
                 """
-                INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions)
-                SELECT e, a, \(batch.hour)::bigint, s, v, c
+                INSERT INTO arm_hourly (experiment, arm, hour, assignments, views, conversions, confirmed_views)
+                SELECT e, a, \(batch.hour)::bigint, s, v, c, k
                 FROM unnest(\(experiments)::text[], \(arms)::text[], \(assignments)::bigint[],
-                            \(views)::bigint[], \(conversions)::bigint[]) AS i(e, a, s, v, c)
+                            \(views)::bigint[], \(conversions)::bigint[], \(confirmed)::bigint[])
+                    AS i(e, a, s, v, c, k)
                 ON CONFLICT (experiment, hour, arm) DO UPDATE SET
                     assignments = arm_hourly.assignments + excluded.assignments,
                     views = arm_hourly.views + excluded.views,
-                    conversions = arm_hourly.conversions + excluded.conversions
+                    conversions = arm_hourly.conversions + excluded.conversions,
+                    confirmed_views = arm_hourly.confirmed_views + excluded.confirmed_views
                 """, logger: logger)
         }
         for (name, state) in batch.states.sorted(by: { $0.key < $1.key }) {
             let arms = state.arms.joined(separator: "\n")
             try await connection.query(
                 """
-                INSERT INTO experiments (name, status, winner, generation, arms)
-                VALUES (\(name), \(state.status.rawValue), \(state.winner), \(state.generation), \(arms))
+                INSERT INTO experiments (name, status, winner, generation, arms, version)
+                VALUES (\(name), \(state.status.rawValue), \(state.winner), \(state.generation), \(arms),
+                        \(state.version))
                 ON CONFLICT (name) DO UPDATE SET
                     status = excluded.status, winner = excluded.winner, generation = excluded.generation,
-                    arms = excluded.arms
+                    arms = excluded.arms, version = excluded.version
                 """, logger: logger)
         }
     }

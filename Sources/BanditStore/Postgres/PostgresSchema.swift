@@ -38,18 +38,21 @@ extension PostgresStore {
         let statements: [PostgresQuery] = [
             """
             CREATE TABLE IF NOT EXISTS experiments (
-                name TEXT PRIMARY KEY, status TEXT NOT NULL, winner TEXT, generation BIGINT NOT NULL, arms TEXT)
+                name TEXT PRIMARY KEY, status TEXT NOT NULL, winner TEXT, generation BIGINT NOT NULL, arms TEXT,
+                version BIGINT)
             """,
             """
             CREATE TABLE IF NOT EXISTS arm_counts (
                 experiment TEXT NOT NULL, arm TEXT NOT NULL,
                 assignments BIGINT NOT NULL, views BIGINT NOT NULL, conversions BIGINT NOT NULL,
+                confirmed_views BIGINT NOT NULL DEFAULT 0,
                 PRIMARY KEY (experiment, arm))
             """,
             """
             CREATE TABLE IF NOT EXISTS arm_hourly (
                 experiment TEXT NOT NULL, arm TEXT NOT NULL, hour BIGINT NOT NULL,
                 assignments BIGINT NOT NULL, views BIGINT NOT NULL, conversions BIGINT NOT NULL,
+                confirmed_views BIGINT NOT NULL DEFAULT 0,
                 PRIMARY KEY (experiment, hour, arm))
             """,
             """

@@ -11,7 +11,9 @@ import Synchronization
 /// at all. A batch first locks the experiments it touches, in name order, and drops what
 /// another instance has overtaken (`withoutStaleWrites`).
 public final class PostgresStore: StateStore {
-    /// The schema this binary writes; newer ones are refused.
+    /// The schema this binary writes; newer ones are refused. PostgreSQL's numbers are its
+    /// own: its first schema already has what SQLite's second added (confirmed views,
+    /// experiment versions).
     static let schemaVersion = 1
 
     public let url: PostgresURL
@@ -104,21 +106,23 @@ public final class PostgresStore: StateStore {
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
                 var state = StoredState()
                 let experiments = try await connection.query(
-                    "SELECT name, status, winner, generation, arms FROM experiments", logger: logger)
-                for try await (name, status, winner, generation, arms) in experiments.decode(
-                    (String, String, String?, Int, String?).self)
+                    "SELECT name, status, winner, generation, arms, version FROM experiments", logger: logger)
+                for try await (name, status, winner, generation, arms, version) in experiments.decode(
+                    (String, String, String?, Int, String?, Int?).self)
                 {
                     state.experiments[name] = StoredExperiment(
                         status: ExperimentStatus(rawValue: status) ?? .running, winner: winner, generation: generation,
-                        armNames: arms.flatMap { $0.isEmpty ? nil : $0.components(separatedBy: "\n") })
+                        armNames: arms.flatMap { $0.isEmpty ? nil : $0.components(separatedBy: "\n") },
+                        version: version)
                 }
                 let counts = try await connection.query(
-                    "SELECT experiment, arm, assignments, views, conversions FROM arm_counts", logger: logger)
-                for try await (experiment, arm, assignments, views, conversions) in counts.decode(
-                    (String, String, Int, Int, Int).self)
+                    "SELECT experiment, arm, assignments, views, conversions, confirmed_views FROM arm_counts",
+                    logger: logger)
+                for try await (experiment, arm, assignments, views, conversions, confirmed) in counts.decode(
+                    (String, String, Int, Int, Int, Int).self)
                 {
                     state.experiments[experiment, default: StoredExperiment()].arms[arm] = ArmCounts(
-                        assignments: assignments, views: views, conversions: conversions)
+                        assignments: assignments, views: views, conversions: conversions, confirmedViews: confirmed)
                 }
                 return state
             }
@@ -232,17 +236,19 @@ public final class PostgresStore: StateStore {
         try await withConnection { [logger] connection in
             let rows = try await connection.query(
                 """
-                SELECT hour, arm, assignments, views, conversions FROM arm_hourly
+                SELECT hour, arm, assignments, views, conversions, confirmed_views FROM arm_hourly
                 WHERE experiment = \(experiment) ORDER BY hour, arm
                 """, logger: logger)
             var points: [SeriesPoint] = []
-            for try await (hour, arm, assignments, views, conversions) in rows.decode(
-                (Int, String, Int, Int, Int).self)
+            for try await (hour, arm, assignments, views, conversions, confirmed) in rows.decode(
+                (Int, String, Int, Int, Int, Int).self)
             {
                 points.append(
                     SeriesPoint(
                         hour: hour, arm: arm,
-                        counts: ArmCounts(assignments: assignments, views: views, conversions: conversions)))
+                        counts: ArmCounts(
+                            assignments: assignments, views: views, conversions: conversions,
+                            confirmedViews: confirmed)))
             }
             return points
         }

@@ -45,7 +45,7 @@ extension StoreBatch {
             // Never negative: the keeper's counts only grow between two writes of one version.
             rest.delta = ArmCounts(
                 assignments: max(0, difference.assignments), views: max(0, difference.views),
-                conversions: max(0, difference.conversions))
+                conversions: max(0, difference.conversions), confirmedViews: max(0, difference.confirmedViews))
             return rest.delta == ArmCounts() ? nil : rest
         }
         return remaining
