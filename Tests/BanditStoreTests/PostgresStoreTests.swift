@@ -316,6 +316,7 @@ struct PostgresKeeperTests {
             let text = "\(error)"
             return text.contains("127.0.0.1:1") && text.contains("cannot connect") && !text.contains("secret")
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // One refused connection, not the pool's minute of retries (generous: the suite is busy).
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
