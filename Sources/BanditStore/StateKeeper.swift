@@ -166,7 +166,7 @@ public actor StateKeeper {
             }
             experiment.add(
                 arm: arm, assignments: increment.delta.assignments, views: increment.delta.views,
-                conversions: increment.delta.conversions)
+                conversions: increment.delta.conversions, confirmedViews: increment.delta.confirmedViews)
         }
         return dropped
     }
