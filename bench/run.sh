@@ -36,7 +36,10 @@ for port in 18080 18081 18082; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tr -d '\r'; }
+cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | set_cookie)
+# A returning visitor has been back once already: its view is confirmed and its cookie final.
+cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" http://127.0.0.1:18082/favicon.ico | set_cookie)
 cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 
 run() { # name port cookie
