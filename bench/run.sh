@@ -9,22 +9,7 @@
 # sampling, counts a view and sets a cookie.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
-seconds=${2:-10}
-shared=${SHARED_BENCH:-../shared/bench}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
-
-if [ -z "${BANDIT_BINARY:-}" ]; then
-  swift build -c release --product bandit-proxy >/dev/null
-  binary=$(swift build -c release --show-bin-path)/bandit-proxy
-else
-  binary=$BANDIT_BINARY
-fi
-
-mkdir -p "$work/up" "$work/nx"
-nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &
-nginx -p "$work/nx" -c "$(realpath "$shared/proxy-nginx.conf")" &
+source bench/common.sh
 cat >"$work/proxy.json" <<JSON
 {"listen": "127.0.0.1:18082", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
  "session": {"secret": "bench-secret-0123456789"},

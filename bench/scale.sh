@@ -7,23 +7,8 @@
 # Needs nginx and wrk (apt-get install nginx wrk) and ../shared/bench beside the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
-seconds=${2:-10}
-shared=${SHARED_BENCH:-../shared/bench}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
 ulimit -n "$(ulimit -Hn)"  # 10,000 clients need as many descriptors, and the proxy twice
-
-if [ -z "${BANDIT_BINARY:-}" ]; then
-  swift build -c release --product bandit-proxy >/dev/null
-  binary=$(swift build -c release --show-bin-path)/bandit-proxy
-else
-  binary=$BANDIT_BINARY
-fi
-
-mkdir -p "$work/up" "$work/nx"
-nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &
-nginx -p "$work/nx" -c "$(realpath "$shared/proxy-nginx.conf")" &
+source bench/common.sh
 
 # experiments N → a JSON list: experiment i on /page-i/ → /done-i/ (a few are prefixes).
 experiments() {
