@@ -7,6 +7,7 @@ import Testing
     /// Always the last arm: the most extreme bandit a floor has to hold back.
     struct Greedy: BanditPolicy {
         func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int { arms.count - 1 }
+        func probabilities(_ arms: [ArmCounts]) -> [Double]? { arms.indices.map { $0 == arms.count - 1 ? 1 : 0 } }
     }
 
     static func shares(_ policy: any BanditPolicy, arms: Int, draws: Int = 40_000) -> [Double] {

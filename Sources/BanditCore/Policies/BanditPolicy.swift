@@ -5,6 +5,10 @@
 /// empty array yields 0. The result is always a valid index of `arms` otherwise.
 public protocol BanditPolicy: Sendable {
     func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int
+
+    /// The probability with which `choose` puts a new session on each arm (its propensity),
+    /// for the access log and the API's "traffic now"; nil for a deterministic policy.
+    func probabilities(_ arms: [ArmCounts]) -> [Double]?
 }
 
 extension Algorithm {

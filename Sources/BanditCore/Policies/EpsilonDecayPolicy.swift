@@ -21,4 +21,8 @@ public struct EpsilonDecayPolicy: BanditPolicy {
         }
         return PolicySupport.greedyArm(arms, using: &rng)
     }
+
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
+        Allocation.epsilonGreedy(arms, epsilon: epsilon(totalViews: arms.reduce(0) { $0 + $1.views }))
+    }
 }

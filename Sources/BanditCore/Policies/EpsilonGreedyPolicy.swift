@@ -13,4 +13,8 @@ public struct EpsilonGreedyPolicy: BanditPolicy {
         }
         return PolicySupport.greedyArm(arms, using: &rng)
     }
+
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
+        Allocation.epsilonGreedy(arms, epsilon: epsilon)
+    }
 }

@@ -16,4 +16,7 @@ public struct ThompsonPolicy: BanditPolicy {
         }
         return best
     }
+
+    /// Thompson sampling picks each arm with exactly its posterior probability of being best.
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? { ProbabilityBest.estimate(arms) }
 }

@@ -27,6 +27,10 @@ public struct TopTwoThompsonPolicy: BanditPolicy {
     }
 
     /// One posterior draw per arm; the indices of the highest and second-highest draws.
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
+        Allocation.topTwo(ProbabilityBest.estimate(arms), beta: beta)
+    }
+
     private func draw<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> (best: Int, runnerUp: Int) {
         var best = 0
         var runnerUp = 1

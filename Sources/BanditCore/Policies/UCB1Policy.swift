@@ -48,4 +48,7 @@ public struct UCB1Policy: BanditPolicy {
         }
         return pick
     }
+
+    /// UCB1 is deterministic given the counts: no propensity to report.
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? { nil }
 }

@@ -5,4 +5,8 @@ public struct UniformPolicy: BanditPolicy {
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         PolicySupport.randomArm(arms.count, using: &rng)
     }
+
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
+        Array(repeating: 1 / Double(max(1, arms.count)), count: arms.count)
+    }
 }

@@ -17,6 +17,8 @@ public struct WeightedPolicy: BanditPolicy {
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         PolicySupport.pick(UnitInterval.open(using: &rng), cumulative: cumulative, count: arms.count)
     }
+
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? { shares }
 }
 
 /// A bandit policy whose allocation keeps a floor per arm (`minShare`), so that, say, 10%
@@ -30,7 +32,7 @@ public struct FlooredPolicy: BanditPolicy {
     public let base: any BanditPolicy
     public let floors: [Double]
     private let cumulativeFloors: [Double]
-    let totalFloor: Double
+    private let totalFloor: Double
 
     public init(base: any BanditPolicy, floors: [Double]) {
         self.base = base
@@ -49,6 +51,12 @@ public struct FlooredPolicy: BanditPolicy {
             return PolicySupport.pick(draw, cumulative: cumulativeFloors, count: arms.count)
         }
         return base.choose(arms, using: &rng)
+    }
+
+    /// fᵢ + (1 − F)·pᵢ; none when the base policy has none.
+    public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
+        guard let base = base.probabilities(arms) else { return nil }
+        return base.indices.map { floors[$0] + (1 - totalFloor) * base[$0] }
     }
 }
 
