@@ -1,5 +1,3 @@
-import Foundation
-
 /// Conversions reported by the page itself, for goals reached in JavaScript (a click, a
 /// video played): `POST /__bandits/convert?experiment=NAME` with the session cookie.
 extension ExperimentEngine {
@@ -19,9 +17,7 @@ extension ExperimentEngine {
         guard let session = facts.cookie(named: sessionSettings.cookie).flatMap({ codec.decode($0) }) else {
             return .notCounted("no valid session cookie; the visitor has not reached the experiment's source page")
         }
-        guard var entry = session.entry(for: name), entry.generation == state.generation,
-            entry.arm < config.arms.count
-        else {
+        guard var entry = session.entry(for: name), isCurrent(entry) else {
             return .notCounted("this session is not in the experiment")
         }
         guard entry.isCounted else { return .notCounted("this session is forced or held out, so it is not counted") }
@@ -31,11 +27,8 @@ extension ExperimentEngine {
         }
         guard entry.viewed else { return .notCounted("no view has been counted for this session yet") }
         guard !entry.converted else { return .notCounted("this session has already converted") }
-        if let window = config.attributionWindowSeconds {
-            let minute = (facts.now ?? Int(Date().timeIntervalSince1970)) / 60
-            guard let viewed = entry.viewedAtMinute, (minute - viewed) * 60 <= window else {
-                return .notCounted("the view is older than the attribution window")
-            }
+        guard Self.withinAttributionWindow(entry, config, now: facts.now) else {
+            return .notCounted("the view is older than the attribution window")
         }
         entry.converted = true
         // The beacon carries the cookie: the session came back.

@@ -112,10 +112,7 @@ public final class ExperimentEngine: Sendable {
 
         // Entries of experiments no longer configured, or of an older generation, are dropped
         // (checked first: removing copies the entries, and a returning visitor has none stale).
-        let isStale = { (entry: SessionState.Entry) -> Bool in
-            guard let experiment = self.byName[entry.experiment] else { return true }
-            return entry.generation != experiment.state.generation || entry.arm >= experiment.config.arms.count
-        }
+        let isStale = { (entry: SessionState.Entry) -> Bool in !self.isCurrent(entry) }
         if assigned.entries.contains(where: isStale) { assigned.entries.removeAll(where: isStale) }
 
         let record = forced.contains {
@@ -175,6 +172,22 @@ public final class ExperimentEngine: Sendable {
         SessionCookieWriter(codec: codec, settings: sessionSettings, https: https, experimentNames: experimentNames)
     }
 
+    /// The entry belongs to a configured experiment, its current generation and an arm it has.
+    func isCurrent(_ entry: SessionState.Entry) -> Bool {
+        guard let experiment = byName[entry.experiment] else { return false }
+        return entry.generation == experiment.state.generation && entry.arm < experiment.config.arms.count
+    }
+
+    /// Minutes since 1970: `now` (seconds) if the request said, else the clock.
+    static func minute(now: Int?) -> Int { (now ?? Int(Date().timeIntervalSince1970)) / 60 }
+
+    /// A conversion counts within the attribution window after the view (when one is set).
+    static func withinAttributionWindow(_ entry: SessionState.Entry, _ config: ExperimentConfig, now: Int?) -> Bool {
+        guard let window = config.attributionWindowSeconds else { return true }
+        guard let viewed = entry.viewedAtMinute else { return false }  // viewed before the window was set
+        return (minute(now: now) - viewed) * 60 <= window
+    }
+
     /// The request carries the `session.authCookie` (a logged-in user).
     func isAuthenticated(_ facts: RequestFacts) -> Bool {
         sessionSettings.authCookie.map { facts.cookie(named: $0).map { !$0.isEmpty } ?? false } ?? false
@@ -189,7 +202,7 @@ public final class ExperimentEngine: Sendable {
         /// The request came with the session's cookie.
         var returning: Bool
 
-        var minute: Int { (now ?? Int(Date().timeIntervalSince1970)) / 60 }
+        var minute: Int { ExperimentEngine.minute(now: now) }
     }
 
     /// Applies one experiment to the session; returns the arm to serve, if any.
@@ -255,7 +268,7 @@ public final class ExperimentEngine: Sendable {
                 marked = true
                 decision.pendingCounts.append(CountEvent(.confirmation, experiment: experiment.index, arm: entry.arm))
             }
-            if let goal, viewedBefore, !entry.converted, withinWindow(entry, config, context) {
+            if let goal, viewedBefore, !entry.converted, Self.withinAttributionWindow(entry, config, now: context.now) {
                 entry.converted = true
                 marked = true
                 decision.pendingCounts.append(
@@ -269,15 +282,6 @@ public final class ExperimentEngine: Sendable {
         case .decided: return state.winner ?? entry.arm
         case .paused: return 0
         }
-    }
-
-    /// A conversion counts within the attribution window after the view (when one is set).
-    private func withinWindow(_ entry: SessionState.Entry, _ config: ExperimentConfig, _ context: SessionContext)
-        -> Bool
-    {
-        guard let window = config.attributionWindowSeconds else { return true }
-        guard let viewed = entry.viewedAtMinute else { return false }  // viewed before the window was set
-        return (context.minute - viewed) * 60 <= window
     }
 
     /// Adds the counts of a delivered response: assignments always, views and conversions
