@@ -12,13 +12,15 @@ enum ConversionBeacon {
             return .error(405, "use POST to report a conversion", headers: [("Allow", "POST")])
         }
         if let refused = AdminRouter.refuseCrossSite(request) { return refused }
-        guard let name = experimentParameter(request.uri), !name.isEmpty else {
-            return .error(400, "name the experiment: /__bandits/convert?experiment=NAME")
-        }
         let facts = RequestFacts(
             method: request.method, uri: request.uri,
             cookieHeaders: request.headers.filter { $0.name.lowercased() == "cookie" }.map(\.value),
             userAgent: request.header("user-agent"), isHTTPS: request.isHTTPS)
+        guard let name = facts.queryValue(named: "experiment").map({ String($0).removingPercentEncoding ?? "" }),
+            !name.isEmpty
+        else {
+            return .error(400, "name the experiment: /__bandits/convert?experiment=NAME")
+        }
         switch engine.convertByBeacon(experiment: name, facts) {
         case nil:
             return .error(404, "no experiment named \"\(name)\"")
@@ -34,16 +36,5 @@ enum ConversionBeacon {
     struct Outcome: Encodable {
         var counted: Bool
         var reason: String?
-    }
-
-    private static func experimentParameter(_ uri: String) -> String? {
-        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first == "experiment" {
-                return parts.count > 1 ? String(parts[1]).removingPercentEncoding : ""
-            }
-        }
-        return nil
     }
 }

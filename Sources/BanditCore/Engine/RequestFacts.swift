@@ -23,6 +23,13 @@ public struct RequestFacts: Sendable {
         self.now = now
     }
 
+    /// The value of the first query parameter called `name` (undecoded), if any.
+    public func queryValue(named name: String) -> Substring? {
+        let target = Substring(uri)
+        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return RequestQuery(target[target.utf8.index(after: question)...]).value(named: name)
+    }
+
     /// The value of the first cookie called `name`, if any.
     public func cookie(named name: String) -> Substring? {
         let asciiName = name.utf8.allSatisfy { $0 < 0x80 }

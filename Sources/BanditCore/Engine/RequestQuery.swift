@@ -28,6 +28,18 @@ struct RequestQuery {
         return removed
     }
 
+    /// The value of the first item called `name` ("" when it has no "="), if any.
+    func value(named name: String) -> Substring? {
+        for item in items {
+            let equals = item.utf8.firstIndex(of: UInt8(ascii: "="))
+            let itemName = equals.map { item[..<$0] } ?? item
+            if itemName.utf8.elementsEqual(name.utf8) {
+                return equals.map { item[item.utf8.index(after: $0)...] } ?? ""
+            }
+        }
+        return nil
+    }
+
     /// Names and values are tokens (validated in the config), so nothing needs escaping.
     mutating func append(name: String, value: String) {
         items.append(Substring(name + "=" + value))
