@@ -140,14 +140,25 @@ public actor StateKeeper {
     /// What was counted since the last write, by experiment and arm: the counts of requests
     /// that were still in flight when a reload retired this keeper.
     public func unwritten() -> [StoreBatch.Increment] {
+        var totals = flushed
+        return engine.experiments.flatMap { experiment in
+            countedSinceWrite(experiment, generation: experiment.state.generation, totals: &totals)
+        }
+    }
+
+    /// Each arm's counts since the last successful write, read once: `totals` receives the
+    /// readings, which become `flushed` when the write succeeds.
+    private func countedSinceWrite(
+        _ experiment: ExperimentRuntime, generation: Int, totals: inout [[ArmCounts]]
+    ) -> [StoreBatch.Increment] {
         var increments: [StoreBatch.Increment] = []
-        for experiment in engine.experiments {
-            for (arm, name) in experiment.config.arms.enumerated() {
-                let delta = experiment.counts(arm: arm) - flushed[experiment.index][arm]
-                if delta != ArmCounts() {
-                    increments.append(.init(experiment: experiment.name, arm: name, delta: delta))
-                }
+        for (arm, name) in experiment.config.arms.enumerated() {
+            let now = experiment.counts(arm: arm)
+            let delta = now - flushed[experiment.index][arm]
+            if delta != ArmCounts() {
+                increments.append(.init(experiment: experiment.name, arm: name, delta: delta, generation: generation))
             }
+            totals[experiment.index][arm] = now
         }
         return increments
     }
@@ -218,15 +229,7 @@ public actor StateKeeper {
             let state = experiment.state
             generations.append(state.generation)
             if resets.contains(experiment.index) { batch.resets.append(experiment.name) }
-            for (arm, name) in experiment.config.arms.enumerated() {
-                let now = experiment.counts(arm: arm)
-                let delta = now - flushed[experiment.index][arm]
-                if delta != ArmCounts() {
-                    batch.increments.append(
-                        .init(experiment: experiment.name, arm: name, delta: delta, generation: state.generation))
-                }
-                totals[experiment.index][arm] = now
-            }
+            batch.increments += countedSinceWrite(experiment, generation: state.generation, totals: &totals)
             if dirty.contains(experiment.index) {
                 batch.states[experiment.name] = .init(
                     status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
