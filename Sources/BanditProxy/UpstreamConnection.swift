@@ -21,6 +21,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     weak var delegate: (any UpstreamDelegate)?
     /// Called once when the connection closes, so the pool forgets it.
     var onClose: (() -> Void)?
+    /// Closes the connection once it has been idle in the pool too long (armed by the pool).
+    var idleExpiry: LazyDeadline?
     private var context: ChannelHandlerContext?
     private var readPending = false
 
@@ -36,6 +38,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idleExpiry?.cancel()
         onClose?()
         onClose = nil
         let delegate = self.delegate

@@ -30,7 +30,7 @@ final class UpstreamPool {
 
     private let eventLoop: any EventLoop
     private let settings: Settings
-    private var idle: [(connection: Connection, expiry: Scheduled<Void>)] = []
+    private var idle: [Connection] = []
     /// After `closeAll` (shutdown, or an upstream changed by a reload) nothing is kept.
     private var closed = false
 
@@ -45,8 +45,8 @@ final class UpstreamPool {
     /// else a new one.
     func acquire(fresh: Bool = false, _ completion: @escaping (Result<Connection, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
-        while !fresh, let (connection, expiry) = idle.popLast() {
-            expiry.cancel()
+        while !fresh, let connection = idle.popLast() {
+            connection.handler.idleExpiry?.disarm()
             if connection.channel.isActive {
                 var reused = connection
                 reused.reused = true
@@ -65,26 +65,24 @@ final class UpstreamPool {
             connection.channel.close(promise: nil)
             return
         }
-        let channel = connection.channel
-        let expiry = eventLoop.assumeIsolated().scheduleTask(in: settings.idleTimeout) { [weak self] in
-            self?.forget(channel)
-            channel.close(promise: nil)
-        }
-        idle.append((connection, expiry))
+        // A lazy deadline, like the client's: a kept-alive connection is released and taken
+        // again on every request, and a timer scheduled and cancelled each time would cost more.
+        connection.handler.idleExpiry?.arm(in: settings.idleTimeout)
+        idle.append(connection)
     }
 
     /// Closes every idle connection, and each busy one when it is released.
     func closeAll() {
         closed = true
-        for (connection, expiry) in idle {
-            expiry.cancel()
+        for connection in idle {
+            connection.handler.idleExpiry?.cancel()
             connection.channel.close(promise: nil)
         }
         idle.removeAll()
     }
 
     private func forget(_ channel: any Channel) {
-        idle.removeAll { $0.connection.channel === channel }
+        idle.removeAll { $0.channel === channel }
     }
 
     private func connect(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
@@ -118,6 +116,12 @@ final class UpstreamPool {
                         metrics.upstreamConnectionOpened()
                         channel.closeFuture.whenComplete { _ in metrics.upstreamConnectionClosed() }
                         handler.onClose = { [weak self] in self?.forget(channel) }
+                        // Held by the handler, so it must not hold the channel (and the handler) back.
+                        handler.idleExpiry = LazyDeadline(eventLoop: channel.eventLoop) { [weak self, weak channel] in
+                            guard let channel else { return }
+                            self?.forget(channel)
+                            channel.close(promise: nil)
+                        }
                         return Connection(channel: channel, handler: handler, reused: false)
                     }
                 })

@@ -154,6 +154,22 @@ import Testing
 }
 
 @Suite struct UpstreamReuseTests {
+    @Test func anIdleUpstreamConnectionIsReusedWithinIdleSecondsAndClosedAfter() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 0.4 })
+        defer { Task { try await harness.stop() } }
+        // One client connection: one event loop, so one pool.
+        try await KeepAliveConnection.open(port: harness.port) { connection in
+            _ = try await connection.get("/a")
+            _ = try await connection.get("/b")
+            try await Task.sleep(for: .milliseconds(1_000))
+            _ = try await connection.get("/c")
+        }
+        let numbers = Dictionary(
+            uniqueKeysWithValues: harness.upstream.requests.map { ($0.uri, $0.numberOnConnection) })
+        #expect(numbers["/b"] == 2, "reused while idle less than idleSeconds")
+        #expect(numbers["/c"] == 1, "a connection idle longer was closed; a fresh one served")
+    }
+
     /// The upstream drops every kept-alive connection at its second request, as a server
     /// does when its keep-alive timeout fires just as the proxy reuses the connection.
     static func harness() async throws -> ProxyHarness {
