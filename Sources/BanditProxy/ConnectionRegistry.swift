@@ -16,7 +16,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Idle connections close now; busy ones after their current response
-    /// (NIO's `HTTPServerPipelineHandler` acts on the quiesce event).
+    /// (`ProxyHandler` acts on the quiesce event).
     func quiesceAll() {
         for channel in channels.withLock({ Array($0.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())

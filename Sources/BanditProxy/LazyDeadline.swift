@@ -8,9 +8,14 @@ import NIOCore
 /// event loop's timer heap is touched about once per timeout period rather than twice per
 /// request, which a profile showed to be a visible share of a keep-alive request's cost.
 /// Loop-bound, like the handler that owns it.
+///
+/// Its owner is held strongly, not weakly, until `cancel()`: a weakly referenced object moves
+/// its reference count to a side table, and every retain and release of a connection's
+/// handler then takes the runtime's slow path — a visible share of a request's cost.
 final class LazyDeadline {
     private let eventLoop: any EventLoop
-    private let onExpiry: () -> Void
+    /// Dropped by `cancel()`, which breaks the cycle with the owner it captures.
+    private var onExpiry: (() -> Void)?
     private var deadline: NIODeadline?
     private var check: (task: Scheduled<Void>, at: NIODeadline)?
 
@@ -32,17 +37,19 @@ final class LazyDeadline {
     /// Nothing expires; a pending check finds nothing to do.
     func disarm() { deadline = nil }
 
-    /// Disarms and drops the pending check (the connection is gone).
+    /// Disarms, drops the pending check and lets go of the owner (the connection is gone);
+    /// the owner must call it when done, or the two keep each other alive.
     func cancel() {
         deadline = nil
+        onExpiry = nil
         check?.task.cancel()
         check = nil
     }
 
     private func schedule(_ at: NIODeadline) {
         check?.task.cancel()
-        let task = eventLoop.assumeIsolated().scheduleTask(deadline: at) { [weak self] () -> Void in
-            self?.fire()
+        let task = eventLoop.assumeIsolated().scheduleTask(deadline: at) { () -> Void in
+            self.fire()
         }
         check = (task, at)
     }
@@ -52,7 +59,7 @@ final class LazyDeadline {
         guard let deadline else { return }
         if deadline <= .now() {
             self.deadline = nil
-            onExpiry()
+            onExpiry?()
         } else {
             schedule(deadline)
         }

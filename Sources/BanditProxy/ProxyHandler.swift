@@ -23,18 +23,19 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var exchange: Exchange?
     private var admin: AdminExchange?
     private let eventLoop: any EventLoop
+    // The deadlines hold this handler strongly (see `LazyDeadline`) until `stopDeadlines()`.
     /// The next request head must arrive in time (idle keep-alive, slowloris).
-    private lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in
-        self?.clientIdleExpired()
-    }
+    private lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { self.clientIdleExpired() }
     /// A request body must keep arriving.
-    private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in self?.bodyStalled() }
+    private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { self.bodyStalled() }
     /// The upstream must answer in time once the whole request is sent.
-    private lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { [weak self] in
-        self?.responseTimedOut()
-    }
-    /// A client read held back until the upstream can take more.
+    private lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
+    /// A client read held back until the upstream can take more, or pipelined requests are served.
     private var readPending = false
+    /// Requests sent before the previous response ended, and when to close.
+    private var requests = PipelinedRequests()
+    /// `serveWaitingRequests` is running (a request it serves may end synchronously).
+    private var servingWaiting = false
 
     init(live: LiveServing, eventLoop: any EventLoop) {
         self.live = live
@@ -73,13 +74,32 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pool = serving.pools[ObjectIdentifier(context.eventLoop)]!.value
         trustClient()
     }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        stopDeadlines()  // a tunnel took over, or the connection closed
+    }
+
+    private func stopDeadlines() {
+        nextRequestDeadline.cancel()
+        bodyDeadline.cancel()
+        responseDeadline.cancel()
+    }
 
     // MARK: client → proxy
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if requests.mustWait {
+            requests.wait(.part(part))
+        } else {
+            serve(part, context: context)
+        }
+    }
+
+    private func serve(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
+            requests.requestBegan()
             nextRequestDeadline.disarm()
             renewServingIfReloaded(context: context)
             if AdminRouter.handles(uri: head.uri) {
@@ -109,6 +129,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 sendUpstream(.body(.byteBuffer(part)))
             }
         case .end(let trailers):
+            requests.requestEnded()
             if let request = admin {
                 admin = nil
                 respondToAdmin(request, context: context)
@@ -134,19 +155,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func clientIdleExpired() {
-        guard exchange == nil, admin == nil else { return }
+        guard !requests.responding else { return }
         context?.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        nextRequestDeadline.cancel()
-        bodyDeadline.cancel()
-        responseDeadline.cancel()
+        stopDeadlines()
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
             if !exchange.responseStarted { services.pendingCommits.ended() }
         }
         exchange = nil
+        requests.dropWaiting()
         context.fireChannelInactive()
     }
 
@@ -156,16 +176,94 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if let exchange, !exchange.requestComplete, exchange.connection.map({ !$0.channel.isWritable }) ?? true {
-            readPending = true  // resumes when the upstream is connected and writable
+        if holdsClientReads {
+            readPending = true  // resumed by `resumeClientReads`
         } else {
             context.read()
         }
     }
 
+    /// Pipelined requests wait their turn, and a request body goes no faster than the
+    /// upstream connection (once there is one) takes it.
+    private var holdsClientReads: Bool {
+        if requests.isWaiting { return true }
+        guard let exchange, !exchange.requestComplete else { return false }
+        return exchange.connection.map { !$0.channel.isWritable } ?? true
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        services.logger.debug("client connection error", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError else {
+            services.logger.debug("client connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        if requests.mustWait {
+            requests.wait(.malformed(parserError))  // earlier requests are answered first
+        } else {
+            answerMalformed(parserError)
+        }
+    }
+
+    /// Answers a request the parser rejected (the one being read, whose exchange is dropped
+    /// so no late upstream answer follows ours) and closes the connection.
+    private func answerMalformed(_ error: HTTPParserError) {
+        admin = nil
+        if let exchange {
+            guard !exchange.responseStarted else {
+                self.exchange = nil
+                context?.close(promise: nil)  // a truncated response must not pass for a whole one
+                return
+            }
+            responseDeadline.disarm()
+            exchange.connection?.handler.delegate = nil
+            exchange.connection?.channel.close(promise: nil)
+        }
+        let (status, detail) = MalformedRequest.answer(for: error)
+        respondWithError(status, detail: detail, close: true)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // Shutting down: finish the response in flight, if any, then close.
+            requests.quiescing = true
+            if !requests.responding { context.close(promise: nil) }
+        case ChannelEvent.inputClosed as ChannelEvent:
+            // The client has nothing more to send: answer what it sent, then close.
+            requests.clientFinishedSending = true
+            if !requests.responding { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The current response is written (`written` completes when it is on the wire): close,
+    /// or wait for the next request and serve any the client has already sent.
+    private func responseFinished(_ written: EventLoopFuture<Void>, close: Bool, context: ChannelHandlerContext) {
+        requests.responseEnded()
+        if close || requests.quiescing {
+            requests.dropWaiting()
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        awaitNextRequest()
+        serveWaitingRequests(context: context)
+        if requests.clientFinishedSending && !requests.responding {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    private func serveWaitingRequests(context: ChannelHandlerContext) {
+        guard !servingWaiting else { return }  // the outer call goes on serving
+        servingWaiting = true
+        defer { servingWaiting = false }
+        while self.context != nil, let item = requests.next() {
+            switch item {
+            case .part(let part): serve(part, context: context)
+            case .malformed(let error): answerMalformed(error)
+            }
+        }
+        resumeClientReads()
     }
 
     // MARK: request phase
@@ -180,9 +278,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 allocator: context.channel.allocator, close: true)
             context.write(wrapOutboundOut(.head(errorHead)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            responseFinished(context.writeAndFlush(wrapOutboundOut(.end(nil))), close: true, context: context)
             services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
             return
         }
@@ -281,7 +377,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func resumeClientReads() {
-        guard readPending, let context else { return }
+        guard readPending, !holdsClientReads, let context else { return }
         readPending = false
         context.read()
     }
@@ -312,22 +408,23 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
     }
 
-    private func respondWithError(_ status: HTTPResponseStatus, detail: String) {
-        guard let context, let exchange else { return }
-        self.exchange = nil
-        if !exchange.responseStarted { services.pendingCommits.ended() }
-        record(exchange, status: Int(status.code))
-        let close = !exchange.requestComplete || !exchange.clientHead.isKeepAlive
+    /// Answers the current request with an error page instead of the upstream's response.
+    private func respondWithError(_ status: HTTPResponseStatus, detail: String, close forceClose: Bool = false) {
+        guard let context else { return }
+        var close = forceClose || requests.quiescing
+        if let exchange {
+            self.exchange = nil
+            if !exchange.responseStarted { services.pendingCommits.ended() }
+            record(exchange, status: Int(status.code))
+            close = close || !exchange.requestComplete || !exchange.clientHead.isKeepAlive
+        } else {
+            services.metrics.requestFinished(status: Int(status.code), duration: .zero, upstreamDuration: nil)
+        }
         let (head, body) = ErrorPage.response(
             status, detail: detail, allocator: context.channel.allocator, close: close)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if close {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            awaitNextRequest()
-        }
+        responseFinished(context.writeAndFlush(wrapOutboundOut(.end(nil))), close: close, context: context)
     }
 
     // MARK: logging phase
@@ -356,10 +453,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
             clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
             isHTTPS: clientIsTrusted && request.head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
-        let keepAlive = request.head.isKeepAlive
+        let keepAlive = request.head.isKeepAlive && !requests.quiescing
         context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
-            [weak self] response in
-            guard let self, let context = self.context else { return }
+            response in
+            guard let context = self.context else { return }
             var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
             headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
             if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
@@ -371,12 +468,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
                     promise: nil)
             }
-            let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
-            if !keepAlive {
-                done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            } else {
-                self.awaitNextRequest()
-            }
+            self.responseFinished(
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil))), close: !keepAlive, context: context)
         }
     }
 }
@@ -436,6 +529,7 @@ extension ProxyHandler: UpstreamDelegate {
             // follows would have been the new protocol): a declined upgrade ends both connections.
             exchange.closeClientAfterResponse =
                 !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
+                || requests.quiescing
             if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
             self.exchange = exchange
             context.write(
@@ -483,12 +577,9 @@ extension ProxyHandler: UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
         }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
-        if exchange.closeClientAfterResponse {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            awaitNextRequest()
-        }
+        responseFinished(
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))), close: exchange.closeClientAfterResponse,
+            context: context)
     }
 
     func upstreamReadComplete() { context?.flush() }

@@ -37,6 +37,9 @@ public final class ProxyServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that finishes sending (FIN) after its request still gets the response:
+            // `ProxyHandler` closes once it is out.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)
@@ -49,11 +52,15 @@ public final class ProxyServer: Sendable {
                     // An upgrade configuration without upgraders: NIO then passes upgrade requests
                     // through to us and keeps the bytes a client sends past its handshake, which
                     // the tunnel forwards once the upstream agrees (`Tunnel.join`).
+                    // No pipelining assistance: `ProxyHandler` queues pipelined requests itself
+                    // and keeps reading while a response is out. NIO's handler stops reading
+                    // until each response ends, which costs two `epoll_ctl` calls per request.
+                    // No outbound header validation: response headers come from the upstream's
+                    // parsed response (already validated by the parser) or from us.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withServerUpgrade: ([], { _ in }), withErrorHandling: false,
-                        withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
+                        withPipeliningAssistance: false, withServerUpgrade: ([], { _ in }), withErrorHandling: false,
+                        withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
-                    try channel.pipeline.syncOperations.addHandler(ProtocolErrorResponder())
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(live: live, eventLoop: channel.eventLoop))
                 }

@@ -30,12 +30,7 @@ enum Tunnel {
         // written straight to the other side, which must by then expect raw bytes.
         try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: UpstreamHandler.self), promise: nil)
         try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
-        try clientPipeline.removeHandler(clientPipeline.handler(type: HTTPServerPipelineHandler.self), promise: nil)
-        try clientPipeline.removeHandler(clientPipeline.handler(type: ProtocolErrorResponder.self), promise: nil)
         try clientPipeline.removeHandler(clientPipeline.handler(type: ProxyHandler.self), promise: nil)
-        if let validator = try? clientPipeline.handler(type: NIOHTTPResponseHeadersValidator.self) {
-            clientPipeline.removeHandler(validator, promise: nil)
-        }
         try clientPipeline.removeHandler(clientPipeline.handler(type: HTTPResponseEncoder.self), promise: nil)
         // A decoder leaves on the next loop tick and hands over its leftovers then: flush them.
         let upstreamDecoderGone = upstream.eventLoop.makePromise(of: Void.self)

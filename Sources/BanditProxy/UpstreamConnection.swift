@@ -18,7 +18,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    weak var delegate: (any UpstreamDelegate)?
+    /// Strong, not weak (a weak reference sends every retain of the client's handler down the
+    /// runtime's slow path); the pool, the close and the tunnel each set it back to nil.
+    var delegate: (any UpstreamDelegate)?
     /// Called once when the connection closes, so the pool forgets it.
     var onClose: (() -> Void)?
     /// Closes the connection once it has been idle in the pool too long (armed by the pool).
@@ -27,7 +29,13 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        // Closed, or handed to a tunnel: the pool's closures may let go of the channel.
+        idleExpiry?.cancel()
+        onClose = nil
+        delegate = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         delegate?.upstreamReceived(unwrapInboundIn(data))

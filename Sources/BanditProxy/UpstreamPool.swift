@@ -115,11 +115,11 @@ final class UpstreamPool {
                         let metrics = self.settings.metrics
                         metrics.upstreamConnectionOpened()
                         channel.closeFuture.whenComplete { _ in metrics.upstreamConnectionClosed() }
-                        handler.onClose = { [weak self] in self?.forget(channel) }
-                        // Held by the handler, so it must not hold the channel (and the handler) back.
-                        handler.idleExpiry = LazyDeadline(eventLoop: channel.eventLoop) { [weak self, weak channel] in
-                            guard let channel else { return }
-                            self?.forget(channel)
+                        // Both hold the channel until it closes: the handler drops `onClose` and
+                        // cancels `idleExpiry` then, which ends the cycle.
+                        handler.onClose = { self.forget(channel) }
+                        handler.idleExpiry = LazyDeadline(eventLoop: channel.eventLoop) {
+                            self.forget(channel)
                             channel.close(promise: nil)
                         }
                         return Connection(channel: channel, handler: handler, reused: false)

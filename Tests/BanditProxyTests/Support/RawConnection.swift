@@ -4,7 +4,11 @@ import NIOPosix
 /// Sends raw bytes to a server and collects everything it answers until it closes the
 /// connection or `timeout` passes: for requests no well-behaved client would send.
 enum RawConnection {
-    static func exchange(port: Int, send bytes: String, timeout: TimeAmount = .seconds(3)) async throws -> String {
+    /// With `halfClose`, the client shuts its sending side after the bytes (a FIN), as some
+    /// clients do once their request is out.
+    static func exchange(
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3)
+    ) async throws -> String {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.any().makePromise(of: String.self)
         let channel = try await ClientBootstrap(group: group)
@@ -17,6 +21,7 @@ enum RawConnection {
         // The server may close before we finish writing (that is what some tests provoke):
         // what it answered is still the result.
         try? await channel.writeAndFlush(ByteBuffer(string: bytes))
+        if halfClose { try? await channel.close(mode: .output) }
         let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
         defer { deadline.cancel() }
         return try await promise.futureResult.get()
