@@ -19,6 +19,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pool: UpstreamPool
     private var servingGeneration: Int
     private var rng = Xoshiro256()
+    /// This connection's last session cookie, decoded (reset with the engine on a reload).
+    private var cookieMemo = DecodedCookieMemo()
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var admin: AdminExchange?
@@ -72,6 +74,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let serving = live.serving
         services = serving.services
         pool = serving.pools[ObjectIdentifier(context.eventLoop)]!.value
+        cookieMemo = DecodedCookieMemo()  // the new engine may have another secret
         trustClient()
     }
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -286,7 +289,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             method: head.method.rawValue, uri: head.uri, cookieHeaders: head.headers["cookie"],
             userAgent: head.headers.first(name: "user-agent"),
             isHTTPS: clientIsTrusted && head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
-        let decision = services.engine.decide(facts, using: &rng)
+        let decision = services.engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         var upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,

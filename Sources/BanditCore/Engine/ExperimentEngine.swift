@@ -85,6 +85,15 @@ public final class ExperimentEngine: Sendable {
     }
 
     public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
+        var memo = DecodedCookieMemo()
+        return decide(facts, using: &rng, cookieMemo: &memo)
+    }
+
+    /// Decides with `cookieMemo` remembering the connection's last decoded session cookie;
+    /// a memo must not outlive the engine (its secret) it was filled by.
+    public func decide<R: RandomNumberGenerator>(
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
+    ) -> Decision {
         var decision = Decision()
         let uri = Substring(facts.uri)
         // The first "?" byte starts the query, as the upstream will read it, even where a
@@ -105,7 +114,9 @@ public final class ExperimentEngine: Sendable {
         }
 
         let path = PathPattern.normalise(rawPath)
-        let incoming = facts.cookie(named: sessionSettings.cookie).flatMap { codec.decode($0) }
+        let incoming = facts.cookie(named: sessionSettings.cookie).flatMap { value in
+            cookieMemo.decode(value, with: codec.decode)
+        }
         // A new session gets its id only once it has something to remember (below).
         var assigned = incoming ?? SessionState(id: "")
         let authenticated = isAuthenticated(facts)
