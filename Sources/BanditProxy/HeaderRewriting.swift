@@ -4,17 +4,65 @@ public import NIOHTTP1
 ///
 /// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
 public enum HopByHop {
-    /// Headers that describe one connection, never forwarded.
-    static let names = [
-        "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade",
-    ]
+    /// The headers without the hop-by-hop ones and those named in a `Connection` header, in
+    /// one pass (each `HTTPHeaders.remove(name:)` would walk and maybe copy them all again).
+    public static func stripped(_ headers: HTTPHeaders) -> HTTPHeaders {
+        let listed = headers[canonicalForm: "connection"]
+        var kept = HTTPHeaders()
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers where !KnownHeader(name).isHopByHop && !isListed(name, in: listed) {
+            kept.add(name: name, value: value)
+        }
+        return kept
+    }
 
-    /// Removes the hop-by-hop headers and every header named in a `Connection` header.
-    /// `HTTPHeaders.remove(name:)` compares case-insensitively without allocating.
-    public static func strip(_ headers: inout HTTPHeaders) {
-        for token in headers[canonicalForm: "connection"] { headers.remove(name: String(token)) }
-        for name in names { headers.remove(name: name) }
+    /// Whether `Connection` named this header, which makes it hop-by-hop too.
+    static func isListed(_ name: String, in listed: [Substring]) -> Bool {
+        !listed.isEmpty && listed.contains { KnownHeader.equal($0, name) }
+    }
+}
+
+/// The headers the proxy treats specially, recognised by length first and then compared
+/// ASCII case-insensitively: no lowercased copy of every name a browser sends.
+enum KnownHeader {
+    case transferEncoding, te, otherHopByHop
+    case contentLength, host, forwardedFor, forwardedProto, forwardedHost, forwarded
+    case other
+
+    init(_ name: String) {
+        func `is`(_ candidate: String) -> Bool { Self.equal(name, candidate) }
+        self =
+            switch name.utf8.count {
+            case 2 where `is`("te"): .te
+            case 4 where `is`("host"): .host
+            case 7 where `is`("trailer") || `is`("upgrade"): .otherHopByHop
+            case 9 where `is`("forwarded"): .forwarded
+            case 10 where `is`("connection") || `is`("keep-alive"): .otherHopByHop
+            case 14 where `is`("content-length"): .contentLength
+            case 15 where `is`("x-forwarded-for"): .forwardedFor
+            case 16 where `is`("proxy-connection"): .otherHopByHop
+            case 16 where `is`("x-forwarded-host"): .forwardedHost
+            case 17 where `is`("transfer-encoding"): .transferEncoding
+            case 17 where `is`("x-forwarded-proto"): .forwardedProto
+            case 18 where `is`("proxy-authenticate"), 19 where `is`("proxy-authorization"): .otherHopByHop
+            default: .other
+            }
+    }
+
+    /// Describes one connection, never forwarded (RFC 9110 §7.6.1).
+    var isHopByHop: Bool {
+        switch self {
+        case .transferEncoding, .te, .otherHopByHop: true
+        default: false
+        }
+    }
+
+    static func equal(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 }
 
@@ -27,36 +75,65 @@ public enum UpstreamRequest {
         injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
         upstreamHost: String?
     ) -> HTTPRequestHead {
-        var headers = client.headers
-        let hadContentLength = headers.contains(name: "content-length")
-        let wasChunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
-        let acceptsTrailers = headers[canonicalForm: "te"].contains { $0.lowercased() == "trailers" }
-        HopByHop.strip(&headers)
-        // `TE: trailers` says the client can take trailers: the upstream may send them through us.
-        if acceptsTrailers { headers.add(name: "TE", value: "trailers") }
-        // The client's own copies of experiment headers; checking its few headers costs the
-        // same with one experiment or a thousand.
-        var spoofed: [String] = []
-        for header in headers where isExperimentHeader(header.name) { spoofed.append(header.name) }
-        for name in spoofed { headers.remove(name: name) }
-        for (name, value) in injected { headers.add(name: name, value: value) }
-
-        // Forwarding headers from an untrusted peer are its own claims: replace them.
-        if !clientIsTrusted {
-            for name in ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"] {
-                headers.remove(name: name)
+        // One pass over the client's headers: what is kept goes straight into the new head,
+        // what the framing and forwarding headers need is noted on the way.
+        let listed = client.headers[canonicalForm: "connection"]
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(client.headers.count + injected.count + 5)
+        var hadContentLength = false
+        var wasChunked = false
+        var acceptsTrailers = false
+        var priorForwardedFor: String?
+        var hasForwardedProto = false
+        var forwardedHost: String?
+        var host: String?
+        for (name, value) in client.headers {
+            let known = KnownHeader(name)
+            switch known {
+            case .transferEncoding:
+                wasChunked = wasChunked || Self.lists(value, "chunked")
+            case .te:
+                // `TE: trailers` says the client can take trailers: the upstream may send them through us.
+                acceptsTrailers = acceptsTrailers || Self.lists(value, "trailers")
+            default: break
             }
+            if known.isHopByHop || HopByHop.isListed(name, in: listed) { continue }
+            switch known {
+            case .contentLength:
+                hadContentLength = true
+            case .host:
+                host = host ?? value
+                if upstreamHost != nil { continue }
+            // Forwarding headers from an untrusted peer are its own claims: dropped.
+            case .forwardedFor:
+                if clientIsTrusted { priorForwardedFor = priorForwardedFor.map { $0 + ", " + value } ?? value }
+                continue  // added below, with this client appended
+            case .forwardedProto:
+                guard clientIsTrusted else { continue }
+                hasForwardedProto = true
+            case .forwardedHost:
+                guard clientIsTrusted else { continue }
+                forwardedHost = value
+            case .forwarded:
+                guard clientIsTrusted else { continue }
+            default:
+                // The client's own copies of experiment headers; checking its few headers costs
+                // the same with one experiment or a thousand.
+                if isExperimentHeader(name) { continue }
+            }
+            headers.add(name: name, value: value)
         }
+        if acceptsTrailers { headers.add(name: "TE", value: "trailers") }
+        for (name, value) in injected { headers.add(name: name, value: value) }
         if let clientAddress {
-            let prior = headers["x-forwarded-for"].joined(separator: ", ")
-            headers.replaceOrAdd(
-                name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : prior + ", " + clientAddress)
+            headers.add(
+                name: "X-Forwarded-For", value: priorForwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
+        } else if let priorForwardedFor {
+            headers.add(name: "X-Forwarded-For", value: priorForwardedFor)
         }
-        if !headers.contains(name: "x-forwarded-proto") { headers.add(name: "X-Forwarded-Proto", value: "http") }
-        if !headers.contains(name: "x-forwarded-host"), let host = headers.first(name: "host") {
-            headers.add(name: "X-Forwarded-Host", value: host)
-        }
-        if let upstreamHost { headers.replaceOrAdd(name: "Host", value: upstreamHost) }
+        if !hasForwardedProto { headers.add(name: "X-Forwarded-Proto", value: "http") }
+        if forwardedHost == nil, let host { headers.add(name: "X-Forwarded-Host", value: host) }
+        if let upstreamHost { headers.add(name: "Host", value: upstreamHost) }
         // The body keeps the client's framing: a length stays a length, chunks stay chunks.
         if wasChunked && !hadContentLength {
             headers.add(name: "Transfer-Encoding", value: "chunked")
@@ -64,6 +141,25 @@ public enum UpstreamRequest {
             headers.add(name: "Content-Length", value: "0")
         }
         return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
+    }
+
+    /// Whether a comma-separated header value lists `token` (case-insensitively).
+    static func lists(_ value: String, _ token: String) -> Bool {
+        value.split(separator: ",").contains { KnownHeader.equal($0.trimmed, token) }
+    }
+}
+
+extension Substring {
+    /// Without the spaces and tabs around a list element.
+    fileprivate var trimmed: Substring {
+        var text = self
+        while let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            text = text.dropFirst()
+        }
+        while let last = text.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+            text = text.dropLast()
+        }
+        return text
     }
 }
 

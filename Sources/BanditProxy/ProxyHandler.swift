@@ -487,11 +487,11 @@ extension ProxyHandler: UpstreamDelegate {
         switch part {
         case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
             // 1xx informational: relay and keep waiting for the final answer.
-            var informational = head
-            HopByHop.strip(&informational.headers)
             context.writeAndFlush(
                 wrapOutboundOut(
-                    .head(HTTPResponseHead(version: .http1_1, status: head.status, headers: informational.headers))),
+                    .head(
+                        HTTPResponseHead(
+                            version: .http1_1, status: head.status, headers: HopByHop.stripped(head.headers)))),
                 promise: nil)
         case .head(let head) where head.status == .switchingProtocols:
             responseDeadline.disarm()
@@ -503,8 +503,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.switchingProtocols = true
             services.engine.commit(exchange.decision, status: 101)
             services.pendingCommits.ended()
-            var headers = head.headers
-            HopByHop.strip(&headers)
+            var headers = HopByHop.stripped(head.headers)
             headers.add(name: "Connection", value: "Upgrade")
             headers.add(name: "Upgrade", value: protocolName)
             if let cookie = exchange.decision.cookie(forStatus: 101) { headers.add(name: "Set-Cookie", value: cookie) }
@@ -520,8 +519,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.status = status
             services.engine.commit(exchange.decision, status: status)
             services.pendingCommits.ended()
-            var headers = head.headers
-            HopByHop.strip(&headers)
+            var headers = HopByHop.stripped(head.headers)
             if let cookie = exchange.decision.cookie(forStatus: status) {
                 headers.add(name: "Set-Cookie", value: cookie)
             }

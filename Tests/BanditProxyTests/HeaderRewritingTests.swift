@@ -1,0 +1,65 @@
+import NIOHTTP1
+import Testing
+
+@testable import BanditProxy
+
+/// The one-pass header rewriting recognises names in any letter case and keeps what it must.
+@Suite struct HeaderRewritingTests {
+    private static func upstreamHead(
+        _ headers: [(String, String)], method: HTTPMethod = .GET, trusted: Bool = false, upstreamHost: String? = nil
+    ) -> HTTPHeaders {
+        UpstreamRequest.head(
+            from: HTTPRequestHead(version: .http1_1, method: method, uri: "/", headers: HTTPHeaders(headers)),
+            uri: "/", isExperimentHeader: { KnownHeader.equal($0, "x-bandit-headline") },
+            injected: [("X-Bandit-Headline", "bold")], clientAddress: "192.0.2.1", clientIsTrusted: trusted,
+            upstreamHost: upstreamHost
+        ).headers
+    }
+
+    @Test(arguments: ["keep-alive", "KEEP-ALIVE", "Proxy-Connection", "TRAILER", "upgrade", "Proxy-Authorization"])
+    func hopByHopNamesGoInAnyCase(name: String) {
+        let headers = Self.upstreamHead([(name, "x"), ("X-Kept", "1")])
+        #expect(!headers.contains(name: name))
+        #expect(headers["x-kept"] == ["1"])
+        #expect(HopByHop.stripped(HTTPHeaders([(name, "x"), ("X-Kept", "1")])).map(\.name) == ["X-Kept"])
+    }
+
+    @Test func untrustedForwardingAndSpoofedExperimentHeadersAreReplacedInAnyCase() {
+        let headers = Self.upstreamHead([
+            ("HOST", "shop.example"), ("X-FORWARDED-FOR", "10.0.0.1"), ("x-forwarded-proto", "https"),
+            ("X-Forwarded-HOST", "evil.example"), ("FORWARDED", "for=10.0.0.1"), ("x-BANDIT-headline", "control"),
+        ])
+        #expect(headers["x-forwarded-for"] == ["192.0.2.1"])
+        #expect(headers["x-forwarded-proto"] == ["http"])
+        #expect(headers["x-forwarded-host"] == ["shop.example"])
+        #expect(headers["forwarded"] == [])
+        #expect(headers["x-bandit-headline"] == ["bold"])
+        #expect(headers["host"] == ["shop.example"])
+    }
+
+    @Test func aTrustedPeersForwardingHeadersAreKeptAndExtended() {
+        let headers = Self.upstreamHead(
+            [("X-Forwarded-For", "198.51.100.1"), ("x-forwarded-for", "10.0.0.1"), ("X-Forwarded-Proto", "https")],
+            trusted: true, upstreamHost: "origin.internal")
+        #expect(headers["x-forwarded-for"] == ["198.51.100.1, 10.0.0.1, 192.0.2.1"])
+        #expect(headers["x-forwarded-proto"] == ["https"])
+        #expect(headers["host"] == ["origin.internal"])
+    }
+
+    @Test func framingIsRebuiltFromTheClientsWhateverItsCase() {
+        let chunked = Self.upstreamHead([("TRANSFER-ENCODING", "gzip, Chunked"), ("te", " Trailers ")], method: .POST)
+        #expect(chunked["transfer-encoding"] == ["chunked"])
+        #expect(chunked["te"] == ["trailers"])
+        #expect(chunked["content-length"] == [])
+        let sized = Self.upstreamHead([("CONTENT-LENGTH", "5")], method: .POST)
+        #expect(sized["content-length"] == ["5"])
+        #expect(Self.upstreamHead([], method: .POST)["content-length"] == ["0"])
+    }
+
+    @Test func headersNamedByConnectionAreDroppedWhateverTheirCase() {
+        let headers = Self.upstreamHead([("Connection", "X-Secret, keep-alive"), ("x-SECRET", "1"), ("X-Other", "2")])
+        #expect(headers["x-secret"] == [])
+        #expect(headers["x-other"] == ["2"])
+        #expect(headers["connection"] == [])
+    }
+}
