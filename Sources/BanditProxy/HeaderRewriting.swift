@@ -7,13 +7,28 @@ public enum HopByHop {
     /// The headers without the hop-by-hop ones and those named in a `Connection` header, in
     /// one pass (each `HTTPHeaders.remove(name:)` would walk and maybe copy them all again).
     public static func stripped(_ headers: HTTPHeaders) -> HTTPHeaders {
-        let listed = headers[canonicalForm: "connection"]
+        let listed = connectionListed(headers)
         var kept = HTTPHeaders()
         kept.reserveCapacity(headers.count)
         for (name, value) in headers where !KnownHeader(name).isHopByHop && !isListed(name, in: listed) {
             kept.add(name: name, value: value)
         }
         return kept
+    }
+
+    /// The header names the `Connection` headers list, besides `keep-alive` and `close`:
+    /// usually none, so usually no array is built (`headers[canonicalForm:]` builds several).
+    static func connectionListed(_ headers: HTTPHeaders) -> [Substring] {
+        var listed: [Substring] = []
+        for (name, value) in headers where name.utf8.count == 10 && KnownHeader.equal(name, "connection") {
+            for token in value.split(separator: ",") {
+                let token = token.trimmed
+                if !token.isEmpty && !KnownHeader.equal(token, "keep-alive") && !KnownHeader.equal(token, "close") {
+                    listed.append(token)
+                }
+            }
+        }
+        return listed
     }
 
     /// Whether `Connection` named this header, which makes it hop-by-hop too.
@@ -77,7 +92,7 @@ public enum UpstreamRequest {
     ) -> HTTPRequestHead {
         // One pass over the client's headers: what is kept goes straight into the new head,
         // what the framing and forwarding headers need is noted on the way.
-        let listed = client.headers[canonicalForm: "connection"]
+        let listed = HopByHop.connectionListed(client.headers)
         var headers = HTTPHeaders()
         headers.reserveCapacity(client.headers.count + injected.count + 5)
         var hadContentLength = false
@@ -151,7 +166,7 @@ public enum UpstreamRequest {
 
 extension Substring {
     /// Without the spaces and tabs around a list element.
-    fileprivate var trimmed: Substring {
+    var trimmed: Substring {
         var text = self
         while let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             text = text.dropFirst()

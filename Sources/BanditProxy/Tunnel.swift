@@ -6,9 +6,12 @@ enum Tunnel {
     /// The protocol a request asks to switch to: `Upgrade: x` with `upgrade` among the
     /// `Connection` tokens (RFC 9110 §7.8).
     static func requestedUpgrade(_ headers: HTTPHeaders) -> String? {
-        guard headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) else {
-            return nil
+        // Checked on every request: a scan of the names, no token arrays.
+        let asksToUpgrade = headers.contains { header in
+            header.name.utf8.count == 10 && KnownHeader.equal(header.name, "connection")
+                && UpstreamRequest.lists(header.value, "upgrade")
         }
+        guard asksToUpgrade else { return nil }
         return headers.first(name: "upgrade")
     }
 
