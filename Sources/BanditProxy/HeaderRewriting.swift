@@ -9,7 +9,7 @@ public enum HopByHop {
     public static func stripped(_ headers: HTTPHeaders) -> HTTPHeaders {
         let listed = connectionListed(headers)
         var kept = HTTPHeaders()
-        kept.reserveCapacity(headers.count)
+        kept.reserveCapacity(headers.count + 3)  // room for Set-Cookie, Cache-Control and Vary
         for (name, value) in headers where !KnownHeader(name).isHopByHop && !isListed(name, in: listed) {
             kept.add(name: name, value: value)
         }
@@ -21,9 +21,8 @@ public enum HopByHop {
     static func connectionListed(_ headers: HTTPHeaders) -> [Substring] {
         var listed: [Substring] = []
         for (name, value) in headers where name.utf8.count == 10 && KnownHeader.equal(name, "connection") {
-            for token in value.split(separator: ",") {
-                let token = token.trimmed
-                if !token.isEmpty && !KnownHeader.equal(token, "keep-alive") && !KnownHeader.equal(token, "close") {
+            UpstreamRequest.forEachToken(in: value) { token in
+                if !KnownHeader.equal(token, "keep-alive") && !KnownHeader.equal(token, "close") {
                     listed.append(token)
                 }
             }
@@ -160,7 +159,22 @@ public enum UpstreamRequest {
 
     /// Whether a comma-separated header value lists `token` (case-insensitively).
     static func lists(_ value: String, _ token: String) -> Bool {
-        value.split(separator: ",").contains { KnownHeader.equal($0.trimmed, token) }
+        var found = false
+        forEachToken(in: value) { found = found || KnownHeader.equal($0, token) }
+        return found
+    }
+
+    /// Calls `body` with each non-empty, trimmed element of a comma-separated header value,
+    /// without building an array of them.
+    static func forEachToken(in value: String, _ body: (Substring) -> Void) {
+        let text = Substring(value)
+        var start = text.startIndex
+        while start < text.endIndex {
+            let end = text.utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? text.endIndex
+            let token = text[start..<end].trimmed
+            if !token.isEmpty { body(token) }
+            start = end == text.endIndex ? end : text.utf8.index(after: end)
+        }
     }
 }
 

@@ -240,18 +240,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The current response is written (`written` completes when it is on the wire): close,
-    /// or wait for the next request and serve any the client has already sent.
-    private func responseFinished(_ written: EventLoopFuture<Void>, close: Bool, context: ChannelHandlerContext) {
+    /// Writes the end of the current response, then closes, or waits for the next request
+    /// and serves any the client has already sent. Only a closing connection needs to know
+    /// when the end is on the wire (a future per kept-alive request would be one more malloc).
+    private func endResponse(_ end: HTTPServerResponsePart, close: Bool, context: ChannelHandlerContext) {
         requests.responseEnded()
-        if close || requests.quiescing {
+        let closing = close || requests.quiescing
+        guard closing || requests.clientFinishedSending else {
+            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            awaitNextRequest()
+            serveWaitingRequests(context: context)
+            return
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(end))
+        if closing {
             requests.dropWaiting()
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         awaitNextRequest()
         serveWaitingRequests(context: context)
-        if requests.clientFinishedSending && !requests.responding {
+        if !requests.responding {  // the half-closed client's last request is answered
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
@@ -281,7 +290,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 allocator: context.channel.allocator, close: true)
             context.write(wrapOutboundOut(.head(errorHead)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            responseFinished(context.writeAndFlush(wrapOutboundOut(.end(nil))), close: true, context: context)
+            endResponse(.end(nil), close: true, context: context)
             services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
             return
         }
@@ -305,7 +314,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
         exchange.upgrade = upgrade
-        exchange.buffered.append(.head(upstreamHead))
         self.exchange = exchange
         if head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
             awaitMoreBody()
@@ -356,6 +364,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let parts = exchange.buffered
         exchange.buffered = []
         self.exchange = exchange
+        connection.channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
         for part in parts { connection.channel.write(part, promise: nil) }
         connection.channel.flush()
         if exchange.requestComplete { startResponseTimer() }
@@ -427,7 +436,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             status, detail: detail, allocator: context.channel.allocator, close: close)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        responseFinished(context.writeAndFlush(wrapOutboundOut(.end(nil))), close: close, context: context)
+        endResponse(.end(nil), close: close, context: context)
     }
 
     // MARK: logging phase
@@ -471,8 +480,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
                     promise: nil)
             }
-            self.responseFinished(
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil))), close: !keepAlive, context: context)
+            self.endResponse(.end(nil), close: !keepAlive, context: context)
         }
     }
 }
@@ -578,9 +586,7 @@ extension ProxyHandler: UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
         }
-        responseFinished(
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))), close: exchange.closeClientAfterResponse,
-            context: context)
+        endResponse(.end(trailers), close: exchange.closeClientAfterResponse, context: context)
     }
 
     func upstreamReadComplete() { context?.flush() }
@@ -595,7 +601,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.retried = true
             responseDeadline.disarm()
             exchange.responseTimerStarted = false
-            exchange.buffered = [.head(exchange.upstreamHead), .end(nil)]
+            exchange.buffered = [.end(nil)]  // after the head, which every attach sends
             self.exchange = exchange
             connectUpstream(fresh: true)
             return
@@ -617,7 +623,8 @@ final class Exchange {
     let upstreamHead: HTTPRequestHead
     let decision: Decision
     var connection: UpstreamPool.Connection?
-    /// Request parts waiting for the upstream connection.
+    /// Request body parts and end waiting for the upstream connection (the head is
+    /// `upstreamHead`, sent first on whichever connection is attached).
     var buffered: [HTTPClientRequestPart] = []
     var requestComplete = false
     var responseStarted = false
