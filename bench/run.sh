@@ -27,37 +27,48 @@ cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | set_cookie)
 cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" http://127.0.0.1:18082/favicon.ico | set_cookie)
 cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 
-run() { # name port cookie
-  local args=(-t1 -c64 -d"${seconds}s" --latency)
+# CPU time (user + system, in clock ticks) a process has used: per request, it is a steadier
+# figure than requests/s on a machine where wrk and the upstream share the cores.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
+bandit_pid=$(pgrep -f "$binary --config" | head -1)
+run() { # name port cookie pid
+  local args=(-t1 -c64 -d"${seconds}s" --latency) before
   [ -n "$3" ] && args+=(-H "Cookie: $3")
+  before=$(cpu_ticks "$4")
   wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
+  echo $(($(cpu_ticks "$4") - before)) >"$work/$1.$round.cpu"
 }
 for round in $(seq "$rounds"); do
-  run nginx-returning 18081 "$cookie_nginx"
-  run bandit-returning 18082 "$cookie_bandit"
-  run nginx-new 18081 ""
-  run bandit-new 18082 ""
+  run nginx-returning 18081 "$cookie_nginx" "$nginx_worker"
+  run bandit-returning 18082 "$cookie_bandit" "$bandit_pid"
+  run nginx-new 18081 "" "$nginx_worker"
+  run bandit-new 18082 "" "$bandit_pid"
 done
-rss=$(ps -o rss= -p "$(pgrep -f "$binary --config" | head -1)" | tr -d ' ')
+rss=$(ps -o rss= -p "$bandit_pid" | tr -d ' ')
 
-python3 - "$work" "$rounds" "$rss" <<'PY'
+python3 - "$work" "$rounds" "$rss" "$(getconf CLK_TCK)" <<'PY'
 import re, statistics, sys
-work, rounds, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, rounds, rss, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def parse(name):
-    rps, p99, errors = [], [], 0
+    rps, p99, cpu, errors = [], [], [], 0
     for r in range(1, rounds + 1):
         text = open(f"{work}/{name}.{r}.txt").read()
         rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
+        requests = int(re.search(r"(\d+) requests in", text).group(1))
+        cpu.append(int(open(f"{work}/{name}.{r}.cpu").read()) / tick * 1e6 / requests)
         m = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
         p99.append(float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)])
         e = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
         errors += int(e.group(1)) if e else 0
         s = re.search(r"Socket errors: .*", text)
         if s: errors += sum(int(x) for x in re.findall(r"\d+", s.group(0)))
-    return statistics.median(rps), statistics.median(p99), errors
-print(f"{'scenario':<12}{'nginx req/s':>14}{'bandit req/s':>14}{'ratio':>8}{'nginx p99':>12}{'bandit p99':>12}{'errors':>8}")
+    return statistics.median(rps), statistics.median(p99), statistics.median(cpu), errors
+print(f"{'scenario':<12}{'nginx req/s':>14}{'bandit req/s':>14}{'ratio':>8}{'nginx p99':>12}{'bandit p99':>12}"
+      f"{'nginx CPU/req':>15}{'bandit CPU/req':>16}{'errors':>8}")
 for scenario in ["returning", "new"]:
     n, b = parse(f"nginx-{scenario}"), parse(f"bandit-{scenario}")
-    print(f"{scenario:<12}{n[0]:>14.0f}{b[0]:>14.0f}{b[0]/n[0]:>8.2f}{n[1]:>10.2f}ms{b[1]:>10.2f}ms{b[2]:>8}")
+    print(f"{scenario:<12}{n[0]:>14.0f}{b[0]:>14.0f}{b[0]/n[0]:>8.2f}{n[1]:>10.2f}ms{b[1]:>10.2f}ms"
+          f"{n[2]:>13.1f}us{b[2]:>14.1f}us{b[3]:>8}")
 print(f"medians of {rounds} rounds; bandit-proxy resident memory after the run: {rss/1024:.1f} MiB")
 PY

@@ -15,27 +15,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let live: LiveServing
     /// What this connection serves with; renewed between requests after a reload.
-    private var services: ProxyServices
-    private var pool: UpstreamPool
+    var services: ProxyServices
+    var pool: UpstreamPool
     private var servingGeneration: Int
     private var rng = Xoshiro256()
     /// This connection's last session cookie, decoded (reset with the engine on a reload).
     private var cookieMemo = DecodedCookieMemo()
-    private var context: ChannelHandlerContext?
-    private var exchange: Exchange?
-    private var admin: AdminExchange?
-    private let eventLoop: any EventLoop
+    var context: ChannelHandlerContext?
+    var exchange: Exchange?
+    var admin: AdminExchange?
+    let eventLoop: any EventLoop
     // The deadlines hold this handler strongly (see `LazyDeadline`) until `stopDeadlines()`.
     /// The next request head must arrive in time (idle keep-alive, slowloris).
-    private lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { self.clientIdleExpired() }
+    lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { self.clientIdleExpired() }
     /// A request body must keep arriving.
     private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { self.bodyStalled() }
     /// The upstream must answer in time once the whole request is sent.
-    private lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
+    lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
     /// A client read held back until the upstream can take more, or pipelined requests are served.
     private var readPending = false
     /// Requests sent before the previous response ended, and when to close.
-    private var requests = PipelinedRequests()
+    var requests = PipelinedRequests()
     /// `serveWaitingRequests` is running (a request it serves may end synchronously).
     private var servingWaiting = false
 
@@ -51,7 +51,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
     private var clientAddress: String?
     /// The peer is in `trustedProxies`: its forwarding headers are believed.
-    private var clientIsTrusted = false
+    var clientIsTrusted = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -243,7 +243,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes the end of the current response, then closes, or waits for the next request
     /// and serves any the client has already sent. Only a closing connection needs to know
     /// when the end is on the wire (a future per kept-alive request would be one more malloc).
-    private func endResponse(_ end: HTTPServerResponsePart, close: Bool, context: ChannelHandlerContext) {
+    func endResponse(_ end: HTTPServerResponsePart, close: Bool, context: ChannelHandlerContext) {
         requests.responseEnded()
         let closing = close || requests.quiescing
         guard closing || requests.clientFinishedSending else {
@@ -342,7 +342,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func connectUpstream(fresh: Bool) {
+    func connectUpstream(fresh: Bool) {
         if exchange?.upstreamStarted == nil { exchange?.upstreamStarted = .now }
         pool.acquire(fresh: fresh) { result in
             switch result {
@@ -354,7 +354,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: upstream phase
 
-    private func attach(_ connection: UpstreamPool.Connection) {
+    func attach(_ connection: UpstreamPool.Connection) {
         guard let exchange, context != nil else {
             pool.release(connection)  // the client left while we connected
             return
@@ -388,7 +388,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         responseDeadline.arm(in: services.responseTimeout)
     }
 
-    private func resumeClientReads() {
+    func resumeClientReads() {
         guard readPending, !holdsClientReads, let context else { return }
         readPending = false
         context.read()
@@ -403,7 +403,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         services.logger.warning("upstream response timed out", metadata: ["uri": "\(exchange.clientHead.uri)"])
     }
 
-    private func failBeforeResponse(_ error: any Error, connecting: Bool) {
+    func failBeforeResponse(_ error: any Error, connecting: Bool) {
         guard let exchange, !exchange.finished else { return }
         if exchange.responseStarted {
             // Part of the response is out: a truncated body must not pass for a whole one.
@@ -442,7 +442,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: logging phase
 
     /// Counts the answered request in the metrics and writes its access log line.
-    private func record(_ exchange: Exchange, status: Int) {
+    func record(_ exchange: Exchange, status: Int) {
         let now = ContinuousClock.now
         let duration = now - exchange.started
         let upstreamDuration = exchange.upstreamStarted.map { now - $0 }
@@ -453,228 +453,5 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
                 arms: exchange.decision.served, propensities: exchange.decision.propensities))
-    }
-
-    // MARK: admin
-
-    private func respondToAdmin(_ request: AdminExchange, context: ChannelHandlerContext) {
-        let router = services.admin
-        let input = AdminRequest(
-            method: request.head.method.rawValue, uri: request.head.uri,
-            headers: request.head.headers.map { ($0.name, $0.value) },
-            body: request.tooLarge ? nil : Array(request.body.readableBytesView),
-            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
-            isHTTPS: clientIsTrusted && request.head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
-        let keepAlive = request.head.isKeepAlive && !requests.quiescing
-        context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
-            response in
-            guard let context = self.context else { return }
-            var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-            let head = HTTPResponseHead(
-                version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-            if request.head.method != .HEAD {
-                context.write(
-                    self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
-                    promise: nil)
-            }
-            self.endResponse(.end(nil), close: !keepAlive, context: context)
-        }
-    }
-}
-
-// MARK: response phase
-
-extension ProxyHandler: UpstreamDelegate {
-    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
-
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let context, let exchange else { return }
-        switch part {
-        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
-            // 1xx informational: relay and keep waiting for the final answer.
-            context.writeAndFlush(
-                wrapOutboundOut(
-                    .head(
-                        HTTPResponseHead(
-                            version: .http1_1, status: head.status, headers: HopByHop.stripped(head.headers)))),
-                promise: nil)
-        case .head(let head) where head.status == .switchingProtocols:
-            responseDeadline.disarm()
-            guard exchange.upgrade != nil, let protocolName = head.headers.first(name: "upgrade") else {
-                failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
-                return
-            }
-            exchange.responseStarted = true
-            exchange.switchingProtocols = true
-            services.engine.commit(exchange.decision, status: 101)
-            services.pendingCommits.ended()
-            var headers = HopByHop.stripped(head.headers)
-            headers.add(name: "Connection", value: "Upgrade")
-            headers.add(name: "Upgrade", value: protocolName)
-            if let cookie = exchange.decision.cookie(forStatus: 101) { headers.add(name: "Set-Cookie", value: cookie) }
-            self.exchange = exchange
-            context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
-                promise: nil)
-        case .head(let head):
-            responseDeadline.disarm()
-            exchange.responseStarted = true
-            exchange.upstreamKeepAlive = head.isKeepAlive
-            let status = Int(head.status.code)
-            exchange.status = status
-            services.engine.commit(exchange.decision, status: status)
-            services.pendingCommits.ended()
-            var headers = HopByHop.stripped(head.headers)
-            if let cookie = exchange.decision.cookie(forStatus: status) {
-                headers.add(name: "Set-Cookie", value: cookie)
-            }
-            if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
-                CachePolicy.keepPrivate(&headers)
-            }
-            // After an upgrade request the HTTP parsers on both connections stop at its end (what
-            // follows would have been the new protocol): a declined upgrade ends both connections.
-            exchange.closeClientAfterResponse =
-                !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
-                || requests.quiescing
-            if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
-            self.exchange = exchange
-            context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
-                promise: nil)
-        case .body(let buffer):
-            self.exchange?.responseBytes += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            if exchange.switchingProtocols {
-                startTunnel(context: context, exchange: exchange)
-            } else {
-                finishResponse(trailers: trailers, context: context, exchange: exchange)
-            }
-        }
-    }
-
-    /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
-    private func startTunnel(context: ChannelHandlerContext, exchange: Exchange) {
-        self.exchange = nil
-        record(exchange, status: 101)
-        nextRequestDeadline.disarm()
-        guard let connection = exchange.connection else { return }
-        connection.handler.delegate = nil
-        context.flush()
-        let idle = services.tunnelIdleTimeout
-        do {
-            try Tunnel.join(client: context.channel, upstream: connection.channel, idleTimeout: idle)
-        } catch {
-            services.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-            connection.channel.close(promise: nil)
-        }
-    }
-
-    private func finishResponse(trailers: HTTPHeaders?, context: ChannelHandlerContext, exchange: Exchange) {
-        exchange.finished = true
-        self.exchange = nil
-        record(exchange, status: exchange.status)
-        if let connection = exchange.connection {
-            if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
-                pool.release(connection)
-            } else {
-                connection.handler.delegate = nil
-                connection.channel.close(promise: nil)
-            }
-        }
-        endResponse(.end(trailers), close: exchange.closeClientAfterResponse, context: context)
-    }
-
-    func upstreamReadComplete() { context?.flush() }
-
-    func upstreamFailed(_ error: any Error) {
-        if let exchange, exchange.mayRetry {
-            // A kept-alive connection the upstream had closed just as we reused it: nothing of
-            // the request can have been processed, and it is safe to send again (RFC 9110 §9.2.2).
-            services.logger.debug("retrying on a fresh upstream connection", metadata: ["error": "\(error)"])
-            exchange.connection?.handler.delegate = nil
-            exchange.connection = nil
-            exchange.retried = true
-            responseDeadline.disarm()
-            exchange.responseTimerStarted = false
-            exchange.buffered = [.end(nil)]  // after the head, which every attach sends
-            self.exchange = exchange
-            connectUpstream(fresh: true)
-            return
-        }
-        failBeforeResponse(error, connecting: false)
-    }
-
-    func upstreamWritabilityChanged(isWritable: Bool) {
-        if isWritable { resumeClientReads() }
-    }
-}
-
-/// One proxied request and its response.
-///
-/// A class, not a struct: it is updated at every step of an exchange, and a struct this
-/// size would be copied (with a retain of every reference inside) each time.
-final class Exchange {
-    let clientHead: HTTPRequestHead
-    let upstreamHead: HTTPRequestHead
-    let decision: Decision
-    var connection: UpstreamPool.Connection?
-    /// Request body parts and end waiting for the upstream connection (the head is
-    /// `upstreamHead`, sent first on whichever connection is attached).
-    var buffered: [HTTPClientRequestPart] = []
-    var requestComplete = false
-    var responseStarted = false
-    var upstreamKeepAlive = true
-    var closeClientAfterResponse = false
-    var finished = false
-    /// The response deadline runs (from the end of the request).
-    var responseTimerStarted = false
-    /// Any body byte went upstream (such a request is never sent twice).
-    var sentBody = false
-    var bodyBytes = 0
-    /// For metrics and the access log.
-    let started = ContinuousClock.now
-    var upstreamStarted: ContinuousClock.Instant?
-    var status = 0
-    var responseBytes = 0
-    /// The protocol the client asked to switch to (`Upgrade`), if any.
-    var upgrade: String?
-    /// The upstream answered 101: after its head, the connections become a tunnel.
-    var switchingProtocols = false
-    var retried = false
-
-    init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {
-        self.clientHead = clientHead
-        self.upstreamHead = upstreamHead
-        self.decision = decision
-    }
-
-    /// Whether a failure may be retried once on a fresh connection: the connection was a
-    /// reused one, no response byte came back, the whole request is known and has no body,
-    /// and the method is idempotent.
-    var mayRetry: Bool {
-        (connection?.reused ?? false) && !retried && !responseStarted && requestComplete && !sentBody
-            && clientHead.method.isIdempotent
-    }
-}
-
-/// An admin request while its body arrives.
-struct AdminExchange {
-    let head: HTTPRequestHead
-    var body: ByteBuffer
-    var tooLarge = false
-}
-
-extension SocketAddress {
-    var isLoopback: Bool {
-        switch self {
-        case .v4: ipAddress?.hasPrefix("127.") ?? false
-        case .v6: ipAddress == "::1" || (ipAddress?.hasPrefix("::ffff:127.") ?? false)
-        default: false
-        }
     }
 }

@@ -155,13 +155,15 @@ import Testing
 
 @Suite struct UpstreamReuseTests {
     @Test func anIdleUpstreamConnectionIsReusedWithinIdleSecondsAndClosedAfter() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 0.4 })
+        // Idle time generous enough that a test task starved by the parallel suite still
+        // sends /b in time; /c waits well past it.
+        let harness = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 1.5 })
         defer { Task { try await harness.stop() } }
         // One client connection: one event loop, so one pool.
         try await KeepAliveConnection.open(port: harness.port) { connection in
             _ = try await connection.get("/a")
             _ = try await connection.get("/b")
-            try await Task.sleep(for: .milliseconds(1_000))
+            try await Task.sleep(for: .milliseconds(3_000))
             _ = try await connection.get("/c")
         }
         let numbers = Dictionary(

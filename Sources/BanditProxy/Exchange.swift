@@ -1,0 +1,58 @@
+import BanditCore
+import NIOCore
+import NIOHTTP1
+
+/// One proxied request and its response.
+///
+/// A class, not a struct: it is updated at every step of an exchange, and a struct this
+/// size would be copied (with a retain of every reference inside) each time.
+final class Exchange {
+    let clientHead: HTTPRequestHead
+    let upstreamHead: HTTPRequestHead
+    let decision: Decision
+    var connection: UpstreamPool.Connection?
+    /// Request body parts and end waiting for the upstream connection (the head is
+    /// `upstreamHead`, sent first on whichever connection is attached).
+    var buffered: [HTTPClientRequestPart] = []
+    var requestComplete = false
+    var responseStarted = false
+    var upstreamKeepAlive = true
+    var closeClientAfterResponse = false
+    var finished = false
+    /// The response deadline runs (from the end of the request).
+    var responseTimerStarted = false
+    /// Any body byte went upstream (such a request is never sent twice).
+    var sentBody = false
+    var bodyBytes = 0
+    /// For metrics and the access log.
+    let started = ContinuousClock.now
+    var upstreamStarted: ContinuousClock.Instant?
+    var status = 0
+    var responseBytes = 0
+    /// The protocol the client asked to switch to (`Upgrade`), if any.
+    var upgrade: String?
+    /// The upstream answered 101: after its head, the connections become a tunnel.
+    var switchingProtocols = false
+    var retried = false
+
+    init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {
+        self.clientHead = clientHead
+        self.upstreamHead = upstreamHead
+        self.decision = decision
+    }
+
+    /// Whether a failure may be retried once on a fresh connection: the connection was a
+    /// reused one, no response byte came back, the whole request is known and has no body,
+    /// and the method is idempotent.
+    var mayRetry: Bool {
+        (connection?.reused ?? false) && !retried && !responseStarted && requestComplete && !sentBody
+            && clientHead.method.isIdempotent
+    }
+}
+
+/// An admin request while its body arrives.
+struct AdminExchange {
+    let head: HTTPRequestHead
+    var body: ByteBuffer
+    var tooLarge = false
+}

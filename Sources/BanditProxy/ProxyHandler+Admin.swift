@@ -1,0 +1,46 @@
+import BanditCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// `/__bandits` requests: answered by the admin router, off the event loop, then written
+/// back on this connection in turn like any response.
+extension ProxyHandler {
+    func respondToAdmin(_ request: AdminExchange, context: ChannelHandlerContext) {
+        let router = services.admin
+        let input = AdminRequest(
+            method: request.head.method.rawValue, uri: request.head.uri,
+            headers: request.head.headers.map { ($0.name, $0.value) },
+            body: request.tooLarge ? nil : Array(request.body.readableBytesView),
+            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
+            isHTTPS: clientIsTrusted && request.head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
+        let keepAlive = request.head.isKeepAlive && !requests.quiescing
+        context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
+            response in
+            guard let context = self.context else { return }
+            var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            let head = HTTPResponseHead(
+                version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            if request.head.method != .HEAD {
+                context.write(
+                    self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+                    promise: nil)
+            }
+            self.endResponse(.end(nil), close: !keepAlive, context: context)
+        }
+    }
+}
+
+extension SocketAddress {
+    /// The admin API without a token answers loopback clients only.
+    var isLoopback: Bool {
+        switch self {
+        case .v4: ipAddress?.hasPrefix("127.") ?? false
+        case .v6: ipAddress == "::1" || (ipAddress?.hasPrefix("::ffff:127.") ?? false)
+        default: false
+        }
+    }
+}
