@@ -10,28 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-cat >"$work/proxy.json" <<JSON
-{"listen": "127.0.0.1:18082", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
- "session": {"secret": "bench-secret-0123456789"},
- "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
-                  "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
-JSON
-"$binary" --config "$work/proxy.json" --log-level error &
-for port in 18080 18081 18082; do
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-done
-
-set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tr -d '\r'; }
-cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | set_cookie)
-# A returning visitor has been back once already: its view is confirmed and its cookie final.
-cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" http://127.0.0.1:18082/favicon.ico | set_cookie)
-cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+start_bandit_proxy
 
 # CPU time (user + system, in clock ticks) a process has used: per request, it is a steadier
 # figure than requests/s on a machine where wrk and the upstream share the cores.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
-bandit_pid=$(pgrep -f "$binary --config" | head -1)
 run() { # name port cookie pid
   local args=(-t1 -c64 -d"${seconds}s" --latency) before
   [ -n "$3" ] && args+=(-H "Cookie: $3")

@@ -12,20 +12,9 @@ cd "$(dirname "$0")/.."
 minutes=${1:-10}
 every=${2:-30}
 source bench/common.sh
-cat >"$work/proxy.json" <<JSON
-{"listen": "127.0.0.1:18082", "upstream": "http://127.0.0.1:18080", "storage": "soak.sqlite",
- "session": {"secret": "bench-secret-0123456789"},
- "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
-                  "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
-JSON
-"$binary" --config "$work/proxy.json" --log-level error &
-for port in 18080 18082; do
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-done
-pid=$(pgrep -f "$binary --config $work/proxy.json" | head -1)
-set_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tr -d '\r'; }
-cookie=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | set_cookie)
-cookie=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" http://127.0.0.1:18082/favicon.ico | set_cookie)
+start_bandit_proxy
+pid=$bandit_pid
+cookie=$cookie_bandit
 
 duration=$((minutes * 60))
 wrk -t1 -c32 -d"${duration}s" -H "Cookie: $cookie" http://127.0.0.1:18082/ >"$work/returning.txt" &
