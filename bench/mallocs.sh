@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-4}
 libc=$(ldconfig -p | awk '/libc.so.6 .*x86-64|libc.so.6 .*64/{print $NF; exit}')
-if ! perf probe -q -x "$libc" malloc 2>/dev/null && ! perf list 2>/dev/null | grep -q probe_libc:malloc; then
+if ! perf probe -q -x "$libc" malloc 2>/dev/null && ! perf probe -l 2>/dev/null | grep probe_libc:malloc >/dev/null; then
   echo "bench/mallocs.sh: cannot place a uprobe on $libc malloc (run as root with perf installed)" >&2
   exit 1
 fi
