@@ -18,26 +18,28 @@ mkdir -p "$work/up" "$work/nx"
 nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &
 nginx -p "$work/nx" -c "$(realpath "$shared/proxy-nginx.conf")" &
 
-# start_bandit_proxy: the benchmark configuration (one Thompson experiment on /, never
-# decided), started on 18082 once the upstream and the nginx peer answer. Sets bandit_pid,
-# cookie_bandit (a returning visitor's final cookie: assigned, view confirmed) and
-# cookie_nginx (the peer's split cookie).
+# start_bandit_proxy [binary] [port]: the benchmark configuration (one Thompson experiment on
+# /, never decided) on `port` (default 18082), started once the upstream and the nginx peer
+# answer. Sets bandit_pid, cookie_bandit (a returning visitor's final cookie: assigned, view
+# confirmed) and cookie_nginx (the peer's split cookie).
 start_bandit_proxy() {
-  cat >"$work/proxy.json" <<JSON
-{"listen": "127.0.0.1:18082", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
+  local program=${1:-$binary} listen=${2:-18082}
+  mkdir -p "$work/$listen"
+  cat >"$work/$listen/proxy.json" <<JSON
+{"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
  "session": {"secret": "bench-secret-0123456789"},
  "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
                   "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
 JSON
-  "$binary" --config "$work/proxy.json" --log-level error &
+  "$program" --config "$work/$listen/proxy.json" --log-level error &
   local port
-  for port in 18080 18081 18082; do
+  for port in 18080 18081 "$listen"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   done
-  bandit_pid=$(pgrep -f "$binary --config $work/proxy.json" | head -1)
-  cookie_bandit=$(curl -s -D - -o /dev/null http://127.0.0.1:18082/ | set_cookie)
+  bandit_pid=$(pgrep -f "$program --config $work/$listen/proxy.json" | head -1)
+  cookie_bandit=$(curl -s -D - -o /dev/null "http://127.0.0.1:$listen/" | set_cookie)
   # A returning visitor has been back once already: its view is confirmed and its cookie final.
-  cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" http://127.0.0.1:18082/favicon.ico | set_cookie)
+  cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" "http://127.0.0.1:$listen/favicon.ico" | set_cookie)
   cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | set_cookie)
 }
 set_cookie() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p'; }
