@@ -48,6 +48,15 @@ let package = Package(
             path: "Benchmarks/HeaderRewriting",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Not a microbenchmark: the least a SwiftNIO proxy can do, run by bench/ceiling.sh.
+        .executableTarget(
+            name: "NIORelay",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Ceilings/NIORelay"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
