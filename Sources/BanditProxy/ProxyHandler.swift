@@ -77,6 +77,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         cookieMemo = DecodedCookieMemo()  // the new engine may have another secret
         trustClient()
     }
+
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         stopDeadlines()  // a tunnel took over, or the connection closed
