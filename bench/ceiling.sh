@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # How close can a SwiftNIO proxy get? nginx, the bare SwiftNIO relay of
-# Benchmarks/Ceilings/NIORelay (one header injected, bytes relayed, nothing else) and
-# bandit-proxy, in front of the same upstream, alternating, for a returning visitor.
+# Benchmarks/Ceilings/NIORelay (one header injected, bytes relayed, nothing else), the same
+# relay with swift-nio's HTTP/1 codecs on both connections (a textbook SwiftNIO proxy with no
+# logic of its own) and bandit-proxy, in front of the same upstream, alternating, for a
+# returning visitor.
 #
 #   bench/ceiling.sh [rounds] [seconds]      (defaults: 3 rounds of 10 s)
 #
-# The relay is the floor under any proxy built on SwiftNIO's channel pipeline on this machine:
-# what bandit-proxy costs above it is its HTTP handling; what the relay costs above nginx is
-# not ours to remove without leaving SwiftNIO's pipeline.
+# The relay is the floor under any proxy built on SwiftNIO's channel pipeline on this machine;
+# the HTTP relay's cost above it is swift-nio's HTTP codecs; bandit-proxy's above that, its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 swift build -c release --package-path Benchmarks --product NIORelay >/dev/null
 relay=$(swift build -c release --package-path Benchmarks --show-bin-path)/NIORelay
 "$relay" 18084 18080 &
+"$relay" 18085 18080 --http &
 start_bandit_proxy
-for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18084/ && break; sleep 0.1; done
+for port in 18084 18085; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
 relay_pid=$(pgrep -f "$relay 18084" | head -1)
+http_relay_pid=$(pgrep -f "$relay 18085" | head -1)
 nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
 
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
@@ -30,6 +35,7 @@ run() { # name port cookie pid
 for round in $(seq "$rounds"); do
   run nginx 18081 "$cookie_nginx" "$nginx_worker"
   run relay 18084 "" "$relay_pid"
+  run http-relay 18085 "" "$http_relay_pid"
   run bandit-proxy 18082 "$cookie_bandit" "$bandit_pid"
 done
 
@@ -38,7 +44,7 @@ import re, statistics, sys
 work, rounds, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}")
 nginx_rps = None
-for name in ("nginx", "relay", "bandit-proxy"):
+for name in ("nginx", "relay", "http-relay", "bandit-proxy"):
     rps, user, system = [], [], []
     for r in range(1, rounds + 1):
         text = open(f"{work}/{name}.{r}.txt").read()

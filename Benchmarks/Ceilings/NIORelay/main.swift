@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 // The floor under any SwiftNIO-based HTTP/1.1 proxy on a given machine: a relay that does the
@@ -6,101 +7,31 @@ import NIOPosix
 // loop (a pool with perfect affinity); the request head gains one header, found with a single
 // scan for its end; the upstream's bytes go back untouched. No HTTP parser, no encoder, no
 // cookie, no decision, no timers, no pipelining or error handling: a measuring stick for
-// `bench/ceiling.sh`, never a proxy to run.
+// `bench/ceiling.sh`, never a proxy to run. With `--http`, swift-nio's HTTP/1 codecs on both
+// connections (HTTPRelay.swift): what a textbook SwiftNIO proxy pays before any logic of its own.
 //
-//     NIORelay LISTEN-PORT UPSTREAM-PORT
-
-final class ClientSide: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private let upstreamPort: Int
-    private var upstream: Channel?
-    private var waiting: [ByteBuffer] = []
-    private static let injected: StaticString = "X-Bandit-Headline: control\r\n"
-
-    init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
-
-    func channelActive(context: ChannelHandlerContext) {
-        let client = context.channel
-        ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamSide(client: client))
-                }
-            }
-            .connect(host: "127.0.0.1", port: upstreamPort)
-            .assumeIsolated()
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    self.upstream = channel
-                    for buffer in self.waiting { channel.write(buffer, promise: nil) }
-                    self.waiting = []
-                    channel.flush()
-                case .failure:
-                    client.close(promise: nil)
-                }
-            }
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let request = withInjectedHeader(unwrapInboundIn(data), allocator: context.channel.allocator)
-        if let upstream { upstream.write(request, promise: nil) } else { waiting.append(request) }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) { upstream?.flush() }
-
-    func channelInactive(context: ChannelHandlerContext) { upstream?.close(promise: nil) }
-
-    /// The request with one header added before the blank line that ends its head (requests
-    /// are assumed to arrive whole: wrk's are small and not pipelined).
-    private func withInjectedHeader(_ buffer: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let end = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 4 else { return nil }
-            for index in 0...(bytes.count - 4)
-            where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-                return index + 2
-            }
-            return nil
-        }
-        guard let end else { return buffer }
-        var output = allocator.buffer(capacity: buffer.readableBytes + Self.injected.utf8CodeUnitCount)
-        output.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: end)!)
-        output.writeStaticString(Self.injected)
-        output.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex + end, length: buffer.readableBytes - end)!)
-        return output
-    }
-}
-
-final class UpstreamSide: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    private let client: Channel
-
-    init(client: Channel) { self.client = client }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        client.write(unwrapInboundIn(data), promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) { client.flush() }
-
-    func channelInactive(context: ChannelHandlerContext) { client.close(promise: nil) }
-}
+//     NIORelay LISTEN-PORT UPSTREAM-PORT [--http]
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]) else {
-    print("usage: NIORelay LISTEN-PORT UPSTREAM-PORT")
+guard (3...4).contains(arguments.count), let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]),
+    arguments.count == 3 || arguments[3] == "--http"
+else {
+    print("usage: NIORelay LISTEN-PORT UPSTREAM-PORT [--http]")
     exit(2)
 }
+let parsesHTTP = arguments.count == 4
 let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
     .serverChannelOption(.backlog, value: 1024)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ClientSide(upstreamPort: upstreamPort))
+            if parsesHTTP {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                    withPipeliningAssistance: false, withErrorHandling: false)
+                try channel.pipeline.syncOperations.addHandler(HTTPClientSide(upstreamPort: upstreamPort))
+            } else {
+                try channel.pipeline.syncOperations.addHandler(ClientSide(upstreamPort: upstreamPort))
+            }
         }
     }
     .bind(host: "127.0.0.1", port: listenPort)
