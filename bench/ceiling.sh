@@ -2,8 +2,9 @@
 # How close can a SwiftNIO proxy get? nginx, the bare SwiftNIO relay of
 # Benchmarks/Ceilings/NIORelay (one header injected, bytes relayed, nothing else), the same
 # relay with swift-nio's HTTP/1 codecs on both connections (a textbook SwiftNIO proxy with no
-# logic of its own) and bandit-proxy, in front of the same upstream, alternating, for a
-# returning visitor.
+# logic of its own), a lean relay that parses and edits heads in place (what a lean HTTP/1.1
+# path in bandit-proxy could cost) and bandit-proxy, in front of the same upstream,
+# alternating, for a returning visitor.
 #
 #   bench/ceiling.sh [rounds] [seconds]      (defaults: 3 rounds of 10 s)
 #
@@ -16,12 +17,14 @@ swift build -c release --package-path Benchmarks --product NIORelay >/dev/null
 relay=$(swift build -c release --package-path Benchmarks --show-bin-path)/NIORelay
 "$relay" 18084 18080 &
 "$relay" 18085 18080 --http &
+"$relay" 18086 18080 --lean &
 start_bandit_proxy
-for port in 18084 18085; do
+for port in 18084 18085 18086; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 relay_pid=$(pgrep -f "$relay 18084" | head -1)
 http_relay_pid=$(pgrep -f "$relay 18085" | head -1)
+lean_relay_pid=$(pgrep -f "$relay 18086" | head -1)
 nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
 
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
@@ -36,6 +39,7 @@ for round in $(seq "$rounds"); do
   run nginx 18081 "$cookie_nginx" "$nginx_worker"
   run relay 18084 "" "$relay_pid"
   run http-relay 18085 "" "$http_relay_pid"
+  run lean-relay 18086 "" "$lean_relay_pid"
   run bandit-proxy 18082 "$cookie_bandit" "$bandit_pid"
 done
 
@@ -44,7 +48,7 @@ import re, statistics, sys
 work, rounds, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}")
 nginx_rps = None
-for name in ("nginx", "relay", "http-relay", "bandit-proxy"):
+for name in ("nginx", "relay", "http-relay", "lean-relay", "bandit-proxy"):
     rps, user, system = [], [], []
     for r in range(1, rounds + 1):
         text = open(f"{work}/{name}.{r}.txt").read()

@@ -9,27 +9,32 @@ import NIOPosix
 // cookie, no decision, no timers, no pipelining or error handling: a measuring stick for
 // `bench/ceiling.sh`, never a proxy to run. With `--http`, swift-nio's HTTP/1 codecs on both
 // connections (HTTPRelay.swift): what a textbook SwiftNIO proxy pays before any logic of its own.
+// With `--lean`, heads parsed and edited in place (LeanRelay.swift): what a lean HTTP/1.1 path
+// in bandit-proxy could cost.
 //
-//     NIORelay LISTEN-PORT UPSTREAM-PORT [--http]
+//     NIORelay LISTEN-PORT UPSTREAM-PORT [--http | --lean]
 
 let arguments = CommandLine.arguments
 guard (3...4).contains(arguments.count), let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]),
-    arguments.count == 3 || arguments[3] == "--http"
+    arguments.count == 3 || ["--http", "--lean"].contains(arguments[3])
 else {
-    print("usage: NIORelay LISTEN-PORT UPSTREAM-PORT [--http]")
+    print("usage: NIORelay LISTEN-PORT UPSTREAM-PORT [--http | --lean]")
     exit(2)
 }
-let parsesHTTP = arguments.count == 4
+let mode = arguments.count == 4 ? arguments[3] : "--bytes"
 let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
     .serverChannelOption(.backlog, value: 1024)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-            if parsesHTTP {
+            switch mode {
+            case "--http":
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                     withPipeliningAssistance: false, withErrorHandling: false)
                 try channel.pipeline.syncOperations.addHandler(HTTPClientSide(upstreamPort: upstreamPort))
-            } else {
+            case "--lean":
+                try channel.pipeline.syncOperations.addHandler(LeanClientSide(upstreamPort: upstreamPort))
+            default:
                 try channel.pipeline.syncOperations.addHandler(ClientSide(upstreamPort: upstreamPort))
             }
         }
