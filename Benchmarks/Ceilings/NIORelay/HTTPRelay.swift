@@ -10,36 +10,18 @@ final class HTTPClientSide: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
 
     private let upstreamPort: Int
-    private var upstream: Channel?
-    private var waiting: [HTTPClientRequestPart] = []
+    private var upstream: UpstreamLink<HTTPClientRequestPart>?
 
     init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
 
     func channelActive(context: ChannelHandlerContext) {
-        let client = context.channel
-        ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        HTTPRequestEncoder(),
-                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
-                        HTTPUpstreamSide(client: client),
-                    ])
-                }
-            }
-            .connect(host: "127.0.0.1", port: upstreamPort)
-            .assumeIsolated()
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    self.upstream = channel
-                    for part in self.waiting { channel.write(part, promise: nil) }
-                    self.waiting = []
-                    channel.flush()
-                case .failure:
-                    client.close(promise: nil)
-                }
-            }
+        upstream = UpstreamLink(for: context, port: upstreamPort) { client in
+            [
+                HTTPRequestEncoder(),
+                ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
+                HTTPUpstreamSide(client: client),
+            ]
+        }
         context.fireChannelActive()
     }
 
@@ -52,12 +34,12 @@ final class HTTPClientSide: ChannelInboundHandler {
         case .body(let buffer): part = .body(.byteBuffer(buffer))
         case .end(let trailers): part = .end(trailers)
         }
-        if let upstream { upstream.write(part, promise: nil) } else { waiting.append(part) }
+        upstream?.write(part)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) { upstream?.flush() }
 
-    func channelInactive(context: ChannelHandlerContext) { upstream?.close(promise: nil) }
+    func channelInactive(context: ChannelHandlerContext) { upstream?.close() }
 }
 
 final class HTTPUpstreamSide: ChannelInboundHandler {

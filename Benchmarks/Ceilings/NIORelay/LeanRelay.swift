@@ -11,33 +11,13 @@ final class LeanClientSide: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let upstreamPort: Int
-    private var upstream: Channel?
-    private var waiting: [ByteBuffer] = []
+    private var upstream: UpstreamLink<ByteBuffer>?
     private var received: ByteBuffer?
 
     init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
 
     func channelActive(context: ChannelHandlerContext) {
-        let client = context.channel
-        ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LeanUpstreamSide(client: client))
-                }
-            }
-            .connect(host: "127.0.0.1", port: upstreamPort)
-            .assumeIsolated()
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    self.upstream = channel
-                    for buffer in self.waiting { channel.write(buffer, promise: nil) }
-                    self.waiting = []
-                    channel.flush()
-                case .failure:
-                    client.close(promise: nil)
-                }
-            }
+        upstream = UpstreamLink(for: context, port: upstreamPort) { [LeanUpstreamSide(client: $0)] }
         context.fireChannelActive()
     }
 
@@ -50,14 +30,14 @@ final class LeanClientSide: ChannelInboundHandler {
                 output.writeStaticString("X-Bandit-Headline: control\r\n")
                 output.writeStaticString("X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\n")
             }
-            if let upstream { upstream.write(output, promise: nil) } else { waiting.append(output) }
+            upstream?.write(output)
         }
         if received!.readableBytes == 0 { received = nil }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) { upstream?.flush() }
 
-    func channelInactive(context: ChannelHandlerContext) { upstream?.close(promise: nil) }
+    func channelInactive(context: ChannelHandlerContext) { upstream?.close() }
 }
 
 final class LeanUpstreamSide: ChannelInboundHandler {
@@ -113,14 +93,7 @@ struct LeanHead {
 
     /// The next whole head in `buffer`, taken out of it; nil until its blank line has arrived.
     static func take(from buffer: inout ByteBuffer) -> LeanHead? {
-        let end = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 4 else { return nil }
-            for index in 0...(bytes.count - 4)
-            where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-                return index + 4
-            }
-            return nil
-        }
+        let end = headEnd(in: buffer)
         guard let end else { return nil }
         var head = LeanHead(bytes: buffer.readSlice(length: end)!)
         head.kept.reserveCapacity(16)
