@@ -18,32 +18,21 @@ pid_a=$bandit_pid cookie_a=$cookie_bandit
 start_bandit_proxy "$b" 18083
 pid_b=$bandit_pid cookie_b=$cookie_bandit
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run() { # name port cookie pid
-  local args=(-t1 -c64 -d"${seconds}s") before
-  [ -n "$3" ] && args+=(-H "Cookie: $3")
-  before=$(cpu_ticks "$4")
-  wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
-  echo $(($(cpu_ticks "$4") - before)) >"$work/$1.$round.cpu"
-}
 for round in $(seq "$rounds"); do
-  run a-returning 18082 "$cookie_a" "$pid_a"
-  run b-returning 18083 "$cookie_b" "$pid_b"
-  run a-new 18082 "" "$pid_a"
-  run b-new 18083 "" "$pid_b"
+  measure a-returning 18082 "$cookie_a" "$pid_a"
+  measure b-returning 18083 "$cookie_b" "$pid_b"
+  measure a-new 18082 "" "$pid_a"
+  measure b-new 18083 "" "$pid_b"
 done
 
-python3 - "$work" "$rounds" "$(getconf CLK_TCK)" <<'PY'
-import re, statistics, sys
-work, rounds, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+python3 - "$work" "$rounds" <<'PY'
+import statistics, sys
+sys.path.insert(0, "bench")
+from wrk_results import rounds as read_rounds
+work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(name):
-    rps, cpu = [], []
-    for r in range(1, rounds + 1):
-        text = open(f"{work}/{name}.{r}.txt").read()
-        rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
-        requests = int(re.search(r"(\d+) requests in", text).group(1))
-        cpu.append(int(open(f"{work}/{name}.{r}.cpu").read()) / tick * 1e6 / requests)
-    return statistics.median(rps), statistics.median(cpu)
+    runs = read_rounds(work, name, rounds)
+    return statistics.median(r.rps for r in runs), statistics.median(r.cpu_us for r in runs)
 print(f"{'scenario':<12}{'A req/s':>10}{'B req/s':>10}{'B/A':>7}{'A CPU µs/req':>15}{'B CPU µs/req':>15}{'B/A':>7}")
 for scenario in ["returning", "new"]:
     (ra, ca), (rb, cb) = parse(f"a-{scenario}"), parse(f"b-{scenario}")

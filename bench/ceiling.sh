@@ -25,39 +25,26 @@ done
 relay_pid=$(pgrep -f "$relay 18084" | head -1)
 http_relay_pid=$(pgrep -f "$relay 18085" | head -1)
 lean_relay_pid=$(pgrep -f "$relay 18086" | head -1)
-nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
 
-cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
-run() { # name port cookie pid
-  local args=(-t1 -c64 -d"${seconds}s") before
-  [ -n "$3" ] && args+=(-H "Cookie: $3")
-  before=$(cpu_ticks "$4")
-  wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
-  echo "$before $(cpu_ticks "$4")" >"$work/$1.$round.cpu"
-}
 for round in $(seq "$rounds"); do
-  run nginx 18081 "$cookie_nginx" "$nginx_worker"
-  run relay 18084 "" "$relay_pid"
-  run http-relay 18085 "" "$http_relay_pid"
-  run lean-relay 18086 "" "$lean_relay_pid"
-  run bandit-proxy 18082 "$cookie_bandit" "$bandit_pid"
+  measure nginx 18081 "$cookie_nginx" "$nginx_worker"
+  measure relay 18084 "" "$relay_pid"
+  measure http-relay 18085 "" "$http_relay_pid"
+  measure lean-relay 18086 "" "$lean_relay_pid"
+  measure bandit-proxy 18082 "$cookie_bandit" "$bandit_pid"
 done
 
-python3 - "$work" "$rounds" "$(getconf CLK_TCK)" <<'PY'
-import re, statistics, sys
-work, rounds, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+python3 - "$work" "$rounds" <<'PY'
+import statistics, sys
+sys.path.insert(0, "bench")
+from wrk_results import rounds as read_rounds
+work, rounds = sys.argv[1], int(sys.argv[2])
+median = statistics.median
 print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}")
 nginx_rps = None
 for name in ("nginx", "relay", "http-relay", "lean-relay", "bandit-proxy"):
-    rps, user, system = [], [], []
-    for r in range(1, rounds + 1):
-        text = open(f"{work}/{name}.{r}.txt").read()
-        rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
-        requests = int(re.search(r"(\d+) requests in", text).group(1))
-        u0, s0, u1, s1 = map(int, open(f"{work}/{name}.{r}.cpu").read().split())
-        user.append((u1 - u0) / tick * 1e6 / requests)
-        system.append((s1 - s0) / tick * 1e6 / requests)
-    r, u, s = statistics.median(rps), statistics.median(user), statistics.median(system)
+    runs = read_rounds(work, name, rounds)
+    r, u, s = median(x.rps for x in runs), median(x.user_us for x in runs), median(x.system_us for x in runs)
     nginx_rps = nginx_rps or r
     print(f"{name:<14}{r:>9.0f}{r / nginx_rps:>10.2f}{u + s:>12.1f}{u:>8.1f}{s:>8.1f}")
 print(f"returning visitor, wrk -t1 -c64, medians of {rounds} alternating rounds")

@@ -41,5 +41,22 @@ JSON
   # A returning visitor has been back once already: its view is confirmed and its cookie final.
   cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" "http://127.0.0.1:$listen/favicon.ico" | set_cookie)
   cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | set_cookie)
+  nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
 }
+
+# measure NAME PORT COOKIE PID [WRK-OPTION...]: wrk -t1 -c64 for `seconds` against PORT (with
+# the cookie, if any), its report in $work/NAME.$round.txt and the CPU time (user and system
+# clock ticks, before and after) of process PID in $work/NAME.$round.cpu; bench/wrk_results.py
+# reads both. CPU time per request is a steadier figure than requests/s on a machine where
+# wrk and the upstream share the cores.
+measure() {
+  local name=$1 port=$2 cookie=$3 pid=$4 before
+  shift 4
+  local args=(-t1 -c64 -d"${seconds}s" "$@")
+  [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+  before=$(cpu_ticks "$pid")
+  wrk "${args[@]}" "http://127.0.0.1:$port/" >"$work/$name.$round.txt"
+  echo "$before $(cpu_ticks "$pid")" >"$work/$name.$round.cpu"
+}
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 set_cookie() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p'; }

@@ -14,35 +14,23 @@ source bench/common.sh
 start_bandit_proxy
 echo "function delay() return $pause end" >"$work/pace.lua"
 
-run() { # name port cookie
-  local args=(-t1 -c64 -d"${seconds}s" --latency -s "$work/pace.lua")
-  [ -n "$3" ] && args+=(-H "Cookie: $3")
-  wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
-}
 for round in $(seq "$rounds"); do
-  run nginx-returning 18081 "$cookie_nginx"
-  run bandit-returning 18082 "$cookie_bandit"
-  run nginx-new 18081 ""
-  run bandit-new 18082 ""
+  measure nginx-returning 18081 "$cookie_nginx" "$nginx_worker" --latency -s "$work/pace.lua"
+  measure bandit-returning 18082 "$cookie_bandit" "$bandit_pid" --latency -s "$work/pace.lua"
+  measure nginx-new 18081 "" "$nginx_worker" --latency -s "$work/pace.lua"
+  measure bandit-new 18082 "" "$bandit_pid" --latency -s "$work/pace.lua"
 done
 
 python3 - "$work" "$rounds" <<'PY'
-import re, statistics, sys
+import statistics, sys
+sys.path.insert(0, "bench")
+from wrk_results import rounds as read_rounds
 work, rounds = sys.argv[1], int(sys.argv[2])
-unit = {"us": 0.001, "ms": 1, "s": 1000}
+median = statistics.median
 def parse(name):
-    rps, pct, errors = [], {p: [] for p in ("50", "90", "99")}, 0
-    for r in range(1, rounds + 1):
-        text = open(f"{work}/{name}.{r}.txt").read()
-        rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
-        for p in pct:
-            m = re.search(rf"\b{p}%\s+([\d.]+)(us|ms|s)\b", text)
-            pct[p].append(float(m.group(1)) * unit[m.group(2)])
-        e = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-        errors += int(e.group(1)) if e else 0
-        s = re.search(r"Socket errors: .*", text)
-        if s: errors += sum(int(x) for x in re.findall(r"\d+", s.group(0)))
-    return statistics.median(rps), {p: statistics.median(v) for p, v in pct.items()}, errors
+    runs = read_rounds(work, name, rounds)
+    pct = {p: median(r.percentile_ms(p) for r in runs) for p in ("50", "90", "99")}
+    return median(r.rps for r in runs), pct, sum(r.errors for r in runs)
 print(f"{'scenario':<11}{'proxy':<14}{'req/s':>9}{'p50':>10}{'p90':>10}{'p99':>10}{'errors':>8}")
 for scenario in ["returning", "new"]:
     rows = {proxy: parse(f"{proxy}-{scenario}") for proxy in ("nginx", "bandit")}

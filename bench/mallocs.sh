@@ -16,14 +16,12 @@ if ! perf probe -q -x "$libc" malloc 2>/dev/null && ! perf probe -l 2>/dev/null 
 fi
 source bench/common.sh
 start_bandit_proxy
-pid=$bandit_pid
-cookie=$cookie_bandit
 
 count() { # scenario cookie
   local args=(-t1 -c16 -d"${seconds}s")
   [ -n "$2" ] && args+=(-H "Cookie: $2")
   wrk "${args[@]}" http://127.0.0.1:18082/ >/dev/null  # warm-up: pools, caches
-  perf stat -x, -e probe_libc:malloc -p "$pid" -o "$work/$1.stat" -- wrk "${args[@]}" http://127.0.0.1:18082/ >"$work/$1.txt"
+  perf stat -x, -e probe_libc:malloc -p "$bandit_pid" -o "$work/$1.stat" -- wrk "${args[@]}" http://127.0.0.1:18082/ >"$work/$1.txt"
   python3 - "$1" "$work/$1.stat" "$work/$1.txt" <<'PY'
 import re, sys
 name, stat, text = sys.argv[1:]
@@ -32,5 +30,5 @@ requests = int(re.search(r"(\d+) requests in", open(text).read()).group(1))
 print(f"{name:<10} {mallocs / requests:6.1f} mallocs per request ({requests:,} requests)")
 PY
 }
-count returning "$cookie"
+count returning "$cookie_bandit"
 count new ""

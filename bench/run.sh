@@ -12,46 +12,25 @@ cd "$(dirname "$0")/.."
 source bench/common.sh
 start_bandit_proxy
 
-# CPU time (user and system, in clock ticks) a process has used: per request, it is a steadier
-# figure than requests/s on a machine where wrk and the upstream share the cores.
-cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
-nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
-run() { # name port cookie pid
-  local args=(-t1 -c64 -d"${seconds}s" --latency) before
-  [ -n "$3" ] && args+=(-H "Cookie: $3")
-  before=$(cpu_ticks "$4")
-  wrk "${args[@]}" "http://127.0.0.1:$2/" >"$work/$1.$round.txt"
-  echo "$before $(cpu_ticks "$4")" >"$work/$1.$round.cpu"
-}
 for round in $(seq "$rounds"); do
-  run nginx-returning 18081 "$cookie_nginx" "$nginx_worker"
-  run bandit-returning 18082 "$cookie_bandit" "$bandit_pid"
-  run nginx-new 18081 "" "$nginx_worker"
-  run bandit-new 18082 "" "$bandit_pid"
+  measure nginx-returning 18081 "$cookie_nginx" "$nginx_worker" --latency
+  measure bandit-returning 18082 "$cookie_bandit" "$bandit_pid" --latency
+  measure nginx-new 18081 "" "$nginx_worker" --latency
+  measure bandit-new 18082 "" "$bandit_pid" --latency
 done
 rss=$(ps -o rss= -p "$bandit_pid" | tr -d ' ')
 
-python3 - "$work" "$rounds" "$rss" "$(getconf CLK_TCK)" <<'PY'
-import re, statistics, sys
-work, rounds, rss, tick = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+python3 - "$work" "$rounds" "$rss" <<'PY'
+import statistics, sys
+sys.path.insert(0, "bench")
+from wrk_results import rounds as read_rounds
+work, rounds, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+median = statistics.median
 def parse(name):
-    rps, p99, cpu, user, system, errors = [], [], [], [], [], 0
-    for r in range(1, rounds + 1):
-        text = open(f"{work}/{name}.{r}.txt").read()
-        rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
-        requests = int(re.search(r"(\d+) requests in", text).group(1))
-        u0, s0, u1, s1 = map(int, open(f"{work}/{name}.{r}.cpu").read().split())
-        per_request = lambda ticks: ticks / tick * 1e6 / requests
-        user.append(per_request(u1 - u0)); system.append(per_request(s1 - s0))
-        cpu.append(per_request(u1 - u0 + s1 - s0))
-        m = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
-        p99.append(float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)])
-        e = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-        errors += int(e.group(1)) if e else 0
-        s = re.search(r"Socket errors: .*", text)
-        if s: errors += sum(int(x) for x in re.findall(r"\d+", s.group(0)))
-    cpu = f"{statistics.median(cpu):.1f} ({statistics.median(user):.1f}+{statistics.median(system):.1f})"
-    return statistics.median(rps), statistics.median(p99), cpu, errors
+    runs = read_rounds(work, name, rounds)
+    cpu = (f"{median(r.cpu_us for r in runs):.1f} "
+           f"({median(r.user_us for r in runs):.1f}+{median(r.system_us for r in runs):.1f})")
+    return median(r.rps for r in runs), median(r.percentile_ms(99) for r in runs), cpu, sum(r.errors for r in runs)
 print(f"{'scenario':<12}{'nginx req/s':>14}{'bandit req/s':>14}{'ratio':>8}{'nginx p99':>12}{'bandit p99':>12}"
       f"{'nginx CPU µs/req':>20}{'bandit CPU µs/req':>20}{'errors':>8}")
 for scenario in ["returning", "new"]:

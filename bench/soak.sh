@@ -13,11 +13,9 @@ minutes=${1:-10}
 every=${2:-30}
 source bench/common.sh
 start_bandit_proxy
-pid=$bandit_pid
-cookie=$cookie_bandit
 
 duration=$((minutes * 60))
-wrk -t1 -c32 -d"${duration}s" -H "Cookie: $cookie" http://127.0.0.1:18082/ >"$work/returning.txt" &
+wrk -t1 -c32 -d"${duration}s" -H "Cookie: $cookie_bandit" http://127.0.0.1:18082/ >"$work/returning.txt" &
 returning=$!
 wrk -t1 -c32 -d"${duration}s" http://127.0.0.1:18082/ >"$work/new.txt" &
 new=$!
@@ -25,7 +23,7 @@ echo "seconds  resident MiB"
 : >"$work/samples"
 for ((t = every; t <= duration; t += every)); do
   sleep "$every"
-  rss=$(ps -o rss= -p "$pid" | tr -d ' ')
+  rss=$(ps -o rss= -p "$bandit_pid" | tr -d ' ')
   echo "$t $rss" >>"$work/samples"
   printf '%7d  %12.1f\n' "$t" "$(echo "$rss / 1024" | bc -l)"
 done

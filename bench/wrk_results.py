@@ -1,0 +1,51 @@
+"""What bench/*.sh scripts read back from a measured wrk run (see `measure` in common.sh):
+one Round per run, `rounds(work, name, count)` for the rounds of one name."""
+import os
+import re
+from dataclasses import dataclass
+
+TICK = os.sysconf("SC_CLK_TCK")
+UNIT_MS = {"us": 0.001, "ms": 1, "s": 1000}
+
+
+@dataclass
+class Round:
+    text: str  # wrk's report
+    rps: float
+    requests: int
+    user_us: float | None  # the measured process's user CPU time per request, if measured
+    system_us: float | None
+
+    @property
+    def cpu_us(self):
+        return self.user_us + self.system_us
+
+    def percentile_ms(self, p):
+        """A latency percentile from wrk's --latency distribution, in milliseconds."""
+        m = re.search(rf"\b{p}%\s+([\d.]+)(us|ms|s)\b", self.text)
+        return float(m.group(1)) * UNIT_MS[m.group(2)]
+
+    @property
+    def errors(self):
+        """Non-2xx/3xx responses and socket errors."""
+        count = 0
+        e = re.search(r"Non-2xx or 3xx responses: (\d+)", self.text)
+        count += int(e.group(1)) if e else 0
+        s = re.search(r"Socket errors: .*", self.text)
+        count += sum(int(x) for x in re.findall(r"\d+", s.group(0))) if s else 0
+        return count
+
+
+def read(work, name, number):
+    text = open(f"{work}/{name}.{number}.txt").read()
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    user = system = None
+    if os.path.exists(f"{work}/{name}.{number}.cpu"):
+        u0, s0, u1, s1 = map(int, open(f"{work}/{name}.{number}.cpu").read().split())
+        user, system = ((ticks / TICK * 1e6 / requests) for ticks in (u1 - u0, s1 - s0))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    return Round(text, rps, requests, user, system)
+
+
+def rounds(work, name, count):
+    return [read(work, name, number) for number in range(1, count + 1)]
