@@ -15,13 +15,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let live: LiveServing
     /// What this connection serves with; renewed between requests after a reload.
-    var services: ProxyServices
-    var pool: UpstreamPool
+    private(set) var services: ProxyServices
+    private(set) var pool: UpstreamPool
     private var servingGeneration: Int
     private var rng = Xoshiro256()
     /// This connection's last session cookie, decoded (reset with the engine on a reload).
     private var cookieMemo = DecodedCookieMemo()
-    var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     var exchange: Exchange?
     var admin: AdminExchange?
     let eventLoop: any EventLoop
@@ -35,7 +35,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A client read held back until the upstream can take more, or pipelined requests are served.
     private var readPending = false
     /// Requests sent before the previous response ended, and when to close.
-    var requests = PipelinedRequests()
+    private(set) var requests = PipelinedRequests()
     /// `serveWaitingRequests` is running (a request it serves may end synchronously).
     private var servingWaiting = false
 
@@ -51,7 +51,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
     private var clientAddress: String?
     /// The peer is in `trustedProxies`: its forwarding headers are believed.
-    var clientIsTrusted = false
+    private(set) var clientIsTrusted = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
