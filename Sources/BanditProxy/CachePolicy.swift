@@ -1,26 +1,35 @@
-import NIOHTTP1
-
 /// Responses that depend on a visitor's arm must not be stored by shared caches, or one
 /// arm would be served to everyone behind the cache.
 enum CachePolicy {
-    static func keepPrivate(_ headers: inout HTTPHeaders) {
-        // Most pages carry neither header: one look at the names, then two additions.
-        var hasCacheControl = false
-        var hasVary = false
-        for (name, _) in headers {
-            if KnownHeader.equal(name, "cache-control") { hasCacheControl = true }
-            if KnownHeader.equal(name, "vary") { hasVary = true }
-        }
-        if !hasCacheControl {
-            headers.add(name: "Cache-Control", value: "private")
+    /// What to change in a response's head to keep it out of shared caches.
+    struct Edits: Equatable {
+        /// A `Cache-Control` to add, in place of the response's own when `replacesCacheControl`.
+        var cacheControl: String?
+        var replacesCacheControl = false
+        var addsVaryCookie = false
+    }
+
+    /// The edits for a response with these `Cache-Control` and `Vary` values (most pages
+    /// carry neither: two fields added, nothing built).
+    static func keepPrivate(cacheControl: [String], vary: [String]) -> Edits {
+        var edits = Edits()
+        if cacheControl.isEmpty {
+            edits.cacheControl = "private"
         } else {
-            let directives = headers[canonicalForm: "cache-control"].map { $0.lowercased() }
+            let directives = cacheControl.flatMap(listElements)
             if !directives.contains(where: { $0 == "private" || $0 == "no-store" }) {
                 let kept = directives.filter { $0 != "public" && !$0.hasPrefix("s-maxage") }
-                headers.replaceOrAdd(name: "Cache-Control", value: (["private"] + kept).joined(separator: ", "))
+                edits.cacheControl = (["private"] + kept).joined(separator: ", ")
+                edits.replacesCacheControl = true
             }
         }
-        let vary = hasVary ? headers[canonicalForm: "vary"].map { $0.lowercased() } : []
-        if !vary.contains("cookie") && !vary.contains("*") { headers.add(name: "Vary", value: "Cookie") }
+        let varies = vary.flatMap(listElements)
+        edits.addsVaryCookie = !varies.contains("cookie") && !varies.contains("*")
+        return edits
+    }
+
+    /// The lowercased, trimmed elements of a comma-separated value.
+    private static func listElements(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmed.lowercased() }.filter { !$0.isEmpty }
     }
 }

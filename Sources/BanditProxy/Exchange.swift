@@ -31,8 +31,8 @@ final class Exchange {
     var responseBytes = 0
     /// The protocol the client asked to switch to (`Upgrade`), if any.
     var upgrade: String?
-    /// The upstream answered 101: after its head, the connections become a tunnel.
-    var switchingProtocols = false
+    /// How the response body reaches the client, once its head is known.
+    var clientFraming = ClientBodyFraming.asReceived
     var retried = false
 
     init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {

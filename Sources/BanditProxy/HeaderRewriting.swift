@@ -44,9 +44,14 @@ enum KnownHeader {
     case other
 
     init(_ name: String) {
-        func `is`(_ candidate: String) -> Bool { Self.equal(name, candidate) }
+        var name = name
+        self = name.withUTF8 { KnownHeader(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    init(bytes name: UnsafeRawBufferPointer) {
+        func `is`(_ candidate: StaticString) -> Bool { HTTPSyntax.equalsLowercase(name, candidate) }
         self =
-            switch name.utf8.count {
+            switch name.count {
             case 2 where `is`("te"): .te
             case 4 where `is`("host"): .host
             case 7 where `is`("trailer") || `is`("upgrade"): .otherHopByHop
@@ -72,11 +77,8 @@ enum KnownHeader {
     }
 
     static func equal(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
-    }
-
-    private static func lower(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+        a.utf8.count == b.utf8.count
+            && zip(a.utf8, b.utf8).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
     }
 }
 

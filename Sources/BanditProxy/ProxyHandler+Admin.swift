@@ -23,13 +23,9 @@ extension ProxyHandler {
             if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
             let head = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-            if request.head.method != .HEAD {
-                context.write(
-                    self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
-                    promise: nil)
-            }
-            self.endResponse(.end(nil), close: !keepAlive, context: context)
+            let body =
+                request.head.method == .HEAD ? nil : context.channel.allocator.buffer(bytes: response.body)
+            self.respond(head, body: body, close: !keepAlive, context: context)
         }
     }
 }

@@ -9,74 +9,83 @@ import NIOHTTP1
 extension ProxyHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
+    func upstreamReceived(_ event: UpstreamResponseReader.Event) {
         guard let context, let exchange else { return }
-        switch part {
-        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
+        switch event {
+        case .head(let head) where head.status == 101:
+            switchProtocols(head, context: context, exchange: exchange)
+        case .head(let head) where head.isInformational:
             // 1xx informational: relay and keep waiting for the final answer.
-            context.writeAndFlush(
-                wrapOutboundOut(
-                    .head(
-                        HTTPResponseHead(
-                            version: .http1_1, status: head.status, headers: HopByHop.stripped(head.headers)))),
-                promise: nil)
-        case .head(let head) where head.status == .switchingProtocols:
-            responseDeadline.disarm()
-            guard exchange.upgrade != nil, let protocolName = head.headers.first(name: "upgrade") else {
-                failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
-                return
-            }
-            exchange.responseStarted = true
-            exchange.switchingProtocols = true
-            services.engine.commit(exchange.decision, status: 101)
-            services.pendingCommits.ended()
-            var headers = HopByHop.stripped(head.headers)
-            headers.add(name: "Connection", value: "Upgrade")
-            headers.add(name: "Upgrade", value: protocolName)
-            if let cookie = exchange.decision.cookie(forStatus: 101) { headers.add(name: "Set-Cookie", value: cookie) }
-            self.exchange = exchange
-            context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
-                promise: nil)
+            var out = ClientResponseHead.start(from: head, allocator: context.channel.allocator)
+            ClientResponseHead.end(&out)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         case .head(let head):
-            responseDeadline.disarm()
-            exchange.responseStarted = true
-            exchange.upstreamKeepAlive = head.isKeepAlive
-            let status = Int(head.status.code)
-            exchange.status = status
-            services.engine.commit(exchange.decision, status: status)
-            services.pendingCommits.ended()
-            var headers = HopByHop.stripped(head.headers)
-            if let cookie = exchange.decision.cookie(forStatus: status) {
-                headers.add(name: "Set-Cookie", value: cookie)
-            }
-            if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
-                CachePolicy.keepPrivate(&headers)
-            }
-            // After an upgrade request the HTTP parsers on both connections stop at its end (what
-            // follows would have been the new protocol): a declined upgrade ends both connections.
-            exchange.closeClientAfterResponse =
-                !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
-                || requests.quiescing
-            if exchange.closeClientAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
-            self.exchange = exchange
-            context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))),
-                promise: nil)
+            respond(with: head, context: context, exchange: exchange)
         case .body(let buffer):
-            self.exchange?.responseBytes += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            if exchange.switchingProtocols {
-                startTunnel(context: context, exchange: exchange)
-            } else {
-                finishResponse(trailers: trailers, context: context, exchange: exchange)
-            }
+            exchange.responseBytes += buffer.readableBytes
+            let framed =
+                exchange.clientFraming == .chunkEncoded
+                ? ClientBodyFraming.chunk(buffer, allocator: context.channel.allocator) : buffer
+            context.write(wrapOutboundOut(framed), promise: nil)
+        case .end:
+            finishResponse(context: context, exchange: exchange)
         }
     }
 
+    private func respond(with head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
+        responseDeadline.disarm()
+        exchange.responseStarted = true
+        exchange.upstreamKeepAlive = head.keepsConnectionAlive
+        exchange.status = head.status
+        services.engine.commit(exchange.decision, status: head.status)
+        services.pendingCommits.ended()
+        let clientHead = exchange.clientHead
+        let framing = ClientBodyFraming(
+            upstream: head, requestIsHEAD: clientHead.method == .HEAD, clientIsHTTP10: clientHead.version.minor == 0)
+        exchange.clientFraming = framing
+        // After an upgrade request the HTTP parsers on both connections stop at its end (what
+        // follows would have been the new protocol): a declined upgrade ends both connections.
+        exchange.closeClientAfterResponse =
+            !clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil || requests.quiescing
+            || framing == .untilClose
+        var cacheEdits: CachePolicy.Edits?
+        if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
+            cacheEdits = CachePolicy.keepPrivate(
+                cacheControl: head.values(of: "cache-control"), vary: head.values(of: "vary"))
+        }
+        var out = ClientResponseHead.start(
+            from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false),
+            allocator: context.channel.allocator)
+        if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
+        if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
+        if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
+        if framing.isChunked { out.writeField("Transfer-Encoding", "chunked") }
+        if exchange.closeClientAfterResponse {
+            out.writeField("Connection", "close")
+        } else if clientHead.version.minor == 0 {
+            out.writeField("Connection", "keep-alive")  // an HTTP/1.0 client assumes close otherwise
+        }
+        ClientResponseHead.end(&out)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
     /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
-    private func startTunnel(context: ChannelHandlerContext, exchange: Exchange) {
+    private func switchProtocols(_ head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
+        responseDeadline.disarm()
+        guard exchange.upgrade != nil, let protocolName = head.firstValue(of: "upgrade") else {
+            failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
+            return
+        }
+        exchange.responseStarted = true
+        services.engine.commit(exchange.decision, status: 101)
+        services.pendingCommits.ended()
+        var out = ClientResponseHead.start(from: head, allocator: context.channel.allocator)
+        out.writeField("Connection", "Upgrade")
+        out.writeField("Upgrade", protocolName)
+        if let cookie = exchange.decision.cookie(forStatus: 101) { out.writeField("Set-Cookie", cookie) }
+        ClientResponseHead.end(&out)
+        context.write(wrapOutboundOut(out), promise: nil)
+
         self.exchange = nil
         record(exchange, status: 101)
         nextRequestDeadline.disarm()
@@ -93,7 +102,7 @@ extension ProxyHandler: UpstreamDelegate {
         }
     }
 
-    private func finishResponse(trailers: HTTPHeaders?, context: ChannelHandlerContext, exchange: Exchange) {
+    private func finishResponse(context: ChannelHandlerContext, exchange: Exchange) {
         exchange.finished = true
         self.exchange = nil
         record(exchange, status: exchange.status)
@@ -105,7 +114,10 @@ extension ProxyHandler: UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
         }
-        endResponse(.end(trailers), close: exchange.closeClientAfterResponse, context: context)
+        let last =
+            exchange.clientFraming == .chunkEncoded
+            ? ClientBodyFraming.lastChunk(allocator: context.channel.allocator) : nil
+        endResponse(last, close: exchange.closeClientAfterResponse, context: context)
     }
 
     func upstreamReadComplete() { context?.flush() }
@@ -121,7 +133,6 @@ extension ProxyHandler: UpstreamDelegate {
             responseDeadline.disarm()
             exchange.responseTimerStarted = false
             exchange.buffered = [.end(nil)]  // after the head, which every attach sends
-            self.exchange = exchange
             connectUpstream(fresh: true)
             return
         }

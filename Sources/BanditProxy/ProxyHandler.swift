@@ -10,8 +10,9 @@ import NIOHTTP1
 /// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses go out as bytes: proxied heads are the upstream's, edited (`ClientResponseHead`).
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let live: LiveServing
     /// What this connection serves with; renewed between requests after a reload.
@@ -241,19 +242,21 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Writes the end of the current response, then closes, or waits for the next request
-    /// and serves any the client has already sent. Only a closing connection needs to know
-    /// when the end is on the wire (a future per kept-alive request would be one more malloc).
-    func endResponse(_ end: HTTPServerResponsePart, close: Bool, context: ChannelHandlerContext) {
+    /// Writes the end of the current response (`last`, if its framing has one), then closes,
+    /// or waits for the next request and serves any the client has already sent. Only a
+    /// closing connection needs to know when the end is on the wire (a future per kept-alive
+    /// request would be one more malloc).
+    func endResponse(_ last: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
         requests.responseEnded()
         let closing = close || requests.quiescing
         guard closing || requests.clientFinishedSending else {
-            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            if let last { context.write(wrapOutboundOut(last), promise: nil) }
+            context.flush()
             awaitNextRequest()
             serveWaitingRequests(context: context)
             return
         }
-        let written = context.writeAndFlush(wrapOutboundOut(end))
+        let written = context.writeAndFlush(wrapOutboundOut(last ?? context.channel.allocator.buffer(capacity: 0)))
         if closing {
             requests.dropWaiting()
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
@@ -264,6 +267,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !requests.responding {  // the half-closed client's last request is answered
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+    }
+
+    /// Writes a whole response of the proxy's own (an error page, an admin answer) and ends it.
+    func respond(_ head: HTTPResponseHead, body: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
+        context.write(
+            wrapOutboundOut(ClientResponseHead.serialize(head, allocator: context.channel.allocator)), promise: nil)
+        if let body { context.write(wrapOutboundOut(body), promise: nil) }
+        endResponse(nil, close: close, context: context)
     }
 
     private func serveWaitingRequests(context: ChannelHandlerContext) {
@@ -289,9 +300,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let (errorHead, body) = ErrorPage.response(
                 .payloadTooLarge, detail: "The request body is larger than this site accepts.",
                 allocator: context.channel.allocator, close: true)
-            context.write(wrapOutboundOut(.head(errorHead)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            endResponse(.end(nil), close: true, context: context)
+            respond(errorHead, body: body, close: true, context: context)
             services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
             return
         }
@@ -365,6 +374,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let parts = exchange.buffered
         exchange.buffered = []
         self.exchange = exchange
+        let clientHead = exchange.clientHead
+        // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
+        connection.handler.expectResponse(toHEAD: clientHead.method == .HEAD, dechunk: clientHead.version.minor == 0)
         connection.channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
         for part in parts { connection.channel.write(part, promise: nil) }
         connection.channel.flush()
@@ -435,9 +447,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let (head, body) = ErrorPage.response(
             status, detail: detail, allocator: context.channel.allocator, close: close)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        endResponse(.end(nil), close: close, context: context)
+        respond(head, body: body, close: close, context: context)
     }
 
     // MARK: logging phase

@@ -49,18 +49,15 @@ public final class ProxyServer: Sendable {
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
                     limits.maxHeaderFieldSize = ProxyServer.maxHeaderBytes
-                    // An upgrade configuration without upgraders: NIO then passes upgrade requests
-                    // through to us and keeps the bytes a client sends past its handshake, which
-                    // the tunnel forwards once the upstream agrees (`Tunnel.join`).
-                    // No pipelining assistance: `ProxyHandler` queues pipelined requests itself
+                    // Leftover bytes forwarded: what a client sends past an upgrade request's head
+                    // goes to the tunnel once the upstream agrees (`Tunnel.join`).
+                    // No NIO pipelining assistance: `ProxyHandler` queues pipelined requests itself
                     // and keeps reading while a response is out. NIO's handler stops reading
                     // until each response ends, which costs two `epoll_ctl` calls per request.
-                    // No outbound header validation: response headers come from the upstream's
-                    // parsed response (already validated by the parser) or from us.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withServerUpgrade: ([], { _ in }), withErrorHandling: false,
-                        withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: limits)
+                    // No response encoder: `ProxyHandler` writes response bytes itself.
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(
+                            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits)))
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(live: live, eventLoop: channel.eventLoop))
                 }

@@ -15,9 +15,8 @@ enum Tunnel {
         return headers.first(name: "upgrade")
     }
 
-    /// Replaces the HTTP handlers of both channels by a glued pair. Bytes the HTTP decoders
-    /// had already read past the handshake are forwarded (their `.forwardBytes` strategy)
-    /// to the glue, so nothing sent early is lost.
+    /// Replaces the HTTP handlers of both channels by a glued pair. Bytes either side had
+    /// already read past the handshake are forwarded to the glue, so nothing sent early is lost.
     static func join(client: any Channel, upstream: any Channel, idleTimeout: TimeAmount) throws {
         let (clientGlue, upstreamGlue) = TunnelGlue.pair()
         let clientPipeline = client.pipeline.syncOperations
@@ -29,21 +28,17 @@ enum Tunnel {
         _ = client.setOption(.allowRemoteHalfClosure, value: true)
         _ = upstream.setOption(.allowRemoteHalfClosure, value: true)
 
-        // Everything HTTP goes, the encoders before either decoder: a decoder's leftovers are
-        // written straight to the other side, which must by then expect raw bytes.
-        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: UpstreamHandler.self), promise: nil)
-        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
+        // Everything HTTP goes, the handlers that write HTTP before those holding read bytes:
+        // those leftovers are written straight to the other side, which must by then expect raw
+        // bytes. `UpstreamHandler` hands its leftovers over as it leaves; the client's decoder
+        // leaves on the next loop tick and hands over its leftovers then: flush them.
         try clientPipeline.removeHandler(clientPipeline.handler(type: ProxyHandler.self), promise: nil)
-        try clientPipeline.removeHandler(clientPipeline.handler(type: HTTPResponseEncoder.self), promise: nil)
-        // A decoder leaves on the next loop tick and hands over its leftovers then: flush them.
-        let upstreamDecoderGone = upstream.eventLoop.makePromise(of: Void.self)
+        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
+        try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: UpstreamHandler.self), promise: nil)
         let clientDecoderGone = client.eventLoop.makePromise(of: Void.self)
-        try upstreamPipeline.removeHandler(
-            upstreamPipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: upstreamDecoderGone
-        )
         try clientPipeline.removeHandler(
             clientPipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: clientDecoderGone)
-        upstreamDecoderGone.futureResult.and(clientDecoderGone.futureResult).whenComplete { _ in
+        clientDecoderGone.futureResult.whenComplete { _ in
             client.flush()
             upstream.flush()
         }

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// Receives what an upstream connection reads, on the same event loop.
 protocol UpstreamDelegate: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReceived(_ event: UpstreamResponseReader.Event)
     func upstreamReadComplete()
     func upstreamFailed(_ error: any Error)
     func upstreamWritabilityChanged(isWritable: Bool)
@@ -11,10 +11,13 @@ protocol UpstreamDelegate: AnyObject {
     var clientIsWritable: Bool { get }
 }
 
-/// The last handler of an upstream channel: forwards response parts to whichever client
-/// request currently owns the connection, and holds reads while that client is slow.
+/// The last handler of an upstream channel: reads responses (`UpstreamResponseReader`) for
+/// whichever client request currently owns the connection, and holds reads while that
+/// client is slow.
 final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
+    /// After a 101, the bytes read past its head, for the tunnel.
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
@@ -27,10 +30,18 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var idleExpiry: LazyDeadline?
     private var context: ChannelHandlerContext?
     private var readPending = false
+    private var reader = UpstreamResponseReader()
+
+    /// A request went out on this connection: what is read next answers it.
+    func expectResponse(toHEAD isHEAD: Bool, dechunk: Bool) {
+        reader.expectResponse(toHEAD: isHEAD, dechunk: dechunk)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // Handed to a tunnel after a 101: what followed the head is the tunnel's first bytes.
+        if let leftover = reader.takeLeftover() { context.fireChannelRead(wrapInboundOut(leftover)) }
         // Closed, or handed to a tunnel: the pool's closures may let go of the channel.
         idleExpiry?.cancel()
         onClose = nil
@@ -38,7 +49,20 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        delegate?.upstreamReceived(unwrapInboundIn(data))
+        reader.append(unwrapInboundIn(data))
+        do {
+            // One event at a time: the delegate may send the next request on this connection
+            // while handling one, which the reader must be free to take.
+            while let event = try reader.next() {
+                guard let delegate else {
+                    context.close(promise: nil)  // an answer no request is waiting for
+                    return
+                }
+                delegate.upstreamReceived(event)
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -46,6 +70,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        do {
+            // A body that runs until the connection closes ends here.
+            if let end = try reader.inputClosed() { delegate?.upstreamReceived(end) }
+        } catch {}  // a truncated response: the failure below says so
         idleExpiry?.cancel()
         onClose?()
         onClose = nil

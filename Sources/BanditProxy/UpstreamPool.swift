@@ -97,14 +97,8 @@ final class UpstreamPool {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                     }
-                    // Informational responses (100, 103) are relayed; bytes past a 101 go to the tunnel.
-                    try channel.pipeline.syncOperations.addHandlers([
-                        HTTPRequestEncoder(),
-                        ByteToMessageHandler(
-                            HTTPResponseDecoder(
-                                leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)),
-                    ])
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    // Responses are read by `UpstreamHandler` itself (`UpstreamResponseReader`).
+                    try channel.pipeline.syncOperations.addHandlers([HTTPRequestEncoder(), UpstreamHandler()])
                 }
             }
         bootstrap.connect(host: settings.host, port: settings.port).assumeIsolated().whenComplete { result in

@@ -1,0 +1,48 @@
+import NIOCore
+
+/// How a proxied response's body reaches the client, given how the upstream framed it and
+/// what the client can read.
+enum ClientBodyFraming: Equatable {
+    /// No body (HEAD, 204, 304), or one framed by its Content-Length, passed on as it came.
+    case asReceived
+    /// The upstream's chunks, passed on as they came.
+    case chunkedAsReceived
+    /// A body the upstream ends by closing, sent to an HTTP/1.1 client in chunks so its
+    /// connection can stay open.
+    case chunkEncoded
+    /// Ended by closing the client's connection (an HTTP/1.0 client, which cannot read chunks).
+    case untilClose
+
+    init(upstream head: UpstreamResponseHead, requestIsHEAD: Bool, clientIsHTTP10: Bool) {
+        let hasBody = !requestIsHEAD && head.status != 204 && head.status != 304
+        let chunked = head.transferCoding == .chunked
+        let hasLength = head.transferCoding == .none && head.contentLength != nil
+        if !hasBody || hasLength {
+            self = .asReceived
+        } else if clientIsHTTP10 {
+            self = .untilClose  // for chunks, the reader passes on only their data
+        } else {
+            self = chunked ? .chunkedAsReceived : .chunkEncoded
+        }
+    }
+
+    /// Whether the client's head says `Transfer-Encoding: chunked`.
+    var isChunked: Bool { self == .chunkedAsReceived || self == .chunkEncoded }
+
+    /// One piece of a body the upstream ends by closing, framed as a chunk (never empty: an
+    /// empty chunk would end the body).
+    static func chunk(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: data.readableBytes + 20)
+        out.writeString(String(data.readableBytes, radix: 16))
+        out.writeStaticString("\r\n")
+        out.writeImmutableBuffer(data)
+        out.writeStaticString("\r\n")
+        return out
+    }
+
+    static func lastChunk(allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 5)
+        out.writeStaticString("0\r\n\r\n")
+        return out
+    }
+}

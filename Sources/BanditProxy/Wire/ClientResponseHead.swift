@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes the heads the client receives. A proxied head is the upstream's, its kept field
+/// lines copied as they are; the proxy's own (error pages, admin) come from `HTTPResponseHead`.
+enum ClientResponseHead {
+    /// Which of the upstream's fields the client must not see besides the hop-by-hop ones.
+    struct Dropped {
+        var cacheControl = false
+    }
+
+    /// The upstream's status line and fields without the hop-by-hop ones; the caller adds
+    /// its own fields and then `end`.
+    static func start(
+        from head: UpstreamResponseHead, dropping dropped: Dropped = .init(), allocator: ByteBufferAllocator
+    )
+        -> ByteBuffer
+    {
+        var out = allocator.buffer(capacity: head.bytes.readableBytes + 512)
+        head.withBytes { raw in
+            out.writeStaticString("HTTP/1.1 ")
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[9..<12]))
+            out.writeInteger(HTTPSyntax.space)
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.reason]))
+            out.writeStaticString("\r\n")
+            let listed = head.connectionListsFields ? connectionListed(head, raw) : []
+            for field in head.fields {
+                let name = raw.name(of: field)
+                if KnownHeader(bytes: name).isHopByHop { continue }
+                if dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control") { continue }
+                if !listed.isEmpty && listed.contains(where: { equalIgnoringCase(raw[$0], name) }) { continue }
+                out.writeBytes(name)
+                out.writeStaticString(": ")
+                out.writeBytes(raw.value(of: field))
+                out.writeStaticString("\r\n")
+            }
+        }
+        return out
+    }
+
+    /// The proxy's own head: status line and fields, through the blank line.
+    static func serialize(_ head: HTTPResponseHead, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 256)
+        out.writeStaticString("HTTP/1.1 ")
+        out.writeString(String(head.status.code))
+        out.writeInteger(HTTPSyntax.space)
+        out.writeString(head.status.reasonPhrase)
+        out.writeStaticString("\r\n")
+        for (name, value) in head.headers { out.writeField(name, value) }
+        end(&out)
+        return out
+    }
+
+    static func end(_ out: inout ByteBuffer) {
+        out.writeStaticString("\r\n")
+    }
+
+    /// The field names a `Connection` field lists, besides its own options.
+    private static func connectionListed(_ head: UpstreamResponseHead, _ raw: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var listed: [Range<Int>] = []
+        for field in head.fields where HTTPSyntax.equalsLowercase(raw.name(of: field), "connection") {
+            HTTPSyntax.forEachListElement(in: raw.value(of: field)) { option in
+                let start = option.baseAddress! - raw.baseAddress!
+                listed.append(start..<start + option.count)
+            }
+        }
+        return listed
+    }
+
+    private static func equalIgnoringCase(_ a: Slice<UnsafeRawBufferPointer>, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
+    }
+}
+
+extension ByteBuffer {
+    /// One `name: value` line. Our own fields only: their values come from us, not a peer.
+    mutating func writeField(_ name: String, _ value: String) {
+        writeString(name)
+        writeStaticString(": ")
+        writeString(value)
+        writeStaticString("\r\n")
+    }
+}

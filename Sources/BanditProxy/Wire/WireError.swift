@@ -1,0 +1,32 @@
+/// Why bytes from a peer are not the HTTP/1.1 they should be. Each ends the connection; an
+/// upstream's gets the client a 502.
+enum WireError: Error, CustomStringConvertible, Equatable {
+    case headTooLarge
+    case malformedStartLine
+    case malformedField
+    /// A header line continued on the next (obs-fold, RFC 9112 §5.2): refused, not unfolded.
+    case obsoleteLineFolding
+    case invalidContentLength
+    case conflictingContentLengths
+    case contentLengthWithTransferEncoding
+    case malformedChunk
+    /// Bytes arrived where no message was expected.
+    case unexpectedBytes
+    /// The connection closed in the middle of a message.
+    case truncated
+
+    var description: String {
+        switch self {
+        case .headTooLarge: "the response head is larger than the proxy accepts"
+        case .malformedStartLine: "malformed status line"
+        case .malformedField: "malformed header field"
+        case .obsoleteLineFolding: "header folded over several lines"
+        case .invalidContentLength: "invalid Content-Length"
+        case .conflictingContentLengths: "conflicting Content-Length headers"
+        case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding"
+        case .malformedChunk: "malformed chunked body"
+        case .unexpectedBytes: "bytes before any request"
+        case .truncated: "connection closed mid-response"
+        }
+    }
+}
