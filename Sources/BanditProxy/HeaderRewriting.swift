@@ -1,21 +1,8 @@
 public import NIOHTTP1
 
-/// Hop-by-hop header rules (RFC 9110 §7.6.1), shared by both directions.
-///
-/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
-public enum HopByHop {
-    /// The headers without the hop-by-hop ones and those named in a `Connection` header, in
-    /// one pass (each `HTTPHeaders.remove(name:)` would walk and maybe copy them all again).
-    public static func stripped(_ headers: HTTPHeaders) -> HTTPHeaders {
-        let listed = connectionListed(headers)
-        var kept = HTTPHeaders()
-        kept.reserveCapacity(headers.count + 3)  // room for Set-Cookie, Cache-Control and Vary
-        for (name, value) in headers where !KnownHeader(name).isHopByHop && !isListed(name, in: listed) {
-            kept.add(name: name, value: value)
-        }
-        return kept
-    }
-
+/// Hop-by-hop header rules (RFC 9110 §7.6.1) for the request the upstream receives; a
+/// response's are applied as its head is copied (`ClientResponseHead`).
+enum HopByHop {
     /// The header names the `Connection` headers list, besides `keep-alive` and `close`:
     /// usually none, so usually no array is built (`headers[canonicalForm:]` builds several).
     static func connectionListed(_ headers: HTTPHeaders) -> [Substring] {

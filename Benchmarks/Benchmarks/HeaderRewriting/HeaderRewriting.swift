@@ -72,12 +72,6 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Hop-by-hop strip, browser GET headers") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(HopByHop.stripped(browserHead.headers))
-        }
-    }
-
     Benchmark("Request phase, returning visitor: facts + decide + upstream head + commit + cookie") { benchmark in
         var rng = SplitMix64(seed: 1)
         for _ in benchmark.scaledIterations {

@@ -1,0 +1,71 @@
+import NIOCore
+
+@testable import BanditProxy
+
+/// What an `UpstreamResponseReader` made of some bytes, delivered in given pieces.
+struct ReaderTranscript: Equatable {
+    struct Head: Equatable {
+        var status: Int
+        var fields: [Field]
+    }
+    struct Field: Equatable {
+        var name: String
+        var value: String
+    }
+
+    var heads: [Head] = []
+    /// Body bytes of every response, in order.
+    var body: [UInt8] = []
+    var ends = 0
+    var error: WireError?
+
+    /// Reads `pieces` as answers to `requests` requests sent one after another (the next goes
+    /// out when a response ends), then a close of the connection.
+    static func read(
+        _ pieces: [[UInt8]], requests: Int = 1, toHEAD: Bool = false, dechunk: Bool = false
+    ) -> ReaderTranscript {
+        var transcript = ReaderTranscript()
+        var reader = UpstreamResponseReader()
+        reader.expectResponse(toHEAD: toHEAD, dechunk: dechunk)
+        var sent = 1
+        func note(_ event: UpstreamResponseReader.Event) {
+            switch event {
+            case .head(let head):
+                transcript.heads.append(
+                    Head(
+                        status: head.status,
+                        fields: head.withBytes { raw in
+                            head.fields.map {
+                                Field(
+                                    name: String(decoding: raw.name(of: $0), as: UTF8.self),
+                                    value: String(decoding: raw.value(of: $0), as: UTF8.self))
+                            }
+                        }))
+            case .body(let bytes):
+                transcript.body += Array(bytes.readableBytesView)
+            case .end:
+                transcript.ends += 1
+                if sent < requests {
+                    sent += 1
+                    reader.expectResponse(toHEAD: toHEAD, dechunk: dechunk)
+                }
+            }
+        }
+        do {
+            for piece in pieces {
+                reader.append(ByteBuffer(bytes: piece))
+                while let event = try reader.next() { note(event) }
+            }
+            if let end = try reader.inputClosed() { note(end) }
+        } catch {
+            transcript.error = error as? WireError
+        }
+        return transcript
+    }
+
+    static func read(_ text: String, requests: Int = 1, toHEAD: Bool = false, dechunk: Bool = false)
+        -> ReaderTranscript
+    {
+        read([Array(text.utf8)], requests: requests, toHEAD: toHEAD, dechunk: dechunk)
+    }
+}
