@@ -1,19 +1,19 @@
 import BanditCore
 import NIOCore
-import NIOHTTP1
 
 /// One proxied request and its response.
 ///
 /// A class, not a struct: it is updated at every step of an exchange, and a struct this
 /// size would be copied (with a retain of every reference inside) each time.
 final class Exchange {
-    let clientHead: HTTPRequestHead
-    let upstreamHead: HTTPRequestHead
+    let clientHead: ClientRequestHead
+    /// The head the upstream receives, written (`UpstreamRequest.head`).
+    let upstreamHead: ByteBuffer
     let decision: Decision
     var connection: UpstreamPool.Connection?
-    /// Request body parts and end waiting for the upstream connection (the head is
-    /// `upstreamHead`, sent first on whichever connection is attached).
-    var buffered: [HTTPClientRequestPart] = []
+    /// Request body bytes waiting for the upstream connection (the head is `upstreamHead`,
+    /// sent first on whichever connection is attached).
+    var buffered: [ByteBuffer] = []
     var requestComplete = false
     var responseStarted = false
     var upstreamKeepAlive = true
@@ -35,7 +35,7 @@ final class Exchange {
     var clientFraming = ClientBodyFraming.asReceived
     var retried = false
 
-    init(clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, decision: Decision) {
+    init(clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
         self.decision = decision
@@ -52,7 +52,7 @@ final class Exchange {
 
 /// An admin request while its body arrives.
 struct AdminExchange {
-    let head: HTTPRequestHead
+    let head: ClientRequestHead
     var body: ByteBuffer
     var tooLarge = false
 }

@@ -1,27 +1,5 @@
-public import NIOHTTP1
-
-/// Hop-by-hop header rules (RFC 9110 §7.6.1) for the request the upstream receives; a
-/// response's are applied as its head is copied (`ClientResponseHead`).
-enum HopByHop {
-    /// The header names the `Connection` headers list, besides `keep-alive` and `close`:
-    /// usually none, so usually no array is built (`headers[canonicalForm:]` builds several).
-    static func connectionListed(_ headers: HTTPHeaders) -> [Substring] {
-        var listed: [Substring] = []
-        for (name, value) in headers where name.utf8.count == 10 && KnownHeader.equal(name, "connection") {
-            UpstreamRequest.forEachToken(in: value) { token in
-                if !KnownHeader.equal(token, "keep-alive") && !KnownHeader.equal(token, "close") {
-                    listed.append(token)
-                }
-            }
-        }
-        return listed
-    }
-
-    /// Whether `Connection` named this header, which makes it hop-by-hop too.
-    static func isListed(_ name: String, in listed: [Substring]) -> Bool {
-        !listed.isEmpty && listed.contains { KnownHeader.equal($0, name) }
-    }
-}
+import NIOCore
+import NIOHTTP1
 
 /// The headers the proxy treats specially, recognised by length first and then compared
 /// ASCII case-insensitively: no lowercased copy of every name a browser sends.
@@ -69,101 +47,103 @@ enum KnownHeader {
     }
 }
 
-/// The request the upstream receives: framing rebuilt, our experiment headers in, theirs out.
+/// The request the upstream receives, written straight from the client's head: its field
+/// lines copied except hop-by-hop ones, forwarding headers a peer may not set, and the
+/// client's own copies of experiment headers; ours, `X-Forwarded-*` and framing added.
 ///
-/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
-public enum UpstreamRequest {
-    public static func head(
-        from client: HTTPRequestHead, uri: String, isExperimentHeader: (String) -> Bool,
+/// The body goes as the client framed it, so its Content-Length or Transfer-Encoding is kept.
+enum UpstreamRequest {
+    static func head(
+        from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
-        upstreamHost: String?
-    ) -> HTTPRequestHead {
-        // One pass over the client's headers: what is kept goes straight into the new head,
-        // what the framing and forwarding headers need is noted on the way.
-        let listed = HopByHop.connectionListed(client.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(client.headers.count + injected.count + 5)
-        var hadContentLength = false
-        var wasChunked = false
-        var acceptsTrailers = false
-        var priorForwardedFor: String?
-        var hasForwardedProto = false
-        var forwardedHost: String?
-        var host: String?
-        for (name, value) in client.headers {
-            let known = KnownHeader(name)
-            switch known {
-            case .transferEncoding:
-                wasChunked = wasChunked || Self.lists(value, "chunked")
-            case .te:
-                // `TE: trailers` says the client can take trailers: the upstream may send them through us.
-                acceptsTrailers = acceptsTrailers || Self.lists(value, "trailers")
-            default: break
+        upstreamHost: String?, upgrade: String?, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var out = allocator.buffer(capacity: client.bytes.readableBytes + 256)
+        out.writeString(client.method.rawValue)
+        out.writeInteger(HTTPSyntax.space)
+        out.writeString(uri)
+        out.writeStaticString(" HTTP/1.1\r\n")
+        client.withBytes { raw in
+            let listed = client.framing.connectionListsFields ? client.connectionListed(in: raw) : []
+            var acceptsTrailers = false
+            var priorForwardedFor: String?
+            var hasForwardedProto = false
+            var hasForwardedHost = false
+            var host: HeadField?
+            for field in client.fields {
+                let name = raw.name(of: field)
+                let known = KnownHeader(bytes: name)
+                switch known {
+                case .transferEncoding:
+                    break  // kept: the body goes in the client's coding
+                case .te:
+                    // `TE: trailers` says the client can take trailers: the upstream may send them through us.
+                    acceptsTrailers = acceptsTrailers || UpstreamRequest.lists(raw.value(of: field), "trailers")
+                    continue
+                case _ where known.isHopByHop || (!listed.isEmpty && raw.lists(name, in: listed)):
+                    continue
+                case .host:
+                    host = host ?? field
+                    if upstreamHost != nil { continue }
+                // Forwarding headers from an untrusted peer are its own claims: dropped.
+                case .forwardedFor:
+                    if clientIsTrusted {
+                        let value = String(decoding: raw.value(of: field), as: UTF8.self)
+                        priorForwardedFor = priorForwardedFor.map { $0 + ", " + value } ?? value
+                    }
+                    continue  // added below, with this client appended
+                case .forwardedProto:
+                    guard clientIsTrusted else { continue }
+                    hasForwardedProto = true
+                case .forwardedHost:
+                    guard clientIsTrusted else { continue }
+                    hasForwardedHost = true
+                case .forwarded:
+                    guard clientIsTrusted else { continue }
+                default:
+                    // The client's own copies of experiment headers; checking its few headers costs
+                    // the same with one experiment or a thousand.
+                    if isExperimentHeader(name) { continue }
+                }
+                out.writeBytes(name)
+                out.writeStaticString(": ")
+                out.writeBytes(raw.value(of: field))
+                out.writeStaticString("\r\n")
             }
-            if known.isHopByHop || HopByHop.isListed(name, in: listed) { continue }
-            switch known {
-            case .contentLength:
-                hadContentLength = true
-            case .host:
-                host = host ?? value
-                if upstreamHost != nil { continue }
-            // Forwarding headers from an untrusted peer are its own claims: dropped.
-            case .forwardedFor:
-                if clientIsTrusted { priorForwardedFor = priorForwardedFor.map { $0 + ", " + value } ?? value }
-                continue  // added below, with this client appended
-            case .forwardedProto:
-                guard clientIsTrusted else { continue }
-                hasForwardedProto = true
-            case .forwardedHost:
-                guard clientIsTrusted else { continue }
-                forwardedHost = value
-            case .forwarded:
-                guard clientIsTrusted else { continue }
-            default:
-                // The client's own copies of experiment headers; checking its few headers costs
-                // the same with one experiment or a thousand.
-                if isExperimentHeader(name) { continue }
+            if acceptsTrailers { out.writeStaticString("TE: trailers\r\n") }
+            for (name, value) in injected { out.writeField(name, value) }
+            if let clientAddress {
+                out.writeField("X-Forwarded-For", priorForwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
+            } else if let priorForwardedFor {
+                out.writeField("X-Forwarded-For", priorForwardedFor)
             }
-            headers.add(name: name, value: value)
+            if !hasForwardedProto { out.writeStaticString("X-Forwarded-Proto: http\r\n") }
+            if !hasForwardedHost, let host {
+                out.writeStaticString("X-Forwarded-Host: ")
+                out.writeBytes(raw.value(of: host))
+                out.writeStaticString("\r\n")
+            }
         }
-        if acceptsTrailers { headers.add(name: "TE", value: "trailers") }
-        for (name, value) in injected { headers.add(name: name, value: value) }
-        if let clientAddress {
-            headers.add(
-                name: "X-Forwarded-For", value: priorForwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
-        } else if let priorForwardedFor {
-            headers.add(name: "X-Forwarded-For", value: priorForwardedFor)
+        if let upstreamHost { out.writeField("Host", upstreamHost) }
+        if client.framing.contentLength == nil && client.framing.transferCoding == .none
+            && client.method.expectsRequestBody
+        {
+            out.writeStaticString("Content-Length: 0\r\n")
         }
-        if !hasForwardedProto { headers.add(name: "X-Forwarded-Proto", value: "http") }
-        if forwardedHost == nil, let host { headers.add(name: "X-Forwarded-Host", value: host) }
-        if let upstreamHost { headers.add(name: "Host", value: upstreamHost) }
-        // The body keeps the client's framing: a length stays a length, chunks stay chunks.
-        if wasChunked && !hadContentLength {
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-        } else if !hadContentLength && client.method.expectsRequestBody {
-            headers.add(name: "Content-Length", value: "0")
+        if let upgrade {
+            // Hop-by-hop by nature, so stripped above; an upgrade is asked for on every hop anew.
+            out.writeStaticString("Connection: Upgrade\r\n")
+            out.writeField("Upgrade", upgrade)
         }
-        return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
+        out.writeStaticString("\r\n")
+        return out
     }
 
     /// Whether a comma-separated header value lists `token` (case-insensitively).
-    static func lists(_ value: String, _ token: String) -> Bool {
+    static func lists(_ value: UnsafeRawBufferPointer, _ token: StaticString) -> Bool {
         var found = false
-        forEachToken(in: value) { found = found || KnownHeader.equal($0, token) }
+        HTTPSyntax.forEachListElement(in: value) { found = found || HTTPSyntax.equalsLowercase($0, token) }
         return found
-    }
-
-    /// Calls `body` with each non-empty, trimmed element of a comma-separated header value,
-    /// without building an array of them.
-    static func forEachToken(in value: String, _ body: (Substring) -> Void) {
-        let text = Substring(value)
-        var start = text.startIndex
-        while start < text.endIndex {
-            let end = text.utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? text.endIndex
-            let token = text[start..<end].trimmed
-            if !token.isEmpty { body(token) }
-            start = end == text.endIndex ? end : text.utf8.index(after: end)
-        }
     }
 }
 

@@ -5,13 +5,11 @@ import NIOHTTP1
 /// Content-Length with Transfer-Encoding, conflicting lengths). The connection closes after
 /// it, so nothing of such a request ever reaches the upstream.
 ///
-/// NIO's own `HTTPServerProtocolErrorHandler` answers a bare 400; this tells an oversized
-/// request apart and gives a person a readable page. `ProxyHandler` sends it, in turn after
-/// any earlier pipelined request's response.
+/// `ProxyHandler` sends it, in turn after any earlier pipelined request's response.
 enum MalformedRequest {
-    static func answer(for error: HTTPParserError) -> (status: HTTPResponseStatus, detail: String) {
+    static func answer(for error: WireError) -> (status: HTTPResponseStatus, detail: String) {
         switch error {
-        case .headerOverflow:
+        case .headTooLarge:
             (.requestHeaderFieldsTooLarge, "The request's headers are larger than this proxy accepts.")
         default:
             (.badRequest, "The request is not valid HTTP/1.1.")

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// The order of requests on one client connection.
 ///
@@ -10,9 +9,9 @@ import NIOHTTP1
 /// pause only while something waits, which bounds the queue to what one read brought.
 struct PipelinedRequests {
     enum Item {
-        case part(HTTPServerRequestPart)
-        /// The parser rejected what followed: answered with an error page, in turn.
-        case malformed(HTTPParserError)
+        case part(ClientRequestReader.Event)
+        /// The reader refused what followed: answered with an error page, in turn.
+        case malformed(WireError)
     }
 
     private var waiting = CircularBuffer<Item>()

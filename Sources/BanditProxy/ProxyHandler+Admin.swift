@@ -10,10 +10,10 @@ extension ProxyHandler {
         let router = services.admin
         let input = AdminRequest(
             method: request.head.method.rawValue, uri: request.head.uri,
-            headers: request.head.headers.map { ($0.name, $0.value) },
+            headers: request.head.headerList,
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
             clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
-            isHTTPS: clientIsTrusted && request.head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
+            isHTTPS: clientIsTrusted && request.head.firstValue(of: "x-forwarded-proto")?.lowercased() == "https")
         let keepAlive = request.head.isKeepAlive && !requests.quiescing
         context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
             response in

@@ -41,7 +41,7 @@ extension ProxyHandler: UpstreamDelegate {
         services.pendingCommits.ended()
         let clientHead = exchange.clientHead
         let framing = ClientBodyFraming(
-            upstream: head, requestIsHEAD: clientHead.method == .HEAD, clientIsHTTP10: clientHead.version.minor == 0)
+            upstream: head, requestIsHEAD: clientHead.method == .HEAD, clientIsHTTP10: clientHead.minorVersion == 0)
         exchange.clientFraming = framing
         // After an upgrade request the HTTP parsers on both connections stop at its end (what
         // follows would have been the new protocol): a declined upgrade ends both connections.
@@ -62,7 +62,7 @@ extension ProxyHandler: UpstreamDelegate {
         if framing.isChunked { out.writeField("Transfer-Encoding", "chunked") }
         if exchange.closeClientAfterResponse {
             out.writeField("Connection", "close")
-        } else if clientHead.version.minor == 0 {
+        } else if clientHead.minorVersion == 0 {
             out.writeField("Connection", "keep-alive")  // an HTTP/1.0 client assumes close otherwise
         }
         ClientResponseHead.end(&out)
@@ -132,7 +132,7 @@ extension ProxyHandler: UpstreamDelegate {
             exchange.retried = true
             responseDeadline.disarm()
             exchange.responseTimerStarted = false
-            exchange.buffered = [.end(nil)]  // after the head, which every attach sends
+            exchange.buffered = []  // no body: the head, which every attach sends, is all
             connectUpstream(fresh: true)
             return
         }

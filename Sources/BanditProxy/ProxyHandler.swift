@@ -9,7 +9,7 @@ import NIOHTTP1
 /// Phases, as in DESIGN.md: request (engine decision) → upstream (rewritten head, streamed
 /// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ClientRequestReader.Event
     /// Responses go out as bytes: proxied heads are the upstream's, edited (`ClientResponseHead`).
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -101,7 +101,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func serve(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func serve(_ part: ClientRequestReader.Event, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             requests.requestBegan()
@@ -112,7 +112,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 startExchange(head, context: context)
             }
-        case .body(var part):
+        case .body(var part, let dataBytes):
             if admin != nil {
                 if admin!.body.readableBytes + part.readableBytes > AdminRouter.maxBodyBytes {
                     admin!.tooLarge = true
@@ -121,7 +121,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             } else if exchange != nil {
                 exchange!.sentBody = true
-                exchange!.bodyBytes += part.readableBytes
+                exchange!.bodyBytes += dataBytes
                 awaitMoreBody()
                 if let limit = services.config.maxRequestBodyBytes, exchange!.bodyBytes > limit,
                     !exchange!.responseStarted
@@ -131,9 +131,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     respondWithError(.payloadTooLarge, detail: "The request body is larger than this site accepts.")
                     return
                 }
-                sendUpstream(.body(.byteBuffer(part)))
+                sendUpstream(part)
             }
-        case .end(let trailers):
+        case .end:
             requests.requestEnded()
             if let request = admin {
                 admin = nil
@@ -141,7 +141,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 exchange?.requestComplete = true
                 bodyDeadline.disarm()
-                sendUpstream(.end(trailers))
+                if exchange?.connection != nil { startResponseTimer() }
             }
         }
     }
@@ -197,7 +197,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
+        guard let parserError = error as? WireError else {
             services.logger.debug("client connection error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
             return
@@ -211,7 +211,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers a request the parser rejected (the one being read, whose exchange is dropped
     /// so no late upstream answer follows ours) and closes the connection.
-    private func answerMalformed(_ error: HTTPParserError) {
+    private func answerMalformed(_ error: WireError) {
         admin = nil
         if let exchange {
             guard !exchange.responseStarted else {
@@ -292,9 +292,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: request phase
 
-    private func startExchange(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func startExchange(_ head: ClientRequestHead, context: ChannelHandlerContext) {
         if let limit = services.config.maxRequestBodyBytes,
-            let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > limit
+            let declared = head.framing.contentLength, declared > limit
         {
             // Refused before anything reaches the upstream; the unread body means the connection closes.
             let (errorHead, body) = ErrorPage.response(
@@ -305,27 +305,22 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let facts = RequestFacts(
-            method: head.method.rawValue, uri: head.uri, cookieHeaders: head.headers["cookie"],
-            userAgent: head.headers.first(name: "user-agent"),
-            isHTTPS: clientIsTrusted && head.headers.first(name: "x-forwarded-proto")?.lowercased() == "https")
+            method: head.method.rawValue, uri: head.uri, cookieHeaders: head.values(of: "cookie"),
+            userAgent: head.firstValue(of: "user-agent"),
+            isHTTPS: clientIsTrusted && head.firstValue(of: "x-forwarded-proto")?.lowercased() == "https")
         let decision = services.engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
-        var upstreamHead = UpstreamRequest.head(
+        let upgrade = head.requestedUpgrade
+        let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            isExperimentHeader: { services.engine.isExperimentHeader($0) }, injected: decision.headers,
-            clientAddress: clientAddress,
-            clientIsTrusted: clientIsTrusted,
-            upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil)
-        let upgrade = Tunnel.requestedUpgrade(head.headers)
-        if let upgrade {
-            // Hop-by-hop by nature, so stripped above; an upgrade is asked for on every hop anew.
-            upstreamHead.headers.replaceOrAdd(name: "Connection", value: "Upgrade")
-            upstreamHead.headers.replaceOrAdd(name: "Upgrade", value: upgrade)
-        }
+            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.headers,
+            clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
+            upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
+            upgrade: upgrade, allocator: context.channel.allocator)
         let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision)
         exchange.upgrade = upgrade
         self.exchange = exchange
-        if head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
+        if head.framing.contentLength != nil || head.framing.transferCoding != .none {
             awaitMoreBody()
         }
         connectUpstream(fresh: false)
@@ -376,19 +371,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.exchange = exchange
         let clientHead = exchange.clientHead
         // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
-        connection.handler.expectResponse(toHEAD: clientHead.method == .HEAD, dechunk: clientHead.version.minor == 0)
-        connection.channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
+        connection.handler.expectResponse(toHEAD: clientHead.method == .HEAD, dechunk: clientHead.minorVersion == 0)
+        connection.channel.write(exchange.upstreamHead, promise: nil)
         for part in parts { connection.channel.write(part, promise: nil) }
         connection.channel.flush()
         if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }
 
-    private func sendUpstream(_ part: HTTPClientRequestPart) {
+    private func sendUpstream(_ part: ByteBuffer) {
         guard exchange != nil else { return }
         if let connection = exchange!.connection {
             connection.channel.writeAndFlush(part, promise: nil)
-            if case .end = part { startResponseTimer() }
         } else {
             exchange!.buffered.append(part)
         }

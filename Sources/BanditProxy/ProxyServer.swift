@@ -46,18 +46,12 @@ public final class ProxyServer: Sendable {
                     metrics.clientConnectionOpened()
                     // closeFuture, not channelInactive: a tunnel removes the HTTP handlers.
                     channel.closeFuture.whenComplete { _ in metrics.clientConnectionClosed() }
-                    var limits = NIOHTTPDecoderLimitConfiguration()
-                    limits.maxHeaderListSize = ProxyServer.maxHeaderBytes
-                    limits.maxHeaderFieldSize = ProxyServer.maxHeaderBytes
-                    // Leftover bytes forwarded: what a client sends past an upgrade request's head
-                    // goes to the tunnel once the upstream agrees (`Tunnel.join`).
-                    // No NIO pipelining assistance: `ProxyHandler` queues pipelined requests itself
-                    // and keeps reading while a response is out. NIO's handler stops reading
-                    // until each response ends, which costs two `epoll_ctl` calls per request.
-                    // No response encoder: `ProxyHandler` writes response bytes itself.
+                    // No NIO HTTP codecs: requests are read in place (`ClientRequestDecoder`) and
+                    // `ProxyHandler` writes response bytes itself. It also queues pipelined
+                    // requests itself and keeps reading while a response is out (NIO's pipelining
+                    // handler stops reading until each response ends: two `epoll_ctl` calls each).
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(
-                            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits)))
+                        ClientRequestDecoder(maxHeadBytes: ProxyServer.maxHeaderBytes))
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(live: live, eventLoop: channel.eventLoop))
                 }

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// Receives what an upstream connection reads, on the same event loop.
 protocol UpstreamDelegate: AnyObject {
@@ -18,8 +17,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     /// After a 101, the bytes read past its head, for the tunnel.
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    /// Requests go out as bytes: heads written by `UpstreamRequest`, bodies as the client framed them.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Strong, not weak (a weak reference sends every retain of the client's handler down the
     /// runtime's slow path); the pool, the close and the tunnel each set it back to nil.

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -97,8 +96,9 @@ final class UpstreamPool {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                     }
-                    // Responses are read by `UpstreamHandler` itself (`UpstreamResponseReader`).
-                    try channel.pipeline.syncOperations.addHandlers([HTTPRequestEncoder(), UpstreamHandler()])
+                    // No HTTP codecs: `UpstreamHandler` reads responses itself (`UpstreamResponseReader`)
+                    // and requests go out as the bytes `UpstreamRequest` wrote.
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
         bootstrap.connect(host: settings.host, port: settings.port).assumeIsolated().whenComplete { result in

@@ -155,21 +155,29 @@ import Testing
 
 @Suite struct UpstreamReuseTests {
     @Test func anIdleUpstreamConnectionIsReusedWithinIdleSecondsAndClosedAfter() async throws {
-        // Idle time generous enough that a test task starved by the parallel suite still
-        // sends /b in time; /c waits well past it.
-        let harness = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 1.5 })
-        defer { Task { try await harness.stop() } }
+        // Two proxies, so neither half hangs on how fast a test task starved by the parallel
+        // suite sends its next request: reuse with an idle time far longer than any such delay,
+        // expiry with one far shorter than the wait.
+        let reusing = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 60 })
+        defer { Task { try await reusing.stop() } }
         // One client connection: one event loop, so one pool.
-        try await KeepAliveConnection.open(port: harness.port) { connection in
+        try await KeepAliveConnection.open(port: reusing.port) { connection in
             _ = try await connection.get("/a")
             _ = try await connection.get("/b")
-            try await Task.sleep(for: .milliseconds(3_000))
+        }
+        let reused = Dictionary(uniqueKeysWithValues: reusing.upstream.requests.map { ($0.uri, $0.numberOnConnection) })
+        #expect(reused["/b"] == 2, "reused while idle less than idleSeconds")
+
+        let expiring = try await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 0.3 })
+        defer { Task { try await expiring.stop() } }
+        try await KeepAliveConnection.open(port: expiring.port) { connection in
+            _ = try await connection.get("/a")
+            try await Task.sleep(for: .milliseconds(1_500))
             _ = try await connection.get("/c")
         }
-        let numbers = Dictionary(
-            uniqueKeysWithValues: harness.upstream.requests.map { ($0.uri, $0.numberOnConnection) })
-        #expect(numbers["/b"] == 2, "reused while idle less than idleSeconds")
-        #expect(numbers["/c"] == 1, "a connection idle longer was closed; a fresh one served")
+        let expired = Dictionary(
+            uniqueKeysWithValues: expiring.upstream.requests.map { ($0.uri, $0.numberOnConnection) })
+        #expect(expired["/c"] == 1, "a connection idle longer was closed; a fresh one served")
     }
 
     /// The upstream drops every kept-alive connection at its second request, as a server

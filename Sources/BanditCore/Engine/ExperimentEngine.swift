@@ -84,6 +84,13 @@ public final class ExperimentEngine: Sendable {
         experimentHeaderLengths.contains(name.utf8.count) && experimentHeaderSet.contains(name.lowercased())
     }
 
+    /// The same for a name as the bytes it arrived in: most names are ruled out by their length
+    /// alone, before a string is built.
+    public func isExperimentHeader(utf8 name: UnsafeRawBufferPointer) -> Bool {
+        experimentHeaderLengths.contains(name.count)
+            && experimentHeaderSet.contains(String(decoding: name, as: UTF8.self).lowercased())
+    }
+
     public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
         var memo = DecodedCookieMemo()
         return decide(facts, using: &rng, cookieMemo: &memo)

@@ -24,6 +24,8 @@ struct ChunkedBodyScanner {
 
     private var state = State.size(digits: 0, value: 0)
     private var trailerBytes = 0
+    /// Chunk data scanned so far.
+    private(set) var dataBytes = 0
     static let maxTrailerBytes = 64 * 1024
 
     var isDone: Bool {
@@ -42,6 +44,7 @@ struct ChunkedBodyScanner {
             if case .data(let remaining) = state {
                 let take = min(remaining, bytes.count - index)
                 state = remaining == take ? .dataCarriageReturn : .data(remaining: remaining - take)
+                dataBytes += take
                 if stopAfterData { return (index + take, index..<index + take) }
                 index += take
                 continue

@@ -15,8 +15,8 @@ enum ClientBodyFraming: Equatable {
 
     init(upstream head: UpstreamResponseHead, requestIsHEAD: Bool, clientIsHTTP10: Bool) {
         let hasBody = !requestIsHEAD && head.status != 204 && head.status != 304
-        let chunked = head.transferCoding == .chunked
-        let hasLength = head.transferCoding == .none && head.contentLength != nil
+        let chunked = head.framing.transferCoding == .chunked
+        let hasLength = head.framing.transferCoding == .none && head.framing.contentLength != nil
         if !hasBody || hasLength {
             self = .asReceived
         } else if clientIsHTTP10 {

@@ -23,12 +23,12 @@ enum ClientResponseHead {
             out.writeInteger(HTTPSyntax.space)
             out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.reason]))
             out.writeStaticString("\r\n")
-            let listed = head.connectionListsFields ? connectionListed(head, raw) : []
+            let listed = head.framing.connectionListsFields ? head.connectionListed(in: raw) : []
             for field in head.fields {
                 let name = raw.name(of: field)
                 if KnownHeader(bytes: name).isHopByHop { continue }
                 if dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control") { continue }
-                if !listed.isEmpty && listed.contains(where: { equalIgnoringCase(raw[$0], name) }) { continue }
+                if !listed.isEmpty && raw.lists(name, in: listed) { continue }
                 out.writeBytes(name)
                 out.writeStaticString(": ")
                 out.writeBytes(raw.value(of: field))
@@ -53,22 +53,6 @@ enum ClientResponseHead {
 
     static func end(_ out: inout ByteBuffer) {
         out.writeStaticString("\r\n")
-    }
-
-    /// The field names a `Connection` field lists, besides its own options.
-    private static func connectionListed(_ head: UpstreamResponseHead, _ raw: UnsafeRawBufferPointer) -> [Range<Int>] {
-        var listed: [Range<Int>] = []
-        for field in head.fields where HTTPSyntax.equalsLowercase(raw.name(of: field), "connection") {
-            HTTPSyntax.forEachListElement(in: raw.value(of: field)) { option in
-                let start = option.baseAddress! - raw.baseAddress!
-                listed.append(start..<start + option.count)
-            }
-        }
-        return listed
-    }
-
-    private static func equalIgnoringCase(_ a: Slice<UnsafeRawBufferPointer>, _ b: UnsafeRawBufferPointer) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
     }
 }
 

@@ -118,10 +118,10 @@ struct UpstreamResponseReader {
         if head.status == 101 { return .switched }
         if head.isInformational { return .head(searchFrom: 0) }
         if requestIsHEAD || head.status == 204 || head.status == 304 { return .length(remaining: 0) }
-        switch head.transferCoding {
+        switch head.framing.transferCoding {
         case .chunked: return .chunked(ChunkedBodyScanner())
         case .other: return .untilClose
-        case .none: return head.contentLength.map { .length(remaining: $0) } ?? .untilClose
+        case .none: return head.framing.contentLength.map { .length(remaining: $0) } ?? .untilClose
         }
     }
 

@@ -1,5 +1,5 @@
-/// Why bytes from a peer are not the HTTP/1.1 they should be. Each ends the connection; an
-/// upstream's gets the client a 502.
+/// Why bytes from a peer are not the HTTP/1.1 they should be. Each ends the connection; a
+/// client gets a 400 or 431 (`MalformedRequest`), an upstream's gets the client a 502.
 enum WireError: Error, CustomStringConvertible, Equatable {
     case headTooLarge
     case malformedStartLine
@@ -9,6 +9,8 @@ enum WireError: Error, CustomStringConvertible, Equatable {
     case invalidContentLength
     case conflictingContentLengths
     case contentLengthWithTransferEncoding
+    /// A request's Transfer-Encoding that does not end in chunked: its end cannot be known.
+    case unframedRequestBody
     case malformedChunk
     /// Bytes arrived where no message was expected.
     case unexpectedBytes
@@ -17,16 +19,17 @@ enum WireError: Error, CustomStringConvertible, Equatable {
 
     var description: String {
         switch self {
-        case .headTooLarge: "the response head is larger than the proxy accepts"
-        case .malformedStartLine: "malformed status line"
+        case .headTooLarge: "the head is larger than the proxy accepts"
+        case .malformedStartLine: "malformed request or status line"
         case .malformedField: "malformed header field"
         case .obsoleteLineFolding: "header folded over several lines"
         case .invalidContentLength: "invalid Content-Length"
         case .conflictingContentLengths: "conflicting Content-Length headers"
         case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding"
+        case .unframedRequestBody: "a Transfer-Encoding that does not end in chunked"
         case .malformedChunk: "malformed chunked body"
         case .unexpectedBytes: "bytes before any request"
-        case .truncated: "connection closed mid-response"
+        case .truncated: "connection closed mid-message"
         }
     }
 }

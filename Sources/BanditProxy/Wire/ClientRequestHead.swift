@@ -1,0 +1,101 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request head as the client sent it: its bytes, and where each part lies in them. The
+/// upstream's head is written from it (`UpstreamRequest`), its kept field lines copied.
+struct ClientRequestHead: ParsedHead {
+    /// The head, from the request line through the blank line that ends it.
+    let bytes: ByteBuffer
+    let method: HTTPMethod
+    let uri: String
+    let minorVersion: Int
+    let fields: [HeadField]
+    let framing: FramingFields
+
+    var isKeepAlive: Bool { framing.keepsAlive(minorVersion: minorVersion) }
+
+    /// The protocol the client asks to switch to: `Upgrade: x` with `upgrade` among the
+    /// `Connection` options (RFC 9110 §7.8).
+    var requestedUpgrade: String? {
+        framing.connectionListsUpgrade ? firstValue(of: "upgrade") : nil
+    }
+
+    /// A body follows the head.
+    var hasBody: Bool { framing.transferCoding != .none || (framing.contentLength ?? 0) > 0 }
+
+    /// The fields as strings, for the admin API (not the hot path).
+    var headerList: [(name: String, value: String)] {
+        withBytes { raw in
+            fields.map {
+                (String(decoding: raw.name(of: $0), as: UTF8.self), String(decoding: raw.value(of: $0), as: UTF8.self))
+            }
+        }
+    }
+}
+
+/// Parses an HTTP/1.x request head in place, as strictly as llhttp (`FieldLines`): a token
+/// method, a request target of visible ASCII, HTTP/1.0 or HTTP/1.1; one Content-Length,
+/// never with Transfer-Encoding, and a Transfer-Encoding only if it ends in chunked.
+enum RequestHeadParser {
+    /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
+    /// what an earlier call already searched for the blank line.
+    static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ClientRequestHead? {
+        let length = buffer.withUnsafeReadableBytes { FieldLines.headLength(in: $0, from: searchFrom) }
+        guard let length else {
+            guard buffer.readableBytes <= maxBytes else { throw WireError.headTooLarge }
+            searchFrom = max(0, buffer.readableBytes - 3)
+            return nil
+        }
+        guard length <= maxBytes else { throw WireError.headTooLarge }
+        searchFrom = 0
+        let bytes = buffer.getSlice(at: buffer.readerIndex, length: length)!
+        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes) }
+    }
+
+    private static func parseHead(_ raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws -> ClientRequestHead {
+        var position = 0
+        let methodStart = position
+        while HTTPSyntax.isTokenByte(raw[position]) { position += 1 }
+        let methodEnd = position
+        guard methodEnd > methodStart, raw[position] == HTTPSyntax.space else { throw WireError.malformedStartLine }
+        position += 1
+        let uriStart = position
+        while raw[position] > HTTPSyntax.space && raw[position] < 0x7F { position += 1 }
+        let uriEnd = position
+        guard uriEnd > uriStart, raw[position] == HTTPSyntax.space, position + 10 <= raw.count else {
+            throw WireError.malformedStartLine
+        }
+        position += 1
+        let version = UnsafeRawBufferPointer(rebasing: raw[position..<position + 8])
+        guard version.starts(with: "HTTP/1.".utf8), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
+            raw[position + 8] == HTTPSyntax.cr, raw[position + 9] == HTTPSyntax.lf
+        else { throw WireError.malformedStartLine }
+        let (fields, framing) = try FieldLines.parse(raw, from: position + 10, repeatedLengthAllowed: false)
+        // A request body must be framed by chunks when any coding is applied (RFC 9112 §6.3).
+        guard framing.transferCoding != .other else { throw WireError.unframedRequestBody }
+        let method = UnsafeRawBufferPointer(rebasing: raw[methodStart..<methodEnd])
+        return ClientRequestHead(
+            bytes: bytes, method: HTTPMethod(bytes: method),
+            uri: String(decoding: UnsafeRawBufferPointer(rebasing: raw[uriStart..<uriEnd]), as: UTF8.self),
+            minorVersion: Int(version[7] - UInt8(ascii: "0")), fields: fields, framing: framing)
+    }
+}
+
+extension HTTPMethod {
+    /// The method named by these bytes; the common ones without building a string first.
+    init(bytes: UnsafeRawBufferPointer) {
+        func `is`(_ name: StaticString) -> Bool {
+            bytes.count == name.utf8CodeUnitCount
+                && bytes.elementsEqual(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
+        if `is`("GET") {
+            self = .GET
+        } else if `is`("POST") {
+            self = .POST
+        } else if `is`("HEAD") {
+            self = .HEAD
+        } else {
+            self = HTTPMethod(rawValue: String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}

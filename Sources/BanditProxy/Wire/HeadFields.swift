@@ -1,0 +1,199 @@
+import NIOCore
+
+/// Offsets of a field's name and (trimmed) value within the bytes of its head.
+struct HeadField {
+    var nameStart: Int32
+    var nameEnd: Int32
+    var valueStart: Int32
+    var valueEnd: Int32
+}
+
+/// A head parsed in place: its bytes, and where each field lies in them.
+protocol ParsedHead {
+    var bytes: ByteBuffer { get }
+    var fields: [HeadField] { get }
+}
+
+extension ParsedHead {
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try bytes.withUnsafeReadableBytes(body)
+    }
+
+    /// The first value of the field `name` (lowercase), as a string.
+    func firstValue(of name: StaticString) -> String? {
+        withBytes { raw in
+            for field in fields where HTTPSyntax.equalsLowercase(raw.name(of: field), name) {
+                return String(decoding: raw.value(of: field), as: UTF8.self)
+            }
+            return nil
+        }
+    }
+
+    /// The field names a `Connection` field lists besides `close` and `keep-alive`, as
+    /// ranges of `raw`: hop-by-hop too (RFC 9110 §7.6.1). Usually there are none.
+    func connectionListed(in raw: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var listed: [Range<Int>] = []
+        for field in fields where HTTPSyntax.equalsLowercase(raw.name(of: field), "connection") {
+            HTTPSyntax.forEachListElement(in: raw.value(of: field)) { option in
+                guard !HTTPSyntax.equalsLowercase(option, "close"), !HTTPSyntax.equalsLowercase(option, "keep-alive")
+                else { return }
+                let start = option.baseAddress! - raw.baseAddress!
+                listed.append(start..<start + option.count)
+            }
+        }
+        return listed
+    }
+
+    /// Every value of the field `name` (lowercase), as strings.
+    func values(of name: StaticString) -> [String] {
+        withBytes { raw in
+            fields.filter { HTTPSyntax.equalsLowercase(raw.name(of: $0), name) }.map {
+                String(decoding: raw.value(of: $0), as: UTF8.self)
+            }
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether one of the `listed` ranges of `self` names `name`, in any letter case.
+    func lists(_ name: UnsafeRawBufferPointer, in listed: [Range<Int>]) -> Bool {
+        listed.contains { range in
+            range.count == name.count
+                && zip(self[range], name).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
+        }
+    }
+
+    func name(of field: HeadField) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: self[Int(field.nameStart)..<Int(field.nameEnd)])
+    }
+
+    func value(of field: HeadField) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: self[Int(field.valueStart)..<Int(field.valueEnd)])
+    }
+}
+
+/// What the framing and connection fields of a head say, noted field by field.
+struct FramingFields {
+    enum TransferCoding {
+        case none, chunked
+        /// Codings that do not end in chunked.
+        case other
+    }
+
+    var contentLength: Int?
+    var transferCoding = TransferCoding.none
+    var connectionClose = false
+    var connectionKeepAlive = false
+    /// `Connection` names other fields, which are then hop-by-hop too.
+    var connectionListsFields = false
+    var connectionListsUpgrade = false
+
+    /// Whether the connection stays open after this message, for this HTTP/1.x version.
+    func keepsAlive(minorVersion: Int) -> Bool {
+        !connectionClose && (minorVersion >= 1 || connectionKeepAlive)
+    }
+
+    /// Notes one field. A request may not repeat Content-Length at all (llhttp refuses it);
+    /// a response may, with the same value.
+    mutating func note(_ field: HeadField, in raw: UnsafeRawBufferPointer, repeatedLengthAllowed: Bool) throws {
+        let name = raw.name(of: field)
+        let value = raw.value(of: field)
+        switch name.count {
+        case 14 where HTTPSyntax.equalsLowercase(name, "content-length"):
+            let length = try Self.contentLength(value)
+            if let contentLength, contentLength != length || !repeatedLengthAllowed {
+                throw WireError.conflictingContentLengths
+            }
+            contentLength = length
+        case 17 where HTTPSyntax.equalsLowercase(name, "transfer-encoding"):
+            // Several fields form one list; chunked counts only as the last coding (RFC 9112 §6.3).
+            HTTPSyntax.forEachListElement(in: value) { coding in
+                transferCoding = HTTPSyntax.equalsLowercase(coding, "chunked") ? .chunked : .other
+            }
+        case 10 where HTTPSyntax.equalsLowercase(name, "connection"):
+            HTTPSyntax.forEachListElement(in: value) { option in
+                if HTTPSyntax.equalsLowercase(option, "close") {
+                    connectionClose = true
+                } else if HTTPSyntax.equalsLowercase(option, "keep-alive") {
+                    connectionKeepAlive = true
+                } else {
+                    if HTTPSyntax.equalsLowercase(option, "upgrade") { connectionListsUpgrade = true }
+                    connectionListsFields = true
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    /// 1*DIGIT, and small enough to count in an `Int`.
+    static func contentLength(_ value: UnsafeRawBufferPointer) throws -> Int {
+        guard !value.isEmpty, value.count <= 18 else { throw WireError.invalidContentLength }
+        var length = 0
+        for byte in value {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { throw WireError.invalidContentLength }
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return length
+    }
+}
+
+/// The field lines of a head, parsed as strictly as llhttp: CRLF line ends, token names
+/// with the colon right after them, no control bytes in values, no obs-fold.
+enum FieldLines {
+    /// The length of the head through its blank line (`\r\n\r\n`), if it is all there;
+    /// `from` skips what an earlier search covered.
+    static func headLength(in raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index + 3 < raw.count {
+            if raw[index + 3] == HTTPSyntax.lf && raw[index] == HTTPSyntax.cr && raw[index + 1] == HTTPSyntax.lf
+                && raw[index + 2] == HTTPSyntax.cr
+            {
+                return index + 4
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The fields from `position` to the head's blank line, which ends `raw`.
+    static func parse(_ raw: UnsafeRawBufferPointer, from start: Int, repeatedLengthAllowed: Bool) throws -> (
+        [HeadField], FramingFields
+    ) {
+        var fields: [HeadField] = []
+        fields.reserveCapacity(16)
+        var framing = FramingFields()
+        var position = start
+        let blankLine = raw.count - 2
+        while position < blankLine {
+            let field = try parseField(raw, at: &position)
+            try framing.note(field, in: raw, repeatedLengthAllowed: repeatedLengthAllowed)
+            fields.append(field)
+        }
+        if framing.contentLength != nil && framing.transferCoding != .none {
+            throw WireError.contentLengthWithTransferEncoding
+        }
+        return (fields, framing)
+    }
+
+    /// One `name: value CRLF` line; `position` moves past it. The head's final CRLF CRLF
+    /// guarantees every line ends before the buffer does.
+    static func parseField(_ raw: UnsafeRawBufferPointer, at position: inout Int) throws -> HeadField {
+        let nameStart = position
+        if HTTPSyntax.isWhitespace(raw[position]) { throw WireError.obsoleteLineFolding }
+        while HTTPSyntax.isTokenByte(raw[position]) { position += 1 }
+        guard position > nameStart, raw[position] == HTTPSyntax.colon else { throw WireError.malformedField }
+        let nameEnd = position
+        position += 1
+        while HTTPSyntax.isWhitespace(raw[position]) { position += 1 }
+        let valueStart = position
+        while HTTPSyntax.isFieldValueByte(raw[position]) { position += 1 }
+        var valueEnd = position
+        while valueEnd > valueStart && HTTPSyntax.isWhitespace(raw[valueEnd - 1]) { valueEnd -= 1 }
+        guard raw[position] == HTTPSyntax.cr, raw[position + 1] == HTTPSyntax.lf else { throw WireError.malformedField }
+        position += 2
+        return .init(
+            nameStart: Int32(nameStart), nameEnd: Int32(nameEnd), valueStart: Int32(valueStart),
+            valueEnd: Int32(valueEnd))
+    }
+}
