@@ -9,7 +9,11 @@ import NIOHTTP1
 /// Phases, as in DESIGN.md: request (engine decision) → upstream (rewritten head, streamed
 /// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ClientRequestReader.Event
+    /// Requests are read here (`ClientRequestReader`), not by a decoder in front: one pipeline
+    /// step less per request part, and no boxing of each part into `NIOAny`.
+    typealias InboundIn = ByteBuffer
+    /// After an upgrade request, the bytes that followed it, for the tunnel.
+    typealias InboundOut = ByteBuffer
     /// Responses go out as bytes: proxied heads are the upstream's, edited (`ClientResponseHead`).
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -35,6 +39,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
     /// A client read held back until the upstream can take more, or pipelined requests are served.
     private var readPending = false
+    private var reader = ClientRequestReader(maxHeadBytes: ProxyServer.maxHeaderBytes)
     /// Requests sent before the previous response ended, and when to close.
     private(set) var requests = PipelinedRequests()
     /// `serveWaitingRequests` is running (a request it serves may end synchronously).
@@ -81,6 +86,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // Handed to a tunnel after an upgrade: what followed the request is the tunnel's first bytes.
+        if let leftover = reader.takeLeftover() { context.fireChannelRead(wrapInboundOut(leftover)) }
         stopDeadlines()  // a tunnel took over, or the connection closed
     }
 
@@ -93,11 +100,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: client → proxy
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        reader.append(unwrapInboundIn(data))
+        do {
+            // One part at a time: serving one may end a response and serve what waited.
+            while let part = try reader.next() {
+                if requests.mustWait {
+                    requests.wait(.part(part))
+                } else {
+                    serve(part, context: context)
+                }
+            }
+        } catch {
+            refuse(error as! WireError)
+        }
+    }
+
+    /// A request the reader refused: nothing after it is read.
+    private func refuse(_ error: WireError) {
         if requests.mustWait {
-            requests.wait(.part(part))
+            requests.wait(.malformed(error))  // earlier requests are answered first
         } else {
-            serve(part, context: context)
+            answerMalformed(error)
         }
     }
 
@@ -197,16 +220,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? WireError else {
-            services.logger.debug("client connection error", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-            return
-        }
-        if requests.mustWait {
-            requests.wait(.malformed(parserError))  // earlier requests are answered first
-        } else {
-            answerMalformed(parserError)
-        }
+        services.logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
     }
 
     /// Answers a request the parser rejected (the one being read, whose exchange is dropped
@@ -234,6 +249,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             requests.quiescing = true
             if !requests.responding { context.close(promise: nil) }
         case ChannelEvent.inputClosed as ChannelEvent:
+            // The client stopped sending in the middle of a request: it can never be complete.
+            if reader.isMidRequest { refuse(.truncated) }
             // The client has nothing more to send: answer what it sent, then close.
             requests.clientFinishedSending = true
             if !requests.responding { context.close(promise: nil) }

@@ -46,12 +46,10 @@ public final class ProxyServer: Sendable {
                     metrics.clientConnectionOpened()
                     // closeFuture, not channelInactive: a tunnel removes the HTTP handlers.
                     channel.closeFuture.whenComplete { _ in metrics.clientConnectionClosed() }
-                    // No NIO HTTP codecs: requests are read in place (`ClientRequestDecoder`) and
-                    // `ProxyHandler` writes response bytes itself. It also queues pipelined
-                    // requests itself and keeps reading while a response is out (NIO's pipelining
-                    // handler stops reading until each response ends: two `epoll_ctl` calls each).
-                    try channel.pipeline.syncOperations.addHandler(
-                        ClientRequestDecoder(maxHeadBytes: ProxyServer.maxHeaderBytes))
+                    // No NIO HTTP codecs: `ProxyHandler` reads requests in place and writes response
+                    // bytes itself. It also queues pipelined requests itself and keeps reading
+                    // while a response is out (NIO's pipelining handler stops reading until each
+                    // response ends: two `epoll_ctl` calls per request).
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(live: live, eventLoop: channel.eventLoop))
                 }

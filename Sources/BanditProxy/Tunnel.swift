@@ -15,12 +15,10 @@ enum Tunnel {
         _ = client.setOption(.allowRemoteHalfClosure, value: true)
         _ = upstream.setOption(.allowRemoteHalfClosure, value: true)
 
-        // Everything HTTP goes, the handlers that write HTTP before those holding read bytes:
-        // those leftovers are written straight to the other side as they leave, which must by
-        // then expect raw bytes.
+        // The HTTP handlers go; each hands the bytes it had read past the handshake to the glue
+        // as it leaves, which writes them to the other side.
         try clientPipeline.removeHandler(clientPipeline.handler(type: ProxyHandler.self), promise: nil)
         try upstreamPipeline.removeHandler(upstreamPipeline.handler(type: UpstreamHandler.self), promise: nil)
-        try clientPipeline.removeHandler(clientPipeline.handler(type: ClientRequestDecoder.self), promise: nil)
         client.flush()
         upstream.flush()
         client.read()
