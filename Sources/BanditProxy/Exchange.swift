@@ -31,6 +31,8 @@ final class Exchange {
     var responseBytes = 0
     /// The protocol the client asked to switch to (`Upgrade`), if any.
     var upgrade: String?
+    /// The client's response head, not written yet: the body's first bytes may join it.
+    var unsentHead: ByteBuffer?
     /// How the response body reaches the client, once its head is known.
     var clientFraming = ClientBodyFraming.asReceived
     var retried = false

@@ -23,6 +23,14 @@ extension ProxyHandler: UpstreamDelegate {
             respond(with: head, context: context, exchange: exchange)
         case .body(let buffer):
             exchange.responseBytes += buffer.readableBytes
+            clientHasUnflushedWrites = true
+            if exchange.unsentHead != nil && exchange.clientFraming != .chunkEncoded
+                && buffer.readableBytes <= Self.coalescedBodyBytes
+            {
+                exchange.unsentHead!.writeImmutableBuffer(buffer)  // a small response goes out in one write
+                return
+            }
+            writeUnsentHead(of: exchange, context: context)
             let framed =
                 exchange.clientFraming == .chunkEncoded
                 ? ClientBodyFraming.chunk(buffer, allocator: context.channel.allocator) : buffer
@@ -66,7 +74,18 @@ extension ProxyHandler: UpstreamDelegate {
             out.writeField("Connection", "keep-alive")  // an HTTP/1.0 client assumes close otherwise
         }
         ClientResponseHead.end(&out)
-        context.write(wrapOutboundOut(out), promise: nil)
+        // Held until the body's first bytes (usually in the same read) or the end of this read.
+        exchange.unsentHead = out
+        clientHasUnflushedWrites = true
+    }
+
+    /// Bodies up to this size are copied behind their head, to go out in one write.
+    static let coalescedBodyBytes = 8 * 1024
+
+    private func writeUnsentHead(of exchange: Exchange, context: ChannelHandlerContext) {
+        guard let head = exchange.unsentHead else { return }
+        exchange.unsentHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
@@ -114,13 +133,21 @@ extension ProxyHandler: UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
         }
+        writeUnsentHead(of: exchange, context: context)
         let last =
             exchange.clientFraming == .chunkEncoded
             ? ClientBodyFraming.lastChunk(allocator: context.channel.allocator) : nil
         endResponse(last, close: exchange.closeClientAfterResponse, context: context)
     }
 
-    func upstreamReadComplete() { context?.flush() }
+    func upstreamReadComplete() {
+        guard let context else { return }
+        if let exchange { writeUnsentHead(of: exchange, context: context) }
+        // Usually the response ended in this read and `endResponse` has flushed it already.
+        guard clientHasUnflushedWrites else { return }
+        clientHasUnflushedWrites = false
+        context.flush()
+    }
 
     func upstreamFailed(_ error: any Error) {
         if let exchange, exchange.mayRetry {

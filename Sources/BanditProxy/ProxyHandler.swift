@@ -37,6 +37,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { self.bodyStalled() }
     /// The upstream must answer in time once the whole request is sent.
     lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
+    /// Response bytes written to the client since its last flush.
+    var clientHasUnflushedWrites = false
     /// A client read held back until the upstream can take more, or pipelined requests are served.
     private var readPending = false
     private var reader = ClientRequestReader(maxHeadBytes: ProxyServer.maxHeaderBytes)
@@ -267,12 +269,17 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         requests.responseEnded()
         let closing = close || requests.quiescing
         guard closing || requests.clientFinishedSending else {
-            if let last { context.write(wrapOutboundOut(last), promise: nil) }
-            context.flush()
+            clientHasUnflushedWrites = false
+            if let last {
+                context.writeAndFlush(wrapOutboundOut(last), promise: nil)
+            } else {
+                context.flush()
+            }
             awaitNextRequest()
             serveWaitingRequests(context: context)
             return
         }
+        clientHasUnflushedWrites = false
         let written = context.writeAndFlush(wrapOutboundOut(last ?? context.channel.allocator.buffer(capacity: 0)))
         if closing {
             requests.dropWaiting()
@@ -389,9 +396,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let clientHead = exchange.clientHead
         // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
         connection.handler.expectResponse(toHEAD: clientHead.method == .HEAD, dechunk: clientHead.minorVersion == 0)
-        connection.channel.write(exchange.upstreamHead, promise: nil)
-        for part in parts { connection.channel.write(part, promise: nil) }
-        connection.channel.flush()
+        if parts.isEmpty {
+            connection.channel.writeAndFlush(exchange.upstreamHead, promise: nil)
+        } else {
+            connection.channel.write(exchange.upstreamHead, promise: nil)
+            for part in parts { connection.channel.write(part, promise: nil) }
+            connection.channel.flush()
+        }
         if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }
