@@ -33,3 +33,17 @@ enum CachePolicy {
         value.split(separator: ",").map { $0.trimmed.lowercased() }.filter { !$0.isEmpty }
     }
 }
+
+extension Substring {
+    /// Without the spaces and tabs around a list element.
+    var trimmed: Substring {
+        var text = self
+        while let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            text = text.dropFirst()
+        }
+        while let last = text.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+            text = text.dropLast()
+        }
+        return text
+    }
+}

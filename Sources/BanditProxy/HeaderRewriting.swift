@@ -8,11 +8,6 @@ enum KnownHeader {
     case contentLength, host, forwardedFor, forwardedProto, forwardedHost, forwarded
     case other
 
-    init(_ name: String) {
-        var name = name
-        self = name.withUTF8 { KnownHeader(bytes: UnsafeRawBufferPointer($0)) }
-    }
-
     init(bytes name: UnsafeRawBufferPointer) {
         func `is`(_ candidate: StaticString) -> Bool { HTTPSyntax.equalsLowercase(name, candidate) }
         self =
@@ -39,11 +34,6 @@ enum KnownHeader {
         case .transferEncoding, .te, .otherHopByHop: true
         default: false
         }
-    }
-
-    static func equal(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-        a.utf8.count == b.utf8.count
-            && zip(a.utf8, b.utf8).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
     }
 }
 
@@ -144,20 +134,6 @@ enum UpstreamRequest {
         var found = false
         HTTPSyntax.forEachListElement(in: value) { found = found || HTTPSyntax.equalsLowercase($0, token) }
         return found
-    }
-}
-
-extension Substring {
-    /// Without the spaces and tabs around a list element.
-    var trimmed: Substring {
-        var text = self
-        while let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-            text = text.dropFirst()
-        }
-        while let last = text.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-            text = text.dropLast()
-        }
-        return text
     }
 }
 

@@ -26,7 +26,7 @@ struct ClientRequestReader {
     private var state = State.head(searchFrom: 0)
     private var switchesAfterRequest = false
     /// Read bytes not yet turned into events.
-    private var pending: ByteBuffer?
+    private var pending = PendingBytes()
     let maxHeadBytes: Int
 
     init(maxHeadBytes: Int) {
@@ -36,26 +36,19 @@ struct ClientRequestReader {
     /// Part of a request has been read, not all of it.
     var isMidRequest: Bool {
         switch state {
-        case .head: (pending?.readableBytes ?? 0) > 0
+        case .head: !pending.isEmpty
         case .length(let remaining): remaining > 0
         case .chunked(let scanner): !scanner.isDone
         case .switched, .failed: false
         }
     }
 
-    mutating func append(_ bytes: ByteBuffer) {
-        if pending == nil || pending!.readableBytes == 0 {
-            pending = bytes
-        } else {
-            var incoming = bytes
-            pending!.writeBuffer(&incoming)
-        }
-    }
+    mutating func append(_ bytes: ByteBuffer) { pending.append(bytes) }
 
     /// The next event from what has been read, or nil until more arrives.
     mutating func next() throws -> Event? {
-        guard var buffer = pending else { return nil }
-        defer { pending = buffer }
+        guard var buffer = pending.buffer else { return nil }
+        defer { pending.buffer = buffer }
         do {
             return try next(from: &buffer)
         } catch {
@@ -115,7 +108,6 @@ struct ClientRequestReader {
     /// After an upgrade request, the bytes that followed it: the tunnel's first.
     mutating func takeLeftover() -> ByteBuffer? {
         guard case .switched = state else { return nil }
-        defer { pending = nil }
-        return pending.flatMap { $0.readableBytes > 0 ? $0 : nil }
+        return pending.takeAll()
     }
 }

@@ -53,6 +53,10 @@ enum HTTPSyntax {
         return true
     }
 
+    static func equalIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
+    }
+
     /// Calls `body` with each trimmed, non-empty element of a comma-separated list.
     static func forEachListElement(in bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         var start = 0

@@ -58,8 +58,7 @@ extension UnsafeRawBufferPointer {
     /// Whether one of the `listed` ranges of `self` names `name`, in any letter case.
     func lists(_ name: UnsafeRawBufferPointer, in listed: [Range<Int>]) -> Bool {
         listed.contains { range in
-            range.count == name.count
-                && zip(self[range], name).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
+            HTTPSyntax.equalIgnoringCase(self[range], name)
         }
     }
 
@@ -141,6 +140,21 @@ struct FramingFields {
 /// The field lines of a head, parsed as strictly as llhttp: CRLF line ends, token names
 /// with the colon right after them, no control bytes in values, no obs-fold.
 enum FieldLines {
+    /// The head at the start of `buffer` (a slice of it, through its blank line), or nil while
+    /// it is incomplete; too large a head is refused before it ends. `searchFrom` skips what
+    /// an earlier call already searched.
+    static func locateHead(in buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ByteBuffer? {
+        let length = buffer.withUnsafeReadableBytes { headLength(in: $0, from: searchFrom) }
+        guard let length else {
+            guard buffer.readableBytes <= maxBytes else { throw WireError.headTooLarge }
+            searchFrom = max(0, buffer.readableBytes - 3)
+            return nil
+        }
+        guard length <= maxBytes else { throw WireError.headTooLarge }
+        searchFrom = 0
+        return buffer.getSlice(at: buffer.readerIndex, length: length)!
+    }
+
     /// The length of the head through its blank line (`\r\n\r\n`), if it is all there;
     /// `from` skips what an earlier search covered.
     static func headLength(in raw: UnsafeRawBufferPointer, from start: Int) -> Int? {

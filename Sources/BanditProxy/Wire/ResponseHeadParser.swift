@@ -6,15 +6,9 @@ enum ResponseHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
     static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> UpstreamResponseHead? {
-        let length = buffer.withUnsafeReadableBytes { FieldLines.headLength(in: $0, from: searchFrom) }
-        guard let length else {
-            guard buffer.readableBytes <= maxBytes else { throw WireError.headTooLarge }
-            searchFrom = max(0, buffer.readableBytes - 3)
+        guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
             return nil
         }
-        guard length <= maxBytes else { throw WireError.headTooLarge }
-        searchFrom = 0
-        let bytes = buffer.getSlice(at: buffer.readerIndex, length: length)!
         return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes) }
     }
 

@@ -41,7 +41,7 @@ struct UpstreamResponseReader {
     private var requestIsHEAD = false
     private var dechunk = false
     /// Read bytes not yet turned into events.
-    private var pending: ByteBuffer?
+    private var pending = PendingBytes()
 
     /// A request went out: the next head answers it.
     mutating func expectResponse(toHEAD isHEAD: Bool, dechunk: Bool) {
@@ -50,19 +50,12 @@ struct UpstreamResponseReader {
         self.dechunk = dechunk
     }
 
-    mutating func append(_ bytes: ByteBuffer) {
-        if pending == nil || pending!.readableBytes == 0 {
-            pending = bytes
-        } else {
-            var incoming = bytes
-            pending!.writeBuffer(&incoming)
-        }
-    }
+    mutating func append(_ bytes: ByteBuffer) { pending.append(bytes) }
 
     /// The next event from what has been read, or nil until more arrives.
     mutating func next() throws -> Event? {
-        guard var buffer = pending, buffer.readableBytes > 0 || state.endsWithoutBytes else { return nil }
-        defer { pending = buffer }
+        guard var buffer = pending.buffer, buffer.readableBytes > 0 || state.endsWithoutBytes else { return nil }
+        defer { pending.buffer = buffer }
         switch state {
         case .idle:
             throw WireError.unexpectedBytes
@@ -110,8 +103,7 @@ struct UpstreamResponseReader {
     /// After a 101, the bytes that followed the head: the tunnel's first.
     mutating func takeLeftover() -> ByteBuffer? {
         guard case .switched = state else { return nil }
-        defer { pending = nil }
-        return pending.flatMap { $0.readableBytes > 0 ? $0 : nil }
+        return pending.takeAll()
     }
 
     private func bodyState(after head: UpstreamResponseHead) -> State {
