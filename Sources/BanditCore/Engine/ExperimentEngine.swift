@@ -101,6 +101,22 @@ public final class ExperimentEngine: Sendable {
     public func decide<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
     ) -> Decision {
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+    }
+
+    /// The same with the proxy's generator, named so that this module compiles the decision
+    /// specialised for it: called generically from another module, every random draw would
+    /// look up generic metadata at run time.
+    public func decide(
+        _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo
+    ) -> Decision {
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+    }
+
+    @inline(__always)
+    private func makeDecision<R: RandomNumberGenerator>(
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
+    ) -> Decision {
         var decision = Decision()
         let uri = Substring(facts.uri)
         // The first "?" byte starts the query, as the upstream will read it, even where a

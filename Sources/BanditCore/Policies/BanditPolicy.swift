@@ -4,6 +4,10 @@
 /// and takes microseconds. `arms` must not be empty (an experiment has two or more arms); an
 /// empty array yields 0. The result is always a valid index of `arms` otherwise.
 public protocol BanditPolicy: Sendable {
+    /// Implementations mark it `@_specialize(where R == Xoshiro256)`: called through
+    /// `any BanditPolicy` it is never specialised by its caller, and the attribute makes its
+    /// generic entry check for the proxy's generator and run a copy compiled for it, with no
+    /// generic metadata looked up at each random draw.
     func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int
 
     /// The probability with which `choose` puts a new session on each arm (its propensity),

@@ -12,6 +12,7 @@ public struct EpsilonDecayPolicy: BanditPolicy {
         k > 0 ? 1 / (1 + Double(max(0, totalViews)) / k) : 0
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var totalViews = 0
         for arm in arms { totalViews &+= arm.views }

@@ -7,6 +7,7 @@ public struct EpsilonGreedyPolicy: BanditPolicy {
         self.epsilon = epsilon
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         if epsilon > 0 && UnitInterval.open(using: &rng) < epsilon {
             return PolicySupport.randomArm(arms.count, using: &rng)

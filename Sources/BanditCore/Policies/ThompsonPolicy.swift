@@ -4,6 +4,7 @@
 public struct ThompsonPolicy: BanditPolicy {
     public init() {}
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var best = 0
         var bestSample = -Double.infinity

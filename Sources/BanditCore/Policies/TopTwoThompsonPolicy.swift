@@ -14,6 +14,7 @@ public struct TopTwoThompsonPolicy: BanditPolicy {
         self.beta = beta
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         guard arms.count > 1 else { return 0 }
         let leader = draw(arms, using: &rng).best

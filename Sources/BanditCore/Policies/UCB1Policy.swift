@@ -16,6 +16,7 @@ public struct UCB1Policy: BanditPolicy {
         self.c = c
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var totalViews = 0
         var unplayed = 0

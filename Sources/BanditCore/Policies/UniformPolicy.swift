@@ -2,6 +2,7 @@
 public struct UniformPolicy: BanditPolicy {
     public init() {}
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         PolicySupport.randomArm(arms.count, using: &rng)
     }

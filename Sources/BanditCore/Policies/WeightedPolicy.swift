@@ -14,6 +14,7 @@ public struct WeightedPolicy: BanditPolicy {
         }
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         PolicySupport.pick(UnitInterval.open(using: &rng), cumulative: cumulative, count: arms.count)
     }
@@ -45,6 +46,7 @@ public struct FlooredPolicy: BanditPolicy {
         totalFloor = total
     }
 
+    @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         let draw = UnitInterval.open(using: &rng)
         if draw < totalFloor {
