@@ -43,7 +43,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "BanditProxy", package: "bandit-proxy"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/HeaderRewriting",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// The headers the proxy treats specially, recognised by length first and then compared
@@ -42,8 +42,10 @@ enum KnownHeader {
 /// client's own copies of experiment headers; ours, `X-Forwarded-*` and framing added.
 ///
 /// The body goes as the client framed it, so its Content-Length or Transfer-Encoding is kept.
-enum UpstreamRequest {
-    static func head(
+///
+/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
+public enum UpstreamRequest {
+    public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
         upstreamHost: String?, upgrade: String?, allocator: ByteBufferAllocator

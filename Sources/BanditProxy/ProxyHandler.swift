@@ -328,11 +328,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
             return
         }
-        let facts = RequestFacts(
-            method: head.method.rawValue, uri: head.uri, cookieHeaders: head.values(of: "cookie"),
-            userAgent: head.firstValue(of: "user-agent"),
-            isHTTPS: clientIsTrusted && head.firstValue(of: "x-forwarded-proto")?.lowercased() == "https")
-        let decision = services.engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
+        let decision = services.engine.decide(
+            head.facts(clientIsTrusted: clientIsTrusted), using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let upstreamHead = UpstreamRequest.head(

@@ -1,10 +1,11 @@
 import BanditCore
 import BanditProxy
 import Benchmark
-import NIOHTTP1
+import NIOCore
 
-/// The upstream request head the proxy builds from a client's (hop-by-hop headers out,
-/// spoofed experiment headers out, ours in, X-Forwarded-*), and the whole request phase.
+/// The client's request head read in place, the upstream request head the proxy writes from
+/// it (hop-by-hop headers out, spoofed experiment headers out, ours in, X-Forwarded-*), and
+/// the whole request phase.
 ///
 /// Every iteration is one request; with `.kilo` scaling each value is per request.
 let benchmarks: @Sendable () -> Void = {
@@ -44,49 +45,56 @@ let benchmarks: @Sendable () -> Void = {
         engine.decide(RequestFacts(uri: "/", cookieHeaders: [sessionCookie]), using: &setupRNG).cookie(forStatus: 200)
             == nil, "the returning visitor's cookie still changes")
 
-    /// What a browser sends on a kept-alive connection.
-    let browserHead = HTTPRequestHead(
-        version: .http1_1, method: .GET, uri: "/",
-        headers: HTTPHeaders([
-            ("Host", "www.example.com"),
-            ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
-            ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
-            ("Accept-Language", "en-GB,en;q=0.5"),
-            ("Accept-Encoding", "gzip, deflate, br, zstd"),
-            ("Connection", "keep-alive"),
-            ("Cookie", "theme=dark; _ga=GA1.1.123456789.1700000000; " + sessionCookie),
-            ("Upgrade-Insecure-Requests", "1"),
-            ("Sec-Fetch-Dest", "document"),
-            ("Sec-Fetch-Mode", "navigate"),
-            ("Sec-Fetch-Site", "none"),
-            ("Priority", "u=0, i"),
-        ]))
+    /// What a browser sends on a kept-alive connection, parsed once as the proxy reads it.
+    let browserText =
+        "GET / HTTP/1.1\r\nHost: www.example.com\r\n"
+        + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+        + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+        + "Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"
+        + "Connection: keep-alive\r\n"
+        + "Cookie: theme=dark; _ga=GA1.1.123456789.1700000000; \(sessionCookie)\r\n"
+        + "Upgrade-Insecure-Requests: 1\r\nSec-Fetch-Dest: document\r\nSec-Fetch-Mode: navigate\r\n"
+        + "Sec-Fetch-Site: none\r\nPriority: u=0, i\r\n\r\n"
+    let browserBytes = ByteBuffer(string: browserText)
+    var searchFrom = 0
+    let browserHead = try! RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
     let injected = [(name: "X-Bandit-Headline", value: "bold")]
+    let allocator = ByteBufferAllocator()
 
-    Benchmark("Upstream head, browser GET (12 headers, 1 injected)") { benchmark in
+    Benchmark("Request head parsed in place, browser GET (12 headers)") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(
-                UpstreamRequest.head(
-                    from: browserHead, uri: browserHead.uri, isExperimentHeader: { engine.isExperimentHeader($0) },
-                    injected: injected, clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil))
+            var searchFrom = 0
+            blackHole(try RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom))
         }
     }
 
-    Benchmark("Request phase, returning visitor: facts + decide + upstream head + commit + cookie") { benchmark in
-        var rng = SplitMix64(seed: 1)
+    Benchmark("Upstream head written, browser GET (12 headers, 1 injected)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(
+                UpstreamRequest.head(
+                    from: browserHead, uri: browserHead.target,
+                    isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: injected,
+                    clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil, upgrade: nil,
+                    allocator: allocator))
+        }
+    }
+
+    Benchmark("Request phase, returning visitor: parse + facts + decide + upstream head + commit + cookie") {
+        benchmark in
+        var rng = Xoshiro256(seed: 1)
+        var memo = DecodedCookieMemo()
         for _ in benchmark.scaledIterations {
             // As ProxyHandler.startExchange and the response phase do it.
-            let facts = RequestFacts(
-                method: browserHead.method.rawValue, uri: browserHead.uri,
-                cookieHeaders: browserHead.headers["cookie"],
-                userAgent: browserHead.headers.first(name: "user-agent"), isHTTPS: false)
-            let decision = engine.decide(facts, using: &rng)
-            let head = UpstreamRequest.head(
-                from: browserHead, uri: decision.rewrittenURI ?? browserHead.uri,
-                isExperimentHeader: { engine.isExperimentHeader($0) }, injected: decision.headers,
-                clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil)
+            var searchFrom = 0
+            let head = try RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
+            let decision = engine.decide(head.facts(clientIsTrusted: false), using: &rng, cookieMemo: &memo)
+            let upstreamHead = UpstreamRequest.head(
+                from: head, uri: decision.rewrittenURI ?? head.target,
+                isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.headers,
+                clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil, upgrade: nil,
+                allocator: allocator)
             engine.commit(decision, status: 200)
-            blackHole(head)
+            blackHole(upstreamHead)
             blackHole(decision.cookie(forStatus: 200))
         }
     }

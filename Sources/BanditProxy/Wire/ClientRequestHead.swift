@@ -1,9 +1,12 @@
-import NIOCore
+public import BanditCore
+public import NIOCore
 import NIOHTTP1
 
 /// A request head as the client sent it: its bytes, and where each part lies in them. The
 /// upstream's head is written from it (`UpstreamRequest`), its kept field lines copied.
-struct ClientRequestHead: ParsedHead {
+///
+/// Public (opaque) only so that the microbenchmarks in `Benchmarks/` can measure the request phase.
+public struct ClientRequestHead: ParsedHead {
     /// The head, from the request line through the blank line that ends it.
     let bytes: ByteBuffer
     let method: HTTPMethod
@@ -23,6 +26,18 @@ struct ClientRequestHead: ParsedHead {
     /// A body follows the head.
     var hasBody: Bool { framing.transferCoding != .none || (framing.contentLength ?? 0) > 0 }
 
+    /// What the experiment engine needs to know of this request. `X-Forwarded-Proto` counts
+    /// only from a trusted peer.
+    public func facts(clientIsTrusted: Bool) -> RequestFacts {
+        RequestFacts(
+            method: method.rawValue, uri: uri, cookieHeaders: values(of: "cookie"),
+            userAgent: firstValue(of: "user-agent"),
+            isHTTPS: clientIsTrusted && firstValue(of: "x-forwarded-proto")?.lowercased() == "https")
+    }
+
+    /// The request target as received.
+    public var target: String { uri }
+
     /// The fields as strings, for the admin API (not the hot path).
     var headerList: [(name: String, value: String)] {
         withBytes { raw in
@@ -36,10 +51,10 @@ struct ClientRequestHead: ParsedHead {
 /// Parses an HTTP/1.x request head in place, as strictly as llhttp (`FieldLines`): a token
 /// method, a request target of visible ASCII, HTTP/1.0 or HTTP/1.1; one Content-Length,
 /// never with Transfer-Encoding, and a Transfer-Encoding only if it ends in chunked.
-enum RequestHeadParser {
+public enum RequestHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
-    static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ClientRequestHead? {
+    public static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ClientRequestHead? {
         guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
             return nil
         }
