@@ -41,7 +41,7 @@ enum KnownHeader {
 /// lines copied except hop-by-hop ones, forwarding headers a peer may not set, and the
 /// client's own copies of experiment headers; ours, `X-Forwarded-*` and framing added.
 ///
-/// The body goes as the client framed it, so its Content-Length or Transfer-Encoding is kept.
+/// The body goes as the client framed it: its Content-Length kept, or chunks declared anew.
 ///
 /// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
 public enum UpstreamRequest {
@@ -66,8 +66,6 @@ public enum UpstreamRequest {
                 let name = raw.name(of: field)
                 let known = KnownHeader(bytes: name)
                 switch known {
-                case .transferEncoding:
-                    break  // kept: the body goes in the client's coding
                 case .te:
                     // `TE: trailers` says the client can take trailers: the upstream may send them through us.
                     acceptsTrailers = acceptsTrailers || UpstreamRequest.lists(raw.value(of: field), "trailers")
@@ -117,9 +115,11 @@ public enum UpstreamRequest {
             }
         }
         if let upstreamHost { out.writeField("Host", upstreamHost) }
-        if client.framing.contentLength == nil && client.framing.transferCoding == .none
-            && client.method.expectsRequestBody
-        {
+        // The body keeps the client's framing: a length stays a length (the field is kept
+        // above), chunks stay chunks, declared in the one form every parser reads alike.
+        if client.framing.transferCoding == .chunked {
+            out.writeStaticString("Transfer-Encoding: chunked\r\n")
+        } else if client.framing.contentLength == nil && client.method.expectsRequestBody {
             out.writeStaticString("Content-Length: 0\r\n")
         }
         if let upgrade {

@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// The answer to a request the HTTP parser rejects: 431 when the header block is too large,
-/// 400 for everything else (malformed request line, invalid header characters,
+/// 501 for a transfer coding besides chunked, 400 for everything else (malformed request line, invalid header characters,
 /// Content-Length with Transfer-Encoding, conflicting lengths). The connection closes after
 /// it, so nothing of such a request ever reaches the upstream.
 ///
@@ -11,6 +11,8 @@ enum MalformedRequest {
         switch error {
         case .headTooLarge:
             (.requestHeaderFieldsTooLarge, "The request's headers are larger than this proxy accepts.")
+        case .unsupportedTransferCoding:
+            (.notImplemented, "The request's body is in a transfer coding this proxy does not support.")
         default:
             (.badRequest, "The request is not valid HTTP/1.1.")
         }

@@ -92,6 +92,9 @@ extension ProxyHandler: UpstreamDelegate {
     private func switchProtocols(_ head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
         responseDeadline.disarm()
         guard exchange.upgrade != nil, let protocolName = head.firstValue(of: "upgrade") else {
+            // What follows on that connection is no longer HTTP: it is closed, not pooled.
+            exchange.connection?.handler.delegate = nil
+            exchange.connection?.channel.close(promise: nil)
             failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
             return
         }

@@ -113,7 +113,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
         } catch {
-            refuse(error as! WireError)
+            refuse(error as? WireError ?? .malformedStartLine)  // the reader throws nothing else
         }
     }
 

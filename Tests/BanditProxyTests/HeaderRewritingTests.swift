@@ -76,8 +76,8 @@ import Testing
 
     @Test func framingIsRebuiltFromTheClientsWhateverItsCase() throws {
         let chunked = try Self.upstreamHead(
-            [("TRANSFER-ENCODING", "gzip, Chunked"), ("te", " Trailers ")], method: .POST)
-        #expect(chunked["transfer-encoding"] == ["gzip, Chunked"], "the body goes in the client's coding")
+            [("TRANSFER-ENCODING", "Chunked,"), ("te", " Trailers ")], method: .POST)
+        #expect(chunked["transfer-encoding"] == ["chunked"], "declared in the one form every parser reads alike")
         #expect(chunked["te"] == ["trailers"])
         #expect(chunked["content-length"] == [])
         let sized = try Self.upstreamHead([("CONTENT-LENGTH", "5")], method: .POST)

@@ -107,4 +107,15 @@ import Testing
             #expect(!text.contains("stolen"))
         }
     }
+
+    @Test func aSwitchOfProtocolsNoClientAskedForIsA502() async throws {
+        try await Self.withProxy({ _ in
+            .init(bytes: "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nraw")
+        }) { port in
+            let text = try await RawConnection.exchange(
+                port: port, send: "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 502"), "\(text)")
+            #expect(!text.contains("raw"))
+        }
+    }
 }

@@ -14,10 +14,9 @@ enum ClientBodyFraming: Equatable {
     case untilClose
 
     init(upstream head: UpstreamResponseHead, requestIsHEAD: Bool, clientIsHTTP10: Bool) {
-        let hasBody = !requestIsHEAD && head.status != 204 && head.status != 304
         let chunked = head.framing.transferCoding == .chunked
         let hasLength = head.framing.transferCoding == .none && head.framing.contentLength != nil
-        if !hasBody || hasLength {
+        if !head.hasBody(requestIsHEAD: requestIsHEAD) || hasLength {
             self = .asReceived
         } else if clientIsHTTP10 {
             self = .untilClose  // for chunks, the reader passes on only their data

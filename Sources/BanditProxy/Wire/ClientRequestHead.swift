@@ -50,7 +50,7 @@ public struct ClientRequestHead: ParsedHead {
 
 /// Parses an HTTP/1.x request head in place, as strictly as llhttp (`FieldLines`): a token
 /// method, a request target of visible ASCII, HTTP/1.0 or HTTP/1.1; one Content-Length,
-/// never with Transfer-Encoding, and a Transfer-Encoding only if it ends in chunked.
+/// never with Transfer-Encoding, and a Transfer-Encoding only if it is chunked alone.
 public enum RequestHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
@@ -81,7 +81,10 @@ public enum RequestHeadParser {
         else { throw WireError.malformedStartLine }
         let (fields, framing) = try FieldLines.parse(raw, from: position + 10, repeatedLengthAllowed: false)
         // A request body must be framed by chunks when any coding is applied (RFC 9112 §6.3).
-        guard framing.transferCoding != .other else { throw WireError.unframedRequestBody }
+        guard framing.transferCoding != .other else { throw WireError.invalidTransferEncoding }
+        // Other codings are refused, not passed on: the upstream then receives exactly
+        // `Transfer-Encoding: chunked`, which no parser downstream can read another way.
+        guard !framing.appliesOtherCodings else { throw WireError.unsupportedTransferCoding }
         let method = UnsafeRawBufferPointer(rebasing: raw[methodStart..<methodEnd])
         return ClientRequestHead(
             bytes: bytes, method: HTTPMethod(bytes: method),

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Turns the bytes of a client connection into request events, one at a time (the proxy
-/// may hold the next request back while it answers this one).
+/// serves each, or queues it behind the response in progress).
 ///
 /// Bodies are not copied: each body event is a slice of what was read, in the client's own
 /// framing (a chunked body's chunks as they came), which the upstream receives unchanged.

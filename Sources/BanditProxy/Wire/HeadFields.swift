@@ -81,6 +81,9 @@ struct FramingFields {
 
     var contentLength: Int?
     var transferCoding = TransferCoding.none
+    /// Some coding besides chunked is listed (gzip, say).
+    var appliesOtherCodings = false
+    private var appliesChunked = false
     var connectionClose = false
     var connectionKeepAlive = false
     /// `Connection` names other fields, which are then hop-by-hop too.
@@ -105,10 +108,20 @@ struct FramingFields {
             }
             contentLength = length
         case 17 where HTTPSyntax.equalsLowercase(name, "transfer-encoding"):
-            // Several fields form one list; chunked counts only as the last coding (RFC 9112 §6.3).
+            // Several fields form one list, empty elements ignored (RFC 9110 §5.6.1); chunked
+            // counts only as the last coding (RFC 9112 §6.3), and only once.
+            var chunkedTwice = false
             HTTPSyntax.forEachListElement(in: value) { coding in
-                transferCoding = HTTPSyntax.equalsLowercase(coding, "chunked") ? .chunked : .other
+                if HTTPSyntax.equalsLowercase(coding, "chunked") {
+                    chunkedTwice = chunkedTwice || appliesChunked
+                    appliesChunked = true
+                    transferCoding = .chunked
+                } else {
+                    appliesOtherCodings = true
+                    transferCoding = .other
+                }
             }
+            if chunkedTwice { throw WireError.invalidTransferEncoding }
         case 10 where HTTPSyntax.equalsLowercase(name, "connection"):
             HTTPSyntax.forEachListElement(in: value) { option in
                 if HTTPSyntax.equalsLowercase(option, "close") {

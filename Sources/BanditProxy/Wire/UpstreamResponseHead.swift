@@ -16,6 +16,12 @@ struct UpstreamResponseHead: ParsedHead {
 
     var isInformational: Bool { status < 200 }
 
+    /// Whether a body follows this head: never for the answer to a HEAD request, a 1xx, a 204
+    /// or a 304, whatever its framing fields say (RFC 9112 §6.3).
+    func hasBody(requestIsHEAD: Bool) -> Bool {
+        !requestIsHEAD && !isInformational && status != 204 && status != 304
+    }
+
     /// The upstream will take another request on this connection after this response.
     var keepsConnectionAlive: Bool { framing.keepsAlive(minorVersion: minorVersion) }
 }

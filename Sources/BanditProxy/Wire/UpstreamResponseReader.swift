@@ -109,7 +109,7 @@ struct UpstreamResponseReader {
     private func bodyState(after head: UpstreamResponseHead) -> State {
         if head.status == 101 { return .switched }
         if head.isInformational { return .head(searchFrom: 0) }
-        if requestIsHEAD || head.status == 204 || head.status == 304 { return .length(remaining: 0) }
+        if !head.hasBody(requestIsHEAD: requestIsHEAD) { return .length(remaining: 0) }
         switch head.framing.transferCoding {
         case .chunked: return .chunked(ChunkedBodyScanner())
         case .other: return .untilClose

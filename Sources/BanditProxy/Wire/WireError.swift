@@ -9,8 +9,12 @@ enum WireError: Error, CustomStringConvertible, Equatable {
     case invalidContentLength
     case conflictingContentLengths
     case contentLengthWithTransferEncoding
-    /// A request's Transfer-Encoding that does not end in chunked: its end cannot be known.
-    case unframedRequestBody
+    /// A Transfer-Encoding that applies chunked twice, or, in a request, not last: where the
+    /// body ends cannot be known.
+    case invalidTransferEncoding
+    /// A request body in a transfer coding besides chunked, which the proxy does not decode
+    /// (501, RFC 9112 §6.1).
+    case unsupportedTransferCoding
     case malformedChunk
     /// Bytes arrived where no message was expected.
     case unexpectedBytes
@@ -26,7 +30,8 @@ enum WireError: Error, CustomStringConvertible, Equatable {
         case .invalidContentLength: "invalid Content-Length"
         case .conflictingContentLengths: "conflicting Content-Length headers"
         case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding"
-        case .unframedRequestBody: "a Transfer-Encoding that does not end in chunked"
+        case .invalidTransferEncoding: "a Transfer-Encoding that does not end in one chunked"
+        case .unsupportedTransferCoding: "a transfer coding other than chunked"
         case .malformedChunk: "malformed chunked body"
         case .unexpectedBytes: "bytes before any request"
         case .truncated: "connection closed mid-message"

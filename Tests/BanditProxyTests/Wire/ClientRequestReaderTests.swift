@@ -45,6 +45,8 @@ import Testing
         "GET / HTTP/1.1\nHost: x\n\n",
         "GET /caf\u{E9} HTTP/1.1\r\n\r\n",
         "GET  / HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     ])
     func whatLlhttpLetsThroughButCouldConfuseAnUpstreamIsRefused(request: String) {
         #expect(Self.read(request).refused)

@@ -11,6 +11,12 @@ struct ReaderTranscript: Equatable {
     struct Field: Equatable {
         var name: String
         var value: String
+
+        /// As read by swift-nio: llhttp keeps whitespace at the end of a value, which RFC 9110
+        /// §5.5 says is not part of it (ours drops it), so it is dropped before comparing.
+        static func fromNIO(name: String, value: String) -> Field {
+            Field(name: name, value: String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed()))
+        }
     }
 
     var heads: [Head] = []

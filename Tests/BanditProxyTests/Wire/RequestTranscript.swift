@@ -66,7 +66,7 @@ struct RequestTranscript: Equatable {
                         transcript.heads.append(
                             Head(
                                 method: head.method.rawValue, uri: head.uri, minorVersion: Int(head.version.minor),
-                                fields: head.headers.map { .init(name: $0.name, value: $0.value) }))
+                                fields: head.headers.map { .fromNIO(name: $0.name, value: $0.value) }))
                     case .body(let bytes):
                         transcript.body += Array(bytes.readableBytesView)
                         transcript.dataBytes += bytes.readableBytes

@@ -49,7 +49,7 @@ import Testing
                     transcript.heads.append(
                         .init(
                             status: Int(head.status.code),
-                            fields: head.headers.map { .init(name: $0.name, value: $0.value) }))
+                            fields: head.headers.map { .fromNIO(name: $0.name, value: $0.value) }))
                 case .body(let bytes): transcript.body += Array(bytes.readableBytesView)
                 case .end: transcript.ends += 1
                 }
