@@ -37,6 +37,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { self.bodyStalled() }
     /// The upstream must answer in time once the whole request is sent.
     lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
+    /// The connection closes once the response being written is out.
+    private var closingAfterResponse = false
     /// Response bytes written to the client since its last flush.
     var clientHasUnflushedWrites = false
     /// A client read held back until the upstream can take more, or pipelined requests are served.
@@ -105,7 +107,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         reader.append(unwrapInboundIn(data))
         do {
             // One part at a time: serving one may end a response and serve what waited.
-            while let part = try reader.next() {
+            while !closingAfterResponse, let part = try reader.next() {
                 if requests.mustWait {
                     requests.wait(.part(part))
                 } else {
@@ -282,6 +284,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         clientHasUnflushedWrites = false
         let written = context.writeAndFlush(wrapOutboundOut(last ?? context.channel.allocator.buffer(capacity: 0)))
         if closing {
+            closingAfterResponse = true  // nothing the client sent after this is served
             requests.dropWaiting()
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return

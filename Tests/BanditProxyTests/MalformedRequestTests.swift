@@ -19,6 +19,21 @@ import Testing
         #expect(try await harness.get("/about/").status == 200)
     }
 
+    @Test func nothingPipelinedAfterARefusedRequestIsServed() async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 10 })
+        defer { Task { try await harness.stop() } }
+        // Idle upstream connections on both event loops, so a request served by mistake would
+        // go out at once rather than lose the race with the close.
+        for _ in 0..<4 { _ = try await harness.get("/warm") }
+        let answer = try await RawConnection.exchange(
+            port: harness.port,
+            send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + String(repeating: "a", count: 20)
+                + "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(80))")
+        #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "one response, then the connection closes")
+        #expect(!harness.upstream.requests.contains { $0.path == "/after" })
+    }
+
     @Test func oversizedHeadersGet431() async throws {
         let harness = try await ProxyHarness.start()
         defer { Task { try await harness.stop() } }
