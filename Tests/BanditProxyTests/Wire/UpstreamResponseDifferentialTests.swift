@@ -9,15 +9,9 @@ import Testing
 /// The proxy's own response reader against swift-nio's (llhttp) on random valid responses
 /// cut into random pieces: the same statuses, fields and body bytes.
 @Suite struct UpstreamResponseDifferentialTests {
-    struct Sample: Sendable, CustomStringConvertible {
-        var bytes: [UInt8]
-        var splits: [Int]
-        var description: String { String(decoding: bytes, as: UTF8.self).debugDescription + " split at \(splits)" }
-    }
+    static let samples = Generator<WireGen.CutBytes, Shrink.None<WireGen.CutBytes>>(run: { rng in make(using: &rng) })
 
-    static let samples = Generator<Sample, Shrink.None<Sample>>(run: { rng in make(using: &rng) })
-
-    static func make(using rng: inout some RandomNumberGenerator) -> Sample {
+    static func make(using rng: inout some RandomNumberGenerator) -> WireGen.CutBytes {
         let status = [200, 201, 204, 301, 304, 404, 500, 503].randomElement(using: &rng)!
         var text = Array("HTTP/1.\(Int.random(in: 0...1, using: &rng)) \(status) Reason here\r\n".utf8)
         text += WireGen.fieldLines(0...12, using: &rng)
@@ -28,7 +22,7 @@ import Testing
         } else {
             text += Array("Transfer-Encoding: chunked\r\n\r\n".utf8) + WireGen.chunked(body, maxChunk: 200, using: &rng)
         }
-        return Sample(bytes: text, splits: WireGen.splits(of: text, using: &rng))
+        return WireGen.CutBytes(bytes: text, splits: WireGen.splits(of: text, using: &rng))
     }
 
     /// What swift-nio's decoder makes of the pieces, as a transcript.
@@ -61,7 +55,7 @@ import Testing
 
     @Test func bothReadersAgreeOnEveryValidResponse() async throws {
         await propertyCheck(count: 400, input: Self.samples) { sample in
-            let pieces = WireGen.pieces(sample.bytes, at: sample.splits)
+            let pieces = sample.pieces
             let ours = ReaderTranscript.read(pieces, dechunk: true)
             let theirs = try #require(try? Self.nioTranscript(pieces))
             #expect(ours == theirs, "\(sample)")

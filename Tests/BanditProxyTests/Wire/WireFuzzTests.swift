@@ -9,12 +9,6 @@ import Testing
 /// on every head and on how much body each message has. A disagreement on where a message
 /// ends is what request smuggling and response desynchronisation are made of.
 @Suite struct WireFuzzTests {
-    struct Mutated: Sendable, CustomStringConvertible {
-        var bytes: [UInt8]
-        var splits: [Int]
-        var description: String { String(decoding: bytes, as: UTF8.self).debugDescription + " split at \(splits)" }
-    }
-
     /// Enough for CI; 40,000 of each ran clean while this was written.
     static let samples = 3_000
 
@@ -28,7 +22,7 @@ import Testing
     /// The bytes HTTP framing turns on, and a few it must refuse.
     static let interesting = Array("\r\n :;,0aF\t".utf8) + [0x00, 0x7F, 0x80, 0xFF]
 
-    static func mutate(_ bytes: [UInt8], using rng: inout some RandomNumberGenerator) -> Mutated {
+    static func mutate(_ bytes: [UInt8], using rng: inout some RandomNumberGenerator) -> WireGen.CutBytes {
         var bytes = bytes
         for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
             let at = Int.random(in: 0..<bytes.count, using: &rng)
@@ -39,14 +33,14 @@ import Testing
             default: bytes.remove(at: at)
             }
         }
-        return Mutated(bytes: bytes, splits: bytes.count > 1 ? WireGen.splits(of: bytes, using: &rng) : [])
+        return WireGen.CutBytes(bytes: bytes, splits: bytes.count > 1 ? WireGen.splits(of: bytes, using: &rng) : [])
     }
 
-    static let requests = Generator<Mutated, Shrink.None<Mutated>>(run: { rng in
+    static let requests = Generator<WireGen.CutBytes, Shrink.None<WireGen.CutBytes>>(run: { rng in
         mutate(ClientRequestDifferentialTests.make(using: &rng).bytes, using: &rng)
     })
 
-    static let responses = Generator<Mutated, Shrink.None<Mutated>>(run: { rng in
+    static let responses = Generator<WireGen.CutBytes, Shrink.None<WireGen.CutBytes>>(run: { rng in
         mutate(UpstreamResponseDifferentialTests.make(using: &rng).bytes, using: &rng)
     })
 
@@ -63,7 +57,7 @@ import Testing
     @Test func requestsBothReadersAcceptAreReadAlike() async {
         let accepted = Accepted()
         await propertyCheck(count: Self.samples, input: Self.requests) { sample in
-            let pieces = WireGen.pieces(sample.bytes, at: sample.splits)
+            let pieces = sample.pieces
             let ours = RequestTranscript.ours(pieces)
             let theirs = RequestTranscript.nio(pieces)
             guard !ours.refused && !theirs.refused else { return }
@@ -78,7 +72,7 @@ import Testing
     @Test func responsesBothReadersAcceptAreReadAlike() async throws {
         let accepted = Accepted()
         await propertyCheck(count: Self.samples, input: Self.responses) { sample in
-            let pieces = WireGen.pieces(sample.bytes, at: sample.splits)
+            let pieces = sample.pieces
             let ours = ReaderTranscript.read(pieces, dechunk: true)
             guard ours.error == nil, let theirs = try? UpstreamResponseDifferentialTests.nioTranscript(pieces),
                 !Self.hasUnusualTransferEncoding(sample.bytes)

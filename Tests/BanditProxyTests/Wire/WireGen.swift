@@ -1,5 +1,13 @@
 /// Random pieces of valid HTTP/1.1 for the differential tests of the wire readers.
 enum WireGen {
+    /// Bytes to read, and where to cut them into the pieces they arrive in.
+    struct CutBytes: Sendable, CustomStringConvertible {
+        var bytes: [UInt8]
+        var splits: [Int]
+        var pieces: [[UInt8]] { WireGen.pieces(bytes, at: splits) }
+        var description: String { String(decoding: bytes, as: UTF8.self).debugDescription + " split at \(splits)" }
+    }
+
     static let nameBytes = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!#$%&'*+^`|~".utf8)
     static let valueBytes =
         Array("abcdefghijklmnopqrstuvwxyz ABC 0123456789 ;,=/\"()<>@[]{}?:\t".utf8) + [0x80, 0xC3, 0xFF]
