@@ -13,7 +13,7 @@ extension ProxyHandler {
             headers: request.head.headerList,
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
             clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
-            isHTTPS: request.head.facts(clientIsTrusted: clientIsTrusted).isHTTPS)
+            isHTTPS: request.head.isHTTPS(clientIsTrusted: clientIsTrusted))
         let keepAlive = request.head.isKeepAlive && !requests.quiescing
         context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
             response in

@@ -155,7 +155,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 {
                     exchange!.connection?.handler.delegate = nil
                     exchange!.connection?.channel.close(promise: nil)
-                    respondWithError(.payloadTooLarge, detail: "The request body is larger than this site accepts.")
+                    respondWithError(.payloadTooLarge, detail: Self.bodyTooLarge)
                     return
                 }
                 sendUpstream(part)
@@ -324,11 +324,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let declared = head.framing.contentLength, declared > limit
         {
             // Refused before anything reaches the upstream; the unread body means the connection closes.
-            let (errorHead, body) = ErrorPage.response(
-                .payloadTooLarge, detail: "The request body is larger than this site accepts.",
-                allocator: context.channel.allocator, close: true)
-            respond(errorHead, body: body, close: true, context: context)
-            services.metrics.requestFinished(status: 413, duration: .zero, upstreamDuration: nil)
+            respondWithError(.payloadTooLarge, detail: Self.bodyTooLarge, close: true)
             return
         }
         let decision = services.engine.decide(
@@ -454,6 +450,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if connecting { services.metrics.upstreamConnectFailed() }
         respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
     }
+
+    static let bodyTooLarge = "The request body is larger than this site accepts."
 
     /// Answers the current request with an error page instead of the upstream's response.
     private func respondWithError(_ status: HTTPResponseStatus, detail: String, close forceClose: Bool = false) {

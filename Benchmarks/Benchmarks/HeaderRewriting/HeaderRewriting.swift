@@ -72,7 +72,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole(
                 UpstreamRequest.head(
-                    from: browserHead, uri: browserHead.target,
+                    from: browserHead, uri: browserHead.uri,
                     isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: injected,
                     clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil, upgrade: nil,
                     allocator: allocator))
@@ -89,7 +89,7 @@ let benchmarks: @Sendable () -> Void = {
             let head = try RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
             let decision = engine.decide(head.facts(clientIsTrusted: false), using: &rng, cookieMemo: &memo)
             let upstreamHead = UpstreamRequest.head(
-                from: head, uri: decision.rewrittenURI ?? head.target,
+                from: head, uri: decision.rewrittenURI ?? head.uri,
                 isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.headers,
                 clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil, upgrade: nil,
                 allocator: allocator)

@@ -10,7 +10,8 @@ public struct ClientRequestHead: ParsedHead {
     /// The head, from the request line through the blank line that ends it.
     let bytes: ByteBuffer
     let method: HTTPMethod
-    let uri: String
+    /// The request target as received.
+    public let uri: String
     let minorVersion: Int
     let fields: [HeadField]
     let framing: FramingFields
@@ -23,20 +24,19 @@ public struct ClientRequestHead: ParsedHead {
         framing.connectionListsUpgrade ? firstValue(of: "upgrade") : nil
     }
 
-    /// A body follows the head.
-    var hasBody: Bool { framing.transferCoding != .none || (framing.contentLength ?? 0) > 0 }
-
     /// What the experiment engine needs to know of this request. `X-Forwarded-Proto` counts
     /// only from a trusted peer.
     public func facts(clientIsTrusted: Bool) -> RequestFacts {
         RequestFacts(
             method: method.rawValue, uri: uri, cookieHeaders: values(of: "cookie"),
             userAgent: firstValue(of: "user-agent"),
-            isHTTPS: clientIsTrusted && firstValue(of: "x-forwarded-proto")?.lowercased() == "https")
+            isHTTPS: isHTTPS(clientIsTrusted: clientIsTrusted))
     }
 
-    /// The request target as received.
-    public var target: String { uri }
+    /// The client reached us over HTTPS, as a trusted peer's `X-Forwarded-Proto` says.
+    func isHTTPS(clientIsTrusted: Bool) -> Bool {
+        clientIsTrusted && firstValue(of: "x-forwarded-proto")?.lowercased() == "https"
+    }
 
     /// The fields as strings, for the admin API (not the hot path).
     var headerList: [(name: String, value: String)] {
