@@ -9,41 +9,36 @@ enum CachePolicy {
         var addsVaryCookie = false
     }
 
-    /// The edits for a response with these `Cache-Control` and `Vary` values (most pages
-    /// carry neither: two fields added, nothing built).
-    static func keepPrivate(cacheControl: [String], vary: [String]) -> Edits {
-        var edits = Edits()
-        if cacheControl.isEmpty {
-            edits.cacheControl = "private"
-        } else {
-            let directives = cacheControl.flatMap(listElements)
-            if !directives.contains(where: { $0 == "private" || $0 == "no-store" }) {
-                let kept = directives.filter { $0 != "public" && !$0.hasPrefix("s-maxage") }
-                edits.cacheControl = (["private"] + kept).joined(separator: ", ")
-                edits.replacesCacheControl = true
+    /// The edits for a response with this head. Most pages carry neither `Cache-Control` nor
+    /// `Vary`: one look at the field names, two fields added, no directive string built.
+    static func keepPrivate(_ head: some ParsedHead) -> Edits {
+        var hasCacheControl = false
+        var directives: [String] = []
+        var varies: [String] = []
+        head.withBytes { raw in
+            for field in head.fields {
+                let name = raw.name(of: field)
+                if HTTPSyntax.equalsLowercase(name, "cache-control") {
+                    hasCacheControl = true
+                    HTTPSyntax.forEachListElement(in: raw.value(of: field)) { directives.append(lowercased($0)) }
+                } else if HTTPSyntax.equalsLowercase(name, "vary") {
+                    HTTPSyntax.forEachListElement(in: raw.value(of: field)) { varies.append(lowercased($0)) }
+                }
             }
         }
-        let varies = vary.flatMap(listElements)
+        var edits = Edits()
+        if !hasCacheControl {
+            edits.cacheControl = "private"
+        } else if !directives.contains(where: { $0 == "private" || $0 == "no-store" }) {
+            let kept = directives.filter { $0 != "public" && !$0.hasPrefix("s-maxage") }
+            edits.cacheControl = (["private"] + kept).joined(separator: ", ")
+            edits.replacesCacheControl = true
+        }
         edits.addsVaryCookie = !varies.contains("cookie") && !varies.contains("*")
         return edits
     }
 
-    /// The lowercased, trimmed elements of a comma-separated value.
-    private static func listElements(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmed.lowercased() }.filter { !$0.isEmpty }
-    }
-}
-
-extension Substring {
-    /// Without the spaces and tabs around a list element.
-    var trimmed: Substring {
-        var text = self
-        while let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-            text = text.dropFirst()
-        }
-        while let last = text.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-            text = text.dropLast()
-        }
-        return text
+    private static func lowercased(_ element: UnsafeRawBufferPointer) -> String {
+        String(decoding: element, as: UTF8.self).lowercased()
     }
 }

@@ -68,7 +68,7 @@ public enum UpstreamRequest {
                 switch known {
                 case .te:
                     // `TE: trailers` says the client can take trailers: the upstream may send them through us.
-                    acceptsTrailers = acceptsTrailers || UpstreamRequest.lists(raw.value(of: field), "trailers")
+                    acceptsTrailers = acceptsTrailers || HTTPSyntax.list(raw.value(of: field), contains: "trailers")
                     continue
                 case _ where known.isHopByHop || (!listed.isEmpty && raw.lists(name, in: listed)):
                     continue
@@ -129,13 +129,6 @@ public enum UpstreamRequest {
         }
         out.writeStaticString("\r\n")
         return out
-    }
-
-    /// Whether a comma-separated header value lists `token` (case-insensitively).
-    static func lists(_ value: UnsafeRawBufferPointer, _ token: StaticString) -> Bool {
-        var found = false
-        HTTPSyntax.forEachListElement(in: value) { found = found || HTTPSyntax.equalsLowercase($0, token) }
-        return found
     }
 }
 

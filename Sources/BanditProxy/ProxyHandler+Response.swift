@@ -58,8 +58,7 @@ extension ProxyHandler: UpstreamDelegate {
             || framing == .untilClose
         var cacheEdits: CachePolicy.Edits?
         if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
-            cacheEdits = CachePolicy.keepPrivate(
-                cacheControl: head.values(of: "cache-control"), vary: head.values(of: "vary"))
+            cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = ClientResponseHead.start(
             from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false),

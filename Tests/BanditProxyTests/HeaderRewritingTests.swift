@@ -9,20 +9,14 @@ import Testing
     private static func upstreamHead(
         _ headers: [(String, String)], method: HTTPMethod = .GET, trusted: Bool = false, upstreamHost: String? = nil
     ) throws -> HTTPHeaders {
-        let client = try parseRequest(
+        let client = try TestHeads.request(
             "\(method.rawValue) / HTTP/1.1\r\n" + headers.map { "\($0): \($1)\r\n" }.joined() + "\r\n")
         let written = UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
             injected: [("X-Bandit-Headline", "bold")], clientAddress: "192.0.2.1", clientIsTrusted: trusted,
             upstreamHost: upstreamHost, upgrade: nil, allocator: ByteBufferAllocator())
         // What the upstream receives must itself be a request the strict reader accepts.
-        return HTTPHeaders(try parseRequest(String(buffer: written)).headerList)
-    }
-
-    private static func parseRequest(_ text: String) throws -> ClientRequestHead {
-        var searchFrom = 0
-        return try #require(
-            try RequestHeadParser.parse(ByteBuffer(string: text), maxBytes: 1 << 16, searchFrom: &searchFrom))
+        return HTTPHeaders(try TestHeads.request(String(buffer: written)).headerList)
     }
 
     @Test(arguments: ["keep-alive", "KEEP-ALIVE", "Proxy-Connection", "TRAILER", "upgrade", "Proxy-Authorization"])
@@ -36,11 +30,7 @@ import Testing
 
     /// The head the client receives for an upstream response with these fields.
     private static func forwardedResponseHead(_ fields: [(String, String)]) throws -> String {
-        let text = "HTTP/1.1 200 OK\r\n" + fields.map { "\($0): \($1)\r\n" }.joined() + "\r\n"
-        var searchFrom = 0
-        let head = try #require(
-            try ResponseHeadParser.parse(ByteBuffer(string: text), maxBytes: 1 << 16, searchFrom: &searchFrom))
-        var out = ClientResponseHead.start(from: head, allocator: ByteBufferAllocator())
+        var out = ClientResponseHead.start(from: try TestHeads.response(fields), allocator: ByteBufferAllocator())
         ClientResponseHead.end(&out)
         return String(buffer: out)
     }

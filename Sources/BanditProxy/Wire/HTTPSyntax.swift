@@ -71,4 +71,11 @@ enum HTTPSyntax {
             start = end + 1
         }
     }
+
+    /// Whether a comma-separated list names `token` (a lowercase literal), in any letter case.
+    static func list(_ bytes: UnsafeRawBufferPointer, contains token: StaticString) -> Bool {
+        var found = false
+        forEachListElement(in: bytes) { found = found || equalsLowercase($0, token) }
+        return found
+    }
 }
