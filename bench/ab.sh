@@ -26,13 +26,13 @@ for round in $(seq "$rounds"); do
 done
 
 python3 - "$work" "$rounds" <<'PY'
-import statistics, sys
+import sys
 sys.path.insert(0, "bench")
-from wrk_results import rounds as read_rounds
+from wrk_results import medians
 work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(name):
-    runs = read_rounds(work, name, rounds)
-    return statistics.median(r.rps for r in runs), statistics.median(r.cpu_us for r in runs)
+    m = medians(work, name, rounds)
+    return m.rps, m.cpu_us
 print(f"{'scenario':<12}{'A req/s':>10}{'B req/s':>10}{'B/A':>7}{'A CPU µs/req':>15}{'B CPU µs/req':>15}{'B/A':>7}")
 for scenario in ["returning", "new"]:
     (ra, ca), (rb, cb) = parse(f"a-{scenario}"), parse(f"b-{scenario}")

@@ -35,17 +35,15 @@ for round in $(seq "$rounds"); do
 done
 
 python3 - "$work" "$rounds" <<'PY'
-import statistics, sys
+import sys
 sys.path.insert(0, "bench")
-from wrk_results import rounds as read_rounds
+from wrk_results import medians
 work, rounds = sys.argv[1], int(sys.argv[2])
-median = statistics.median
 print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}")
 nginx_rps = None
 for name in ("nginx", "relay", "http-relay", "lean-relay", "bandit-proxy"):
-    runs = read_rounds(work, name, rounds)
-    r, u, s = median(x.rps for x in runs), median(x.user_us for x in runs), median(x.system_us for x in runs)
-    nginx_rps = nginx_rps or r
-    print(f"{name:<14}{r:>9.0f}{r / nginx_rps:>10.2f}{u + s:>12.1f}{u:>8.1f}{s:>8.1f}")
+    m = medians(work, name, rounds)
+    nginx_rps = nginx_rps or m.rps
+    print(f"{name:<14}{m.rps:>9.0f}{m.rps / nginx_rps:>10.2f}{m.cpu_us:>12.1f}{m.user_us:>8.1f}{m.system_us:>8.1f}")
 print(f"returning visitor, wrk -t1 -c64, medians of {rounds} alternating rounds")
 PY

@@ -22,15 +22,13 @@ for round in $(seq "$rounds"); do
 done
 
 python3 - "$work" "$rounds" <<'PY'
-import statistics, sys
+import sys
 sys.path.insert(0, "bench")
-from wrk_results import rounds as read_rounds
+from wrk_results import medians
 work, rounds = sys.argv[1], int(sys.argv[2])
-median = statistics.median
 def parse(name):
-    runs = read_rounds(work, name, rounds)
-    pct = {p: median(r.percentile_ms(p) for r in runs) for p in ("50", "90", "99")}
-    return median(r.rps for r in runs), pct, sum(r.errors for r in runs)
+    m = medians(work, name, rounds)
+    return m.rps, {p: m.percentile_ms(p) for p in ("50", "90", "99")}, m.errors
 print(f"{'scenario':<11}{'proxy':<14}{'req/s':>9}{'p50':>10}{'p90':>10}{'p99':>10}{'errors':>8}")
 for scenario in ["returning", "new"]:
     rows = {proxy: parse(f"{proxy}-{scenario}") for proxy in ("nginx", "bandit")}

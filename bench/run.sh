@@ -21,16 +21,13 @@ done
 rss=$(ps -o rss= -p "$bandit_pid" | tr -d ' ')
 
 python3 - "$work" "$rounds" "$rss" <<'PY'
-import statistics, sys
+import sys
 sys.path.insert(0, "bench")
-from wrk_results import rounds as read_rounds
+from wrk_results import medians
 work, rounds, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-median = statistics.median
 def parse(name):
-    runs = read_rounds(work, name, rounds)
-    cpu = (f"{median(r.cpu_us for r in runs):.1f} "
-           f"({median(r.user_us for r in runs):.1f}+{median(r.system_us for r in runs):.1f})")
-    return median(r.rps for r in runs), median(r.percentile_ms(99) for r in runs), cpu, sum(r.errors for r in runs)
+    m = medians(work, name, rounds)
+    return m.rps, m.percentile_ms(99), f"{m.cpu_us:.1f} ({m.user_us:.1f}+{m.system_us:.1f})", m.errors
 print(f"{'scenario':<12}{'nginx req/s':>14}{'bandit req/s':>14}{'ratio':>8}{'nginx p99':>12}{'bandit p99':>12}"
       f"{'nginx CPU µs/req':>20}{'bandit CPU µs/req':>20}{'errors':>8}")
 for scenario in ["returning", "new"]:

@@ -1,7 +1,9 @@
 """What bench/*.sh scripts read back from a measured wrk run (see `measure` in common.sh):
-one Round per run, `rounds(work, name, count)` for the rounds of one name."""
+one Round per run, `rounds(work, name, count)` for the rounds of one name, and
+`medians(work, name, count)` for what the scripts report of them."""
 import os
 import re
+import statistics
 from dataclasses import dataclass
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -49,3 +51,26 @@ def read(work, name, number):
 
 def rounds(work, name, count):
     return [read(work, name, number) for number in range(1, count + 1)]
+
+
+class Medians:
+    """The medians of one name's rounds, figure by figure; errors are summed."""
+
+    def __init__(self, runs):
+        self.runs = runs
+
+    def _median(self, figure):
+        return statistics.median(figure(r) for r in self.runs)
+
+    rps = property(lambda self: self._median(lambda r: r.rps))
+    user_us = property(lambda self: self._median(lambda r: r.user_us))
+    system_us = property(lambda self: self._median(lambda r: r.system_us))
+    cpu_us = property(lambda self: self._median(lambda r: r.cpu_us))
+    errors = property(lambda self: sum(r.errors for r in self.runs))
+
+    def percentile_ms(self, p):
+        return self._median(lambda r: r.percentile_ms(p))
+
+
+def medians(work, name, count):
+    return Medians(rounds(work, name, count))
