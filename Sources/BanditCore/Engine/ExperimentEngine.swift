@@ -79,13 +79,9 @@ public final class ExperimentEngine: Sendable {
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
-    /// Whether a request header is one an experiment injects (the client's copy is removed).
-    public func isExperimentHeader(_ name: String) -> Bool {
-        experimentHeaderLengths.contains(name.utf8.count) && experimentHeaderSet.contains(name.lowercased())
-    }
-
-    /// The same for a name as the bytes it arrived in: most names are ruled out by their length
-    /// alone, before a string is built.
+    /// Whether a request header, named by the bytes it arrived in, is one an experiment injects
+    /// (the client's copy is removed). Most names are ruled out by their length alone, before a
+    /// string is built.
     public func isExperimentHeader(utf8 name: UnsafeRawBufferPointer) -> Bool {
         experimentHeaderLengths.contains(name.count)
             && experimentHeaderSet.contains(String(decoding: name, as: UTF8.self).lowercased())
