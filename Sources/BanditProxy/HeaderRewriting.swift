@@ -95,10 +95,7 @@ public enum UpstreamRequest {
                     // the same with one experiment or a thousand.
                     if isExperimentHeader(name) { continue }
                 }
-                out.writeBytes(name)
-                out.writeStaticString(": ")
-                out.writeBytes(raw.value(of: field))
-                out.writeStaticString("\r\n")
+                out.writeField(name, raw.value(of: field))
             }
             if acceptsTrailers { out.writeStaticString("TE: trailers\r\n") }
             for (name, value) in injected { out.writeField(name, value) }

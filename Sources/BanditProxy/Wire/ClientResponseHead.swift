@@ -29,10 +29,7 @@ enum ClientResponseHead {
                 if KnownHeader(bytes: name).isHopByHop { continue }
                 if dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control") { continue }
                 if !listed.isEmpty && raw.lists(name, in: listed) { continue }
-                out.writeBytes(name)
-                out.writeStaticString(": ")
-                out.writeBytes(raw.value(of: field))
-                out.writeStaticString("\r\n")
+                out.writeField(name, raw.value(of: field))
             }
         }
         return out
@@ -62,6 +59,14 @@ extension ByteBuffer {
         writeString(name)
         writeStaticString(": ")
         writeString(value)
+        writeStaticString("\r\n")
+    }
+
+    /// One field line copied from a parsed head (its bytes were validated as they were read).
+    mutating func writeField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        writeBytes(name)
+        writeStaticString(": ")
+        writeBytes(value)
         writeStaticString("\r\n")
     }
 }
