@@ -211,7 +211,9 @@ struct FleetTests {
     @Test func theBinaryRefusesToStartWithoutItsDatabaseAndSaysWhere() async throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await CommandLineTests.freePort()
+        // Port 1: nothing listens there, and unlike a free port found and released, no other
+        // test's server can take it meanwhile.
+        let port = 1
         let path = directory.appendingPathComponent("proxy.json").path
         try """
         {"upstream": "http://127.0.0.1:8000", "storage": "postgres://bandit:hunter2@127.0.0.1:\(port)/bandits",

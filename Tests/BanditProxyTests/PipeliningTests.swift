@@ -43,14 +43,14 @@ import Testing
     @Test func aClientThatHalfClosesAfterItsRequestsStillGetsEveryAnswer() async throws {
         let harness = try await Self.harness()
         defer { Task { try await harness.stop() } }
-        let started = ContinuousClock.now
-        let answer = try await RawConnection.exchange(
+        // Who closed, not how long it took: the parallel suite can starve any test for seconds.
+        let answered = try await RawConnection.exchangeUntilClosed(
             port: harness.port, send: Self.get("/a") + Self.get("/b"), halfClose: true, timeout: .seconds(20))
-        #expect(answer.contains("</a>") && answer.contains("</b>"), "\(answer)")
-        #expect(ContinuousClock.now - started < .seconds(10), "the proxy closes once both are answered")
-        let idle = try await RawConnection.exchange(
+        #expect(answered.answer.contains("</a>") && answered.answer.contains("</b>"), "\(answered.answer)")
+        #expect(answered.serverClosed, "the proxy closes once both are answered")
+        let idle = try await RawConnection.exchangeUntilClosed(
             port: harness.port, send: "", halfClose: true, timeout: .seconds(20))
-        #expect(idle.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(15), "an idle half-closed connection is closed at once")
+        #expect(idle.answer.isEmpty)
+        #expect(idle.serverClosed, "an idle half-closed connection is closed by the proxy")
     }
 }

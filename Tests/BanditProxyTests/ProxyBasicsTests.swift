@@ -111,11 +111,9 @@ import Testing
     @Test func unreachableUpstreamIs502() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        // A port nothing listens on: bind one, then close it.
-        let upstream = try await RecordingUpstream.start()
-        let port = upstream.port
-        try await upstream.stop()
-        let runtime = try await ProxyRuntime.start(config: ProxyHarness.config(upstreamPort: port), logger: logger)
+        // Port 1: nothing listens there. (A port bound and closed again, as before, could be
+        // taken at once by another test's upstream in the parallel suite, which answered 200.)
+        let runtime = try await ProxyRuntime.start(config: ProxyHarness.config(upstreamPort: 1), logger: logger)
         defer { Task { await runtime.shutdown() } }
         let response = try await SimpleHTTPClient.request(
             host: "127.0.0.1", port: runtime.localAddress!.port!, path: "/")

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -9,6 +10,14 @@ enum RawConnection {
     static func exchange(
         port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3)
     ) async throws -> String {
+        try await exchangeUntilClosed(port: port, send: bytes, halfClose: halfClose, timeout: timeout).answer
+    }
+
+    /// The same, and whether the server closed the connection (false: `timeout` closed it).
+    static func exchangeUntilClosed(
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3)
+    ) async throws -> (answer: String, serverClosed: Bool) {
+        let timedOut = NIOLockedValueBox(false)
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.any().makePromise(of: String.self)
         let channel = try await ClientBootstrap(group: group)
@@ -22,9 +31,13 @@ enum RawConnection {
         // what it answered is still the result.
         try? await channel.writeAndFlush(ByteBuffer(string: bytes))
         if halfClose { try? await channel.close(mode: .output) }
-        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            timedOut.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
         defer { deadline.cancel() }
-        return try await promise.futureResult.get()
+        let answer = try await promise.futureResult.get()
+        return (answer, !timedOut.withLockedValue { $0 })
     }
 
     private final class Collector: ChannelInboundHandler {
