@@ -23,14 +23,11 @@ enum RawConnection {
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Collector(promise: promise, sending: ByteBuffer(string: bytes), halfClose: halfClose))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        // The server may close before we finish writing (that is what some tests provoke):
-        // what it answered is still the result.
-        try? await channel.writeAndFlush(ByteBuffer(string: bytes))
-        if halfClose { try? await channel.close(mode: .output) }
         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
             timedOut.withLockedValue { $0 = true }
             channel.close(promise: nil)
@@ -42,10 +39,29 @@ enum RawConnection {
 
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
         let promise: EventLoopPromise<String>
+        let sending: ByteBuffer
+        let halfClose: Bool
         var received = ""
 
-        init(promise: EventLoopPromise<String>) { self.promise = promise }
+        init(promise: EventLoopPromise<String>, sending: ByteBuffer, halfClose: Bool) {
+            self.promise = promise
+            self.sending = sending
+            self.halfClose = halfClose
+        }
+
+        /// The bytes go out from the event loop as soon as the connection is up, not from the
+        /// test's task: a parallel suite can starve that task for seconds, longer than the
+        /// server's idle timeout. The server may close before they are all written (that is
+        /// what some tests provoke): what it answered is still the result.
+        func channelActive(context: ChannelHandlerContext) {
+            let written = context.writeAndFlush(wrapOutboundOut(sending))
+            if halfClose {
+                written.assumeIsolated().whenComplete { _ in context.close(mode: .output, promise: nil) }
+            }
+            context.fireChannelActive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             received += String(buffer: unwrapInboundIn(data))
