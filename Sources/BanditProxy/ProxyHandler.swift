@@ -392,13 +392,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let clientHead = exchange.clientHead
         // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
         connection.handler.expectResponse(toHEAD: clientHead.method == .HEAD, dechunk: clientHead.minorVersion == 0)
-        if parts.isEmpty {
-            connection.channel.writeAndFlush(exchange.upstreamHead, promise: nil)
-        } else {
-            connection.channel.write(exchange.upstreamHead, promise: nil)
-            for part in parts { connection.channel.write(part, promise: nil) }
-            connection.channel.flush()
-        }
+        connection.handler.send(exchange.upstreamHead, flush: parts.isEmpty)
+        for (index, part) in parts.enumerated() { connection.handler.send(part, flush: index == parts.count - 1) }
         if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }
@@ -406,7 +401,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func sendUpstream(_ part: ByteBuffer) {
         guard exchange != nil else { return }
         if let connection = exchange!.connection {
-            connection.channel.writeAndFlush(part, promise: nil)
+            connection.handler.send(part, flush: true)
         } else {
             exchange!.buffered.append(part)
         }

@@ -101,6 +101,17 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Writes request bytes from this handler's place in the pipeline, the last: a write
+    /// through the channel would start at the tail and step through this handler first.
+    func send(_ bytes: ByteBuffer, flush: Bool) {
+        guard let context else { return }  // closed, or handed to a tunnel
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        }
+    }
+
     /// The client drained its buffer: read again if a read was held back.
     func resumeReading() {
         guard readPending, let context else { return }

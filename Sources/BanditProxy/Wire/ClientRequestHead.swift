@@ -28,7 +28,7 @@ public struct ClientRequestHead: ParsedHead {
     /// only from a trusted peer.
     public func facts(clientIsTrusted: Bool) -> RequestFacts {
         RequestFacts(
-            method: method.rawValue, uri: uri, cookieHeaders: values(of: "cookie"),
+            method: method.rawValue, uri: uri, cookieHeader: joinedValues(of: "cookie", separator: "; "),
             userAgent: firstValue(of: "user-agent"),
             isHTTPS: isHTTPS(clientIsTrusted: clientIsTrusted))
     }

@@ -44,12 +44,20 @@ extension ParsedHead {
         return listed
     }
 
-    /// Every value of the field `name` (lowercase), as strings.
-    func values(of name: StaticString) -> [String] {
+    /// Every value of the field `name` (lowercase) in one string, joined by `separator`; nil
+    /// if there is none. One allocation for the usual single field, none for a short one.
+    func joinedValues(of name: StaticString, separator: StaticString) -> String? {
         withBytes { raw in
-            fields.filter { HTTPSyntax.equalsLowercase(raw.name(of: $0), name) }.map {
-                String(decoding: raw.value(of: $0), as: UTF8.self)
+            var joined: String?
+            for field in fields where HTTPSyntax.equalsLowercase(raw.name(of: field), name) {
+                let value = String(decoding: raw.value(of: field), as: UTF8.self)
+                if joined == nil {
+                    joined = value
+                } else {
+                    joined! += separator.description + value
+                }
             }
+            return joined
         }
     }
 }

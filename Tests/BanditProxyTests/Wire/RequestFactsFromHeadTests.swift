@@ -1,0 +1,28 @@
+import Testing
+
+@testable import BanditProxy
+
+/// What the engine learns from a parsed request head.
+@Suite struct RequestFactsFromHeadTests {
+    @Test func severalCookieFieldsAreReadAsOne() throws {
+        let head = try TestHeads.request(
+            "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nUser-Agent: test/1\r\ncookie: bandit_session=second\r\n\r\n")
+        let facts = head.facts(clientIsTrusted: false)
+        #expect(facts.cookieHeader == "a=1; bandit_session=second")
+        #expect(facts.cookie(named: "bandit_session") == "second")
+        #expect(facts.cookie(named: "a") == "1")
+        #expect(facts.userAgent == "test/1")
+    }
+
+    @Test func noCookieFieldIsNoCookie() throws {
+        let facts = try TestHeads.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n").facts(clientIsTrusted: false)
+        #expect(facts.cookieHeader == nil)
+        #expect(facts.cookie(named: "bandit_session") == nil)
+    }
+
+    @Test func onlyATrustedPeerSaysTheClientUsedHTTPS() throws {
+        let head = try TestHeads.request("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: HTTPS\r\n\r\n")
+        #expect(head.facts(clientIsTrusted: true).isHTTPS)
+        #expect(!head.facts(clientIsTrusted: false).isHTTPS)
+    }
+}
