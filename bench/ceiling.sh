@@ -39,11 +39,13 @@ import sys
 sys.path.insert(0, "bench")
 from wrk_results import medians
 work, rounds = sys.argv[1], int(sys.argv[2])
-print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}")
+print(f"{'proxy':<14}{'req/s':>9}{'vs nginx':>10}{'CPU µs/req':>12}{'user':>8}{'system':>8}"
+      f"{'switches/req (waits+preempted)':>32}")
 nginx_rps = None
 for name in ("nginx", "relay", "http-relay", "lean-relay", "bandit-proxy"):
     m = medians(work, name, rounds)
     nginx_rps = nginx_rps or m.rps
-    print(f"{name:<14}{m.rps:>9.0f}{m.rps / nginx_rps:>10.2f}{m.cpu_us:>12.1f}{m.user_us:>8.1f}{m.system_us:>8.1f}")
+    print(f"{name:<14}{m.rps:>9.0f}{m.rps / nginx_rps:>10.2f}{m.cpu_us:>12.1f}{m.user_us:>8.1f}{m.system_us:>8.1f}"
+          f"{m.voluntary:>21.3f} + {m.involuntary:.3f}")
 print(f"returning visitor, wrk -t1 -c64, medians of {rounds} alternating rounds")
 PY

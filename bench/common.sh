@@ -45,18 +45,25 @@ JSON
 }
 
 # measure NAME PORT COOKIE PID [WRK-OPTION...]: wrk -t1 -c64 for `seconds` against PORT (with
-# the cookie, if any), its report in $work/NAME.$round.txt and the CPU time (user and system
-# clock ticks, before and after) of process PID in $work/NAME.$round.cpu; bench/wrk_results.py
-# reads both. CPU time per request is a steadier figure than requests/s on a machine where
-# wrk and the upstream share the cores.
+# the cookie, if any), its report in $work/NAME.$round.txt, the CPU time (user and system
+# clock ticks, before and after) of process PID in $work/NAME.$round.cpu and its threads'
+# context switches (voluntary and involuntary, before and after) in $work/NAME.$round.switches;
+# bench/wrk_results.py reads them. CPU time per request is a steadier figure than requests/s
+# on a machine where wrk and the upstream share the cores; context switches per request say
+# how often the proxy lost its core to them (each costs kernel time and cold caches).
 measure() {
-  local name=$1 port=$2 cookie=$3 pid=$4 before
+  local name=$1 port=$2 cookie=$3 pid=$4 before switches
   shift 4
   local args=(-t1 -c64 -d"${seconds}s" "$@")
   [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
   before=$(cpu_ticks "$pid")
+  switches=$(context_switches "$pid")
   wrk "${args[@]}" "http://127.0.0.1:$port/" >"$work/$name.$round.txt"
   echo "$before $(cpu_ticks "$pid")" >"$work/$name.$round.cpu"
+  echo "$switches $(context_switches "$pid")" >"$work/$name.$round.switches"
 }
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+context_switches() {
+  cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{print v, n}'
+}
 set_cookie() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p'; }

@@ -34,6 +34,10 @@ for scenario in ["returning", "new"]:
     n, b = parse(f"nginx-{scenario}"), parse(f"bandit-{scenario}")
     print(f"{scenario:<12}{n[0]:>14.0f}{b[0]:>14.0f}{b[0]/n[0]:>8.2f}{n[1]:>10.2f}ms{b[1]:>10.2f}ms"
           f"{n[2]:>20}{b[2]:>20}{b[3]:>8}")
+for scenario in ["returning", "new"]:
+    n, b = medians(work, f"nginx-{scenario}", rounds), medians(work, f"bandit-{scenario}", rounds)
+    print(f"context switches per request, {scenario}: nginx {n.voluntary:.3f} waits + {n.involuntary:.3f} preempted,"
+          f" bandit-proxy {b.voluntary:.3f} + {b.involuntary:.3f}")
 print(f"medians of {rounds} rounds; CPU per request is user+system of the proxy process (nginx: its worker)")
 print(f"bandit-proxy resident memory after the run: {rss/1024:.1f} MiB")
 PY

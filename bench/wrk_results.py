@@ -17,6 +17,8 @@ class Round:
     requests: int
     user_us: float | None  # the measured process's user CPU time per request, if measured
     system_us: float | None
+    voluntary: float | None  # its threads' context switches per request: waits for work,
+    involuntary: float | None  # and preemptions (the core taken by another process)
 
     @property
     def cpu_us(self):
@@ -45,8 +47,12 @@ def read(work, name, number):
     if os.path.exists(f"{work}/{name}.{number}.cpu"):
         u0, s0, u1, s1 = map(int, open(f"{work}/{name}.{number}.cpu").read().split())
         user, system = ((ticks / TICK * 1e6 / requests) for ticks in (u1 - u0, s1 - s0))
+    voluntary = involuntary = None
+    if os.path.exists(f"{work}/{name}.{number}.switches"):
+        v0, n0, v1, n1 = map(int, open(f"{work}/{name}.{number}.switches").read().split())
+        voluntary, involuntary = (v1 - v0) / requests, (n1 - n0) / requests
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    return Round(text, rps, requests, user, system)
+    return Round(text, rps, requests, user, system, voluntary, involuntary)
 
 
 def rounds(work, name, count):
@@ -66,6 +72,8 @@ class Medians:
     user_us = property(lambda self: self._median(lambda r: r.user_us))
     system_us = property(lambda self: self._median(lambda r: r.system_us))
     cpu_us = property(lambda self: self._median(lambda r: r.cpu_us))
+    voluntary = property(lambda self: self._median(lambda r: r.voluntary))
+    involuntary = property(lambda self: self._median(lambda r: r.involuntary))
     errors = property(lambda self: sum(r.errors for r in self.runs))
 
     def percentile_ms(self, p):
