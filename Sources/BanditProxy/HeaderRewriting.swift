@@ -62,41 +62,48 @@ public enum UpstreamRequest {
             var hasForwardedProto = false
             var hasForwardedHost = false
             var host: HeadField?
-            for field in client.fields {
+            /// Whether the field line goes to the upstream as it came; notes what the lines
+            /// added below need.
+            func forwards(_ field: HeadField) -> Bool {
                 let name = raw.name(of: field)
                 let known = KnownHeader(bytes: name)
                 switch known {
                 case .te:
                     // `TE: trailers` says the client can take trailers: the upstream may send them through us.
                     acceptsTrailers = acceptsTrailers || HTTPSyntax.list(raw.value(of: field), contains: "trailers")
-                    continue
+                    return false
                 case _ where known.isHopByHop || (!listed.isEmpty && raw.lists(name, in: listed)):
-                    continue
+                    return false
                 case .host:
                     host = host ?? field
-                    if upstreamHost != nil { continue }
+                    if upstreamHost != nil { return false }
                 // Forwarding headers from an untrusted peer are its own claims: dropped.
                 case .forwardedFor:
                     if clientIsTrusted {
                         let value = String(decoding: raw.value(of: field), as: UTF8.self)
                         priorForwardedFor = priorForwardedFor.map { $0 + ", " + value } ?? value
                     }
-                    continue  // added below, with this client appended
+                    return false  // added below, with this client appended
                 case .forwardedProto:
-                    guard clientIsTrusted else { continue }
+                    guard clientIsTrusted else { return false }
                     hasForwardedProto = true
                 case .forwardedHost:
-                    guard clientIsTrusted else { continue }
+                    guard clientIsTrusted else { return false }
                     hasForwardedHost = true
                 case .forwarded:
-                    guard clientIsTrusted else { continue }
+                    guard clientIsTrusted else { return false }
                 default:
                     // The client's own copies of experiment headers; checking its few headers costs
                     // the same with one experiment or a thousand.
-                    if isExperimentHeader(name) { continue }
+                    if isExperimentHeader(name) { return false }
                 }
-                out.writeField(name, raw.value(of: field))
+                return true
             }
+            var copier = FieldLineCopier(raw)
+            for field in client.fields {
+                if forwards(field) { copier.keep(field) } else { copier.drop(field, into: &out) }
+            }
+            copier.finish(into: &out)
             if acceptsTrailers { out.writeStaticString("TE: trailers\r\n") }
             for (name, value) in injected { out.writeField(name, value) }
             if let clientAddress {

@@ -35,6 +35,28 @@ import Testing
         return String(buffer: out)
     }
 
+    /// Kept lines are copied as they came, runs of them at once: what lies between dropped
+    /// lines, and after the last, arrives whole and in order, whitespace and letter case kept.
+    @Test func keptLinesAreCopiedAsTheyCameAroundDroppedOnes() throws {
+        let client = try TestHeads.request(
+            "GET / HTTP/1.1\r\nConnection: keep-alive\r\nA:1\r\nb:  two\t \r\nTE: gzip\r\nC: 3\r\n"
+                + "X-Bandit-Headline: spoofed\r\nd: 4\r\n\r\n")
+        let written = UpstreamRequest.head(
+            from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
+            injected: [("X-Bandit-Headline", "bold")], clientAddress: "192.0.2.1", clientIsTrusted: false,
+            upstreamHost: nil, upgrade: nil, allocator: ByteBufferAllocator())
+        #expect(
+            String(buffer: written)
+                == "GET / HTTP/1.1\r\nA:1\r\nb:  two\t \r\nC: 3\r\nd: 4\r\nX-Bandit-Headline: bold\r\n"
+                + "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: http\r\n\r\n")
+
+        let response = try Self.forwardedResponseHead([
+            ("Keep-Alive", "timeout=5"), ("Server", "nginx"), ("Date", "today"), ("Connection", "keep-alive"),
+            ("x-last", "1"), ("Transfer-Encoding", "chunked"),
+        ])
+        #expect(response == "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: today\r\nx-last: 1\r\n\r\n")
+    }
+
     @Test func responseFieldsNamedByConnectionAreDroppedWhateverTheirCase() throws {
         let head = try Self.forwardedResponseHead([
             ("Connection", "keep-alive, X-Secret"), ("x-SECRET", "1"), ("X-Other", "2"), ("Keep-Alive", "timeout=5"),

@@ -24,13 +24,19 @@ enum ClientResponseHead {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.reason]))
             out.writeStaticString("\r\n")
             let listed = head.framing.connectionListsFields ? head.connectionListed(in: raw) : []
+            var copier = FieldLineCopier(raw)
             for field in head.fields {
                 let name = raw.name(of: field)
-                if KnownHeader(bytes: name).isHopByHop { continue }
-                if dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control") { continue }
-                if !listed.isEmpty && raw.lists(name, in: listed) { continue }
-                out.writeField(name, raw.value(of: field))
+                if KnownHeader(bytes: name).isHopByHop
+                    || (dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control"))
+                    || (!listed.isEmpty && raw.lists(name, in: listed))
+                {
+                    copier.drop(field, into: &out)
+                } else {
+                    copier.keep(field)
+                }
             }
+            copier.finish(into: &out)
         }
         return out
     }
@@ -59,14 +65,6 @@ extension ByteBuffer {
         writeString(name)
         writeStaticString(": ")
         writeString(value)
-        writeStaticString("\r\n")
-    }
-
-    /// One field line copied from a parsed head (its bytes were validated as they were read).
-    mutating func writeField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
-        writeBytes(name)
-        writeStaticString(": ")
-        writeBytes(value)
         writeStaticString("\r\n")
     }
 }
