@@ -25,8 +25,8 @@ final class Exchange {
     var sentBody = false
     var bodyBytes = 0
     /// For metrics and the access log.
-    let started = ContinuousClock.now
-    var upstreamStarted: ContinuousClock.Instant?
+    let started: NIODeadline
+    var upstreamStarted: NIODeadline?
     var status = 0
     var responseBytes = 0
     /// The protocol the client asked to switch to (`Upgrade`), if any.
@@ -37,10 +37,11 @@ final class Exchange {
     var clientFraming = ClientBodyFraming.asReceived
     var retried = false
 
-    init(clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision) {
+    init(clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision, started: NIODeadline) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
         self.decision = decision
+        self.started = started
     }
 
     /// Whether a failure may be retried once on a fresh connection: the connection was a

@@ -26,9 +26,9 @@ final class LazyDeadline {
 
     var isArmed: Bool { deadline != nil }
 
-    /// Expires `amount` from now, unless re-armed or disarmed before.
-    func arm(in amount: TimeAmount) {
-        let at = NIODeadline.now() + amount
+    /// Expires `amount` after `now`, unless re-armed or disarmed before.
+    func arm(in amount: TimeAmount, from now: NIODeadline) {
+        let at = now + amount
         deadline = at
         if let check, check.at <= at { return }  // the pending check will find it
         schedule(at)

@@ -24,7 +24,7 @@ extension ProxyHandler {
             let head = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             let body =
-                request.head.method == .HEAD ? nil : context.channel.allocator.buffer(bytes: response.body)
+                request.head.method == .HEAD ? nil : self.allocator.buffer(bytes: response.body)
             self.respond(head, body: body, close: !keepAlive, context: context)
         }
     }

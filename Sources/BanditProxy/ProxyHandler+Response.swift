@@ -10,13 +10,17 @@ extension ProxyHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
     func upstreamReceived(_ event: UpstreamResponseReader.Event) {
+        handlingEvent { handleUpstream(event) }
+    }
+
+    private func handleUpstream(_ event: UpstreamResponseReader.Event) {
         guard let context, let exchange else { return }
         switch event {
         case .head(let head) where head.status == 101:
             switchProtocols(head, context: context, exchange: exchange)
         case .head(let head) where head.isInformational:
             // 1xx informational: relay and keep waiting for the final answer.
-            var out = ClientResponseHead.start(from: head, allocator: context.channel.allocator)
+            var out = ClientResponseHead.start(from: head, allocator: allocator)
             ClientResponseHead.end(&out)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         case .head(let head):
@@ -33,7 +37,7 @@ extension ProxyHandler: UpstreamDelegate {
             writeUnsentHead(of: exchange, context: context)
             let framed =
                 exchange.clientFraming == .chunkEncoded
-                ? ClientBodyFraming.chunk(buffer, allocator: context.channel.allocator) : buffer
+                ? ClientBodyFraming.chunk(buffer, allocator: allocator) : buffer
             context.write(wrapOutboundOut(framed), promise: nil)
         case .end:
             finishResponse(context: context, exchange: exchange)
@@ -47,14 +51,16 @@ extension ProxyHandler: UpstreamDelegate {
         exchange.status = head.status
         services.engine.commit(exchange.decision, status: head.status)
         services.pendingCommits.ended()
-        let clientHead = exchange.clientHead
+        // Fields read one by one: a copy of the client's head would retain each of its buffers.
+        let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
         let framing = ClientBodyFraming(
-            upstream: head, requestIsHEAD: clientHead.method == .HEAD, clientIsHTTP10: clientHead.minorVersion == 0)
+            upstream: head, requestIsHEAD: exchange.clientHead.method == .HEAD, clientIsHTTP10: clientIsHTTP10)
         exchange.clientFraming = framing
         // After an upgrade request the HTTP parsers on both connections stop at its end (what
         // follows would have been the new protocol): a declined upgrade ends both connections.
         exchange.closeClientAfterResponse =
-            !clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil || requests.quiescing
+            !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
+            || requests.quiescing
             || framing == .untilClose
         var cacheEdits: CachePolicy.Edits?
         if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
@@ -62,14 +68,14 @@ extension ProxyHandler: UpstreamDelegate {
         }
         var out = ClientResponseHead.start(
             from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false),
-            allocator: context.channel.allocator)
+            allocator: allocator)
         if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
         if framing.isChunked { out.writeField("Transfer-Encoding", "chunked") }
         if exchange.closeClientAfterResponse {
             out.writeField("Connection", "close")
-        } else if clientHead.minorVersion == 0 {
+        } else if clientIsHTTP10 {
             out.writeField("Connection", "keep-alive")  // an HTTP/1.0 client assumes close otherwise
         }
         ClientResponseHead.end(&out)
@@ -100,7 +106,7 @@ extension ProxyHandler: UpstreamDelegate {
         exchange.responseStarted = true
         services.engine.commit(exchange.decision, status: 101)
         services.pendingCommits.ended()
-        var out = ClientResponseHead.start(from: head, allocator: context.channel.allocator)
+        var out = ClientResponseHead.start(from: head, allocator: allocator)
         out.writeField("Connection", "Upgrade")
         out.writeField("Upgrade", protocolName)
         if let cookie = exchange.decision.cookie(forStatus: 101) { out.writeField("Set-Cookie", cookie) }
@@ -129,7 +135,7 @@ extension ProxyHandler: UpstreamDelegate {
         record(exchange, status: exchange.status)
         if let connection = exchange.connection {
             if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
-                pool.release(connection)
+                pool.release(connection, now: now)
             } else {
                 connection.handler.delegate = nil
                 connection.channel.close(promise: nil)
@@ -138,7 +144,7 @@ extension ProxyHandler: UpstreamDelegate {
         writeUnsentHead(of: exchange, context: context)
         let last =
             exchange.clientFraming == .chunkEncoded
-            ? ClientBodyFraming.lastChunk(allocator: context.channel.allocator) : nil
+            ? ClientBodyFraming.lastChunk(allocator: allocator) : nil
         endResponse(last, close: exchange.closeClientAfterResponse, context: context)
     }
 

@@ -56,8 +56,9 @@ final class UpstreamPool {
         connect(completion)
     }
 
-    /// Gives a connection back after a complete exchange that allows reuse.
-    func release(_ connection: Connection) {
+    /// Gives a connection back after a complete exchange that allows reuse; its idle time
+    /// starts at `now` (the caller's reading of the clock, if it has one).
+    func release(_ connection: Connection, now: NIODeadline = .now()) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
         guard connection.channel.isActive, idle.count < settings.maxIdle, !closed else {
@@ -66,7 +67,7 @@ final class UpstreamPool {
         }
         // A lazy deadline, like the client's: a kept-alive connection is released and taken
         // again on every request, and a timer scheduled and cancelled each time would cost more.
-        connection.handler.idleExpiry?.arm(in: settings.idleTimeout)
+        connection.handler.idleExpiry?.arm(in: settings.idleTimeout, from: now)
         idle.append(connection)
     }
 
