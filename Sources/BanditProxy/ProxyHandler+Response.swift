@@ -141,10 +141,16 @@ extension ProxyHandler: UpstreamDelegate {
                 connection.channel.close(promise: nil)
             }
         }
-        writeUnsentHead(of: exchange, context: context)
-        let last =
+        var last =
             exchange.clientFraming == .chunkEncoded
             ? ClientBodyFraming.lastChunk(allocator: allocator) : nil
+        // A head still held (no body, or one small enough to have joined it) leaves with the
+        // end: one write-and-flush through the pipeline rather than a write and a flush.
+        if var head = exchange.unsentHead {
+            exchange.unsentHead = nil
+            if var end = last { head.writeBuffer(&end) }
+            last = head
+        }
         endResponse(last, close: exchange.closeClientAfterResponse, context: context)
     }
 
