@@ -50,10 +50,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var requests = PipelinedRequests()
     /// `serveWaitingRequests` is running (a request it serves may end synchronously).
     private var servingWaiting = false
-    /// The time of the event being handled (a client read, an upstream read), taken from the
-    /// clock once for all it does: a kept-alive request read the clock five times (exchange
-    /// start, upstream start, response deadline, end, next-request deadline), a visible share
-    /// of its cost on a virtual machine. Nil between events.
+    /// An event (a client read, an upstream read) is being handled: `now` reads the clock once
+    /// for all of it. A kept-alive request read the clock five times (exchange start, upstream
+    /// start, response deadline, end, next-request deadline), a visible share of its cost on a
+    /// virtual machine; now twice, once per side.
+    private var handlingAnEvent = false
+    /// What `now` read during the current event.
     private var eventTime: NIODeadline?
 
     init(live: LiveServing, eventLoop: any EventLoop) {
@@ -111,14 +113,22 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: client → proxy
 
-    /// Now, or the time of the event being handled (see `eventTime`).
-    var now: NIODeadline { eventTime ?? .now() }
+    /// Now: within an event, the time its first reading took (see `handlingAnEvent`).
+    var now: NIODeadline {
+        if let eventTime { return eventTime }
+        let time = NIODeadline.now()
+        if handlingAnEvent { eventTime = time }
+        return time
+    }
 
-    /// Runs `body` with one clock reading for all of it (an event nested in another keeps the outer's).
+    /// Runs `body` as one event, its readings of `now` one (an event within another is part of it).
     func handlingEvent(_ body: () -> Void) {
-        let outer = eventTime
-        eventTime = outer ?? .now()
-        defer { eventTime = outer }
+        guard !handlingAnEvent else { return body() }
+        handlingAnEvent = true
+        defer {
+            handlingAnEvent = false
+            eventTime = nil
+        }
         body()
     }
 
