@@ -47,7 +47,7 @@ enum KnownHeader {
 public enum UpstreamRequest {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
-        injected: [(name: String, value: String)], clientAddress: String?, clientIsTrusted: Bool,
+        injected: some Sequence<(name: String, value: String)>, clientAddress: String?, clientIsTrusted: Bool,
         upstreamHost: String?, upgrade: String?, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: client.bytes.readableBytes + 256)

@@ -366,7 +366,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let upgrade = head.requestedUpgrade
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.headers,
+            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.injectedHeaders,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
             upgrade: upgrade, allocator: allocator)
@@ -511,6 +511,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             AccessLog.Entry(
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
-                arms: exchange.decision.served, propensities: exchange.decision.propensities))
+                arms: exchange.decision.served.map { ($0.experiment, $0.arm) },
+                propensities: exchange.decision.propensities))
     }
 }

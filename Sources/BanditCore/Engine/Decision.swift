@@ -29,12 +29,25 @@ public struct CountEvent: Sendable, Equatable {
     }
 }
 
+/// An arm a request carries, and the request header that names it to the upstream (nil
+/// where the experiment injects a query parameter instead).
+public struct ServedArm: Sendable {
+    public var experiment: String
+    public var arm: String
+    public var header: String?
+}
+
 /// The engine's answer for one request: what to tell the upstream, what to count, which cookie to set.
 public struct Decision: Sendable {
     /// The request target to send upstream when it differs from the client's (stripped or injected query).
     public var rewrittenURI: String?
-    /// Headers to add (after removing every experiment header the client sent).
-    public var headers: [(name: String, value: String)] = []
+    /// Headers to add (after removing every experiment header the client sent), read from
+    /// `served` as they are written: one array less per request than keeping both.
+    public var injectedHeaders: some Sequence<(name: String, value: String)> {
+        served.lazy.compactMap { served in served.header.map { ($0, served.arm) } }
+    }
+    /// The same, collected.
+    public var headers: [(name: String, value: String)] { Array(injectedHeaders) }
     /// Assignments made by this request: counted when the response is delivered, whatever its status.
     public var assignments: [CountEvent] = []
     /// Views and conversions: counted only if the upstream answers with a status below 400
@@ -47,8 +60,8 @@ public struct Decision: Sendable {
     var cookieWriter: SessionCookieWriter?
     /// The request matched an exclusion rule: proxied untouched.
     public var excluded = false
-    /// The arms this request carries, for access logs: (experiment, arm).
-    public var served: [(experiment: String, arm: String)] = []
+    /// The arms this request carries (for the injected headers, cache safety and access logs).
+    public var served: [ServedArm] = []
     /// For each arm a policy picked on this request: the probability it had (the propensity).
     public var propensities: [(experiment: String, probability: Double)] = []
 

@@ -177,10 +177,12 @@ public final class ExperimentEngine: Sendable {
                     experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
-            decision.served.append((experiment.name, armName))
             switch experiment.config.injection {
-            case .header(let name): decision.headers.append((name, armName))
-            case .query(let name): query.append(name: name, value: armName)
+            case .header(let name):
+                decision.served.append(ServedArm(experiment: experiment.name, arm: armName, header: name))
+            case .query(let name):
+                decision.served.append(ServedArm(experiment: experiment.name, arm: armName))
+                query.append(name: name, value: armName)
             }
         }
 
