@@ -70,6 +70,20 @@ import Testing
         #expect(!uri.contains("bandit_force"))
     }
 
+    /// Each served arm says how it reaches the upstream: a header experiment's by its header,
+    /// a query experiment's only in the rewritten target.
+    @Test mutating func servedArmsCarryTheirHeaderOrNone() {
+        let (first, cookie) = visit("/")
+        let (decision, _) = visit("/pricing/", cookie: cookie)
+        #expect(first.served.map(\.header) == ["X-Bandit-headline"])
+        #expect(decision.served.map(\.experiment) == ["headline", "cta"])
+        #expect(decision.served.map(\.header) == ["X-Bandit-headline", nil])
+        #expect(decision.headers.map(\.name) == ["X-Bandit-headline"])
+        #expect(decision.headers.map(\.value) == [first.served[0].arm])
+        let cta = decision.served[1].arm
+        #expect(decision.rewrittenURI == "/pricing/?cta=\(cta)")
+    }
+
     @Test mutating func authenticatedSessionsAreServedButNotCounted() {
         let (decision, cookie) = visit("/pricing/", extraCookies: "sessionid=xyz")
         #expect(decision.rewrittenURI?.contains("cta=") == true)
