@@ -55,13 +55,23 @@ public enum RequestHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
     public static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ClientRequestHead? {
+        var fieldTable: [HeadField] = []
+        return try parse(buffer, maxBytes: maxBytes, searchFrom: &searchFrom, fieldTable: &fieldTable)
+    }
+
+    /// The same, the head's field table written in `fieldTable` (see `FieldLines.parse`).
+    static func parse(
+        _ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int, fieldTable: inout [HeadField]
+    ) throws -> ClientRequestHead? {
         guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
             return nil
         }
-        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes) }
+        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes, fieldTable: &fieldTable) }
     }
 
-    private static func parseHead(_ raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws -> ClientRequestHead {
+    private static func parseHead(
+        _ raw: UnsafeRawBufferPointer, bytes: ByteBuffer, fieldTable: inout [HeadField]
+    ) throws -> ClientRequestHead {
         var position = 0
         let methodStart = position
         while HTTPSyntax.isTokenByte(raw[position]) { position += 1 }
@@ -79,7 +89,8 @@ public enum RequestHeadParser {
         guard version.starts(with: "HTTP/1.".utf8), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
             raw[position + 8] == HTTPSyntax.cr, raw[position + 9] == HTTPSyntax.lf
         else { throw WireError.malformedStartLine }
-        let (fields, framing) = try FieldLines.parse(raw, from: position + 10, repeatedLengthAllowed: false)
+        let framing = try FieldLines.parse(
+            raw, from: position + 10, repeatedLengthAllowed: false, into: &fieldTable)
         // A request body must be framed by chunks when any coding is applied (RFC 9112 §6.3).
         guard framing.transferCoding != .other else { throw WireError.invalidTransferEncoding }
         // Other codings are refused, not passed on: the upstream then receives exactly
@@ -89,7 +100,7 @@ public enum RequestHeadParser {
         return ClientRequestHead(
             bytes: bytes, method: HTTPMethod(bytes: method),
             uri: String(decoding: UnsafeRawBufferPointer(rebasing: raw[uriStart..<uriEnd]), as: UTF8.self),
-            minorVersion: Int(version[7] - UInt8(ascii: "0")), fields: fields, framing: framing)
+            minorVersion: Int(version[7] - UInt8(ascii: "0")), fields: fieldTable, framing: framing)
     }
 }
 

@@ -27,6 +27,9 @@ struct ClientRequestReader {
     private var switchesAfterRequest = false
     /// Read bytes not yet turned into events.
     private var pending = PendingBytes()
+    /// The last head's field table: its storage is filled again for the next head, once
+    /// that head is gone (a kept-alive connection then parses without allocating one).
+    private var fieldTable: [HeadField] = []
     let maxHeadBytes: Int
 
     init(maxHeadBytes: Int) {
@@ -65,7 +68,8 @@ struct ClientRequestReader {
                 buffer.moveReaderIndex(forwardBy: 2)
             }
             guard buffer.readableBytes > 0,
-                let head = try RequestHeadParser.parse(buffer, maxBytes: maxHeadBytes, searchFrom: &searchFrom)
+                let head = try RequestHeadParser.parse(
+                    buffer, maxBytes: maxHeadBytes, searchFrom: &searchFrom, fieldTable: &fieldTable)
             else {
                 state = .head(searchFrom: searchFrom)
                 return nil

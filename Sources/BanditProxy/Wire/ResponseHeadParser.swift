@@ -6,13 +6,23 @@ enum ResponseHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
     static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> UpstreamResponseHead? {
+        var fieldTable: [HeadField] = []
+        return try parse(buffer, maxBytes: maxBytes, searchFrom: &searchFrom, fieldTable: &fieldTable)
+    }
+
+    /// The same, the head's field table written in `fieldTable` (see `FieldLines.parse`).
+    static func parse(
+        _ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int, fieldTable: inout [HeadField]
+    ) throws -> UpstreamResponseHead? {
         guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
             return nil
         }
-        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes) }
+        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes, fieldTable: &fieldTable) }
     }
 
-    private static func parseHead(_ raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws -> UpstreamResponseHead {
+    private static func parseHead(
+        _ raw: UnsafeRawBufferPointer, bytes: ByteBuffer, fieldTable: inout [HeadField]
+    ) throws -> UpstreamResponseHead {
         // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
         guard raw.count >= 14, raw.starts(with: "HTTP/1.".utf8),
             raw[7] == UInt8(ascii: "0") || raw[7] == UInt8(ascii: "1"), raw[8] == HTTPSyntax.space
@@ -36,9 +46,9 @@ enum ResponseHeadParser {
         guard raw[position] == HTTPSyntax.cr, raw[position + 1] == HTTPSyntax.lf else {
             throw WireError.malformedStartLine
         }
-        let (fields, framing) = try FieldLines.parse(raw, from: position + 2, repeatedLengthAllowed: true)
+        let framing = try FieldLines.parse(raw, from: position + 2, repeatedLengthAllowed: true, into: &fieldTable)
         return UpstreamResponseHead(
             bytes: bytes, status: status, minorVersion: Int(raw[7] - UInt8(ascii: "0")), reason: reason,
-            fields: fields, framing: framing)
+            fields: fieldTable, framing: framing)
     }
 }

@@ -42,6 +42,9 @@ struct UpstreamResponseReader {
     private var dechunk = false
     /// Read bytes not yet turned into events.
     private var pending = PendingBytes()
+    /// The last head's field table: its storage is filled again for the next head, once
+    /// that head is gone (a kept-alive connection then parses without allocating one).
+    private var fieldTable: [HeadField] = []
 
     /// A request went out: the next head answers it.
     mutating func expectResponse(toHEAD isHEAD: Bool, dechunk: Bool) {
@@ -62,7 +65,7 @@ struct UpstreamResponseReader {
         case .head(var searchFrom):
             guard
                 let head = try ResponseHeadParser.parse(
-                    buffer, maxBytes: Self.maxHeadBytes, searchFrom: &searchFrom)
+                    buffer, maxBytes: Self.maxHeadBytes, searchFrom: &searchFrom, fieldTable: &fieldTable)
             else {
                 state = .head(searchFrom: searchFrom)
                 return nil

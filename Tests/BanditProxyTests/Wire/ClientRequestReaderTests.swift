@@ -73,6 +73,21 @@ import Testing
         }
     }
 
+    /// The reader fills its last head's field table again for the next head: a head still
+    /// held (a pipelined request waiting its turn) keeps its own fields all the same.
+    @Test func aHeadStillHeldKeepsItsFieldsWhileTheNextIsRead() throws {
+        var reader = ClientRequestReader(maxHeadBytes: 1024)
+        reader.append(
+            ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: a\r\nX-One: 1\r\n\r\nGET /b HTTP/1.1\r\nHost: b\r\n\r\n"))
+        var heads: [ClientRequestHead] = []
+        while let event = try reader.next() {
+            if case .head(let head) = event { heads.append(head) }
+        }
+        #expect(heads.map(\.uri) == ["/a", "/b"])
+        #expect(heads[0].headerList.map { "\($0.name): \($0.value)" } == ["Host: a", "X-One: 1"])
+        #expect(heads[1].headerList.map { "\($0.name): \($0.value)" } == ["Host: b"])
+    }
+
     @Test func aHeadLargerThanTheLimitIsRefusedBeforeItEnds() {
         var reader = ClientRequestReader(maxHeadBytes: 1024)
         reader.append(ByteBuffer(string: "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 2000)))
