@@ -471,6 +471,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.exchange = nil
             return
         }
+        if error is UpstreamPool.AllConnectionsBusy {
+            services.logger.warning(
+                "every upstream connection stayed busy", metadata: ["uri": "\(exchange.clientHead.uri)"])
+            responseDeadline.disarm()
+            respondWithError(.serviceUnavailable, detail: "The site behind this proxy is busy. Please try again.")
+            return
+        }
         services.logger.warning(
             connecting ? "upstream unreachable" : "upstream closed before answering",
             metadata: ["error": "\(error)", "uri": "\(exchange.clientHead.uri)"])

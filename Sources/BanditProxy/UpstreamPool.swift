@@ -17,7 +17,13 @@ final class UpstreamPool {
         var tls: NIOSSLContext?
         var serverHostname: String?
         var maxIdle: Int = 64
+        /// At most this many connections open (or opening) from this pool's event loop; a
+        /// request finding them all busy waits for one, up to `connectTimeout`. Nil: no limit.
+        var maxConnections: Int?
     }
+
+    /// No connection became free within the connect timeout: every one allowed is busy.
+    struct AllConnectionsBusy: Error {}
 
     /// A pooled connection: the channel and its last handler.
     struct Connection {
@@ -32,6 +38,17 @@ final class UpstreamPool {
     private var idle: [Connection] = []
     /// After `closeAll` (shutdown, or an upstream changed by a reload) nothing is kept.
     private var closed = false
+    /// Connections open or being opened (counted against `maxConnections`).
+    private var openCount = 0
+    /// Requests waiting for a connection, oldest first (only with `maxConnections`).
+    private var waiters = CircularBuffer<Waiter>()
+    private var nextWaiterID = 0
+
+    private struct Waiter {
+        let id: Int
+        let completion: (Result<Connection, any Error>) -> Void
+        let timeout: Scheduled<Void>
+    }
 
     init(eventLoop: any EventLoop, settings: Settings) {
         self.eventLoop = eventLoop
@@ -39,6 +56,7 @@ final class UpstreamPool {
     }
 
     var idleCount: Int { idle.count }
+    var waitingCount: Int { waiters.count }
 
     /// Calls back on the event loop with an idle connection if one is alive (unless `fresh`),
     /// else a new one.
@@ -53,7 +71,30 @@ final class UpstreamPool {
                 return
             }
         }
-        connect(completion)
+        if let limit = settings.maxConnections, openCount >= limit, !closed {
+            wait(completion)
+        } else {
+            connect(completion)
+        }
+    }
+
+    /// Queues a request until a connection is released or closed, or the connect timeout.
+    private func wait(_ completion: @escaping (Result<Connection, any Error>) -> Void) {
+        let id = nextWaiterID
+        nextWaiterID += 1
+        let timeout = eventLoop.assumeIsolated().scheduleTask(in: settings.connectTimeout) { () -> Void in
+            guard let index = self.waiters.firstIndex(where: { $0.id == id }) else { return }
+            self.waiters.remove(at: index)
+            completion(.failure(AllConnectionsBusy()))
+        }
+        waiters.append(Waiter(id: id, completion: completion, timeout: timeout))
+    }
+
+    /// The oldest waiting request, no longer waiting.
+    private func takeWaiter() -> Waiter? {
+        guard let waiter = waiters.popFirst() else { return nil }
+        waiter.timeout.cancel()
+        return waiter
     }
 
     /// Gives a connection back after a complete exchange that allows reuse; its idle time
@@ -61,6 +102,13 @@ final class UpstreamPool {
     func release(_ connection: Connection, now: NIODeadline = .now()) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
+        if connection.channel.isActive, !closed, let waiter = takeWaiter() {
+            // Handed on at the next tick: the releasing exchange is still finishing its response.
+            var reused = connection
+            reused.reused = true
+            eventLoop.assumeIsolated().execute { waiter.completion(.success(reused)) }
+            return
+        }
         guard connection.channel.isActive, idle.count < settings.maxIdle, !closed else {
             connection.channel.close(promise: nil)
             return
@@ -79,6 +127,14 @@ final class UpstreamPool {
             connection.channel.close(promise: nil)
         }
         idle.removeAll()
+        while let waiter = takeWaiter() { waiter.completion(.failure(ChannelError.ioOnClosedChannel)) }
+    }
+
+    /// A connection of this pool closed: a waiting request may open one in its place.
+    private func connectionEnded() {
+        openCount -= 1
+        guard !closed, let waiter = takeWaiter() else { return }
+        connect(waiter.completion)
     }
 
     private func forget(_ channel: any Channel) {
@@ -102,7 +158,15 @@ final class UpstreamPool {
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
+        openCount += 1
         bootstrap.connect(host: settings.host, port: settings.port).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                // Counted until it closes, pooled, busy or handed to a tunnel alike.
+                channel.closeFuture.assumeIsolated().whenComplete { _ in self.connectionEnded() }
+            case .failure:
+                self.connectionEnded()
+            }
             completion(
                 result.flatMap { channel in
                     Result {

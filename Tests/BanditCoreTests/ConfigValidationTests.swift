@@ -118,6 +118,10 @@ import Testing
         (#"{"upstream": "http://a", "hostHeader": "server"}"#, "hostHeader", "\"client\" or \"upstream\""),
         (#"{"upstream": "http://a", "adminToken": ""}"#, "adminToken", "empty"),
         (#"{"upstream": "http://a", "limits": {"maxBodyBytes": 0}}"#, "limits.maxBodyBytes", "out of range"),
+        (
+            #"{"upstream": "http://a", "limits": {"maxUpstreamConnections": 0}}"#, "limits.maxUpstreamConnections",
+            "out of range"
+        ),
     ])
     func topLevelMistakesNameTheirKey(document: String, keyPath: String, fragment: String) {
         let error = errors(document).error(at: keyPath)

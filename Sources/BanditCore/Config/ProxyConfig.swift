@@ -22,6 +22,10 @@ public struct ProxyConfig: Sendable, Equatable {
     public var trustedProxies: [IPRange] = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
     /// Request bodies larger than this get 413 (nil: no limit, bodies stream through).
     public var maxRequestBodyBytes: Int?
+    /// At most this many upstream connections open at once (divided among the event loops);
+    /// a request finding them all busy waits up to `timeouts.connectSeconds`, then gets 503.
+    /// Nil: no limit.
+    public var maxUpstreamConnections: Int?
     /// Extra CA certificates (PEM) trusted for an https upstream, besides the system's.
     public var upstreamCAFile: String?
     /// One line per request on standard output; off by default.

@@ -41,6 +41,7 @@ final class RecordingUpstream: Sendable {
 
     private let channel: any Channel
     private let recorded = Mutex<[Request]>([])
+    private let connections = Mutex<(open: Int, peak: Int)>((0, 0))
     let responder: Responder
 
     var port: Int { channel.localAddress!.port! }
@@ -73,6 +74,18 @@ final class RecordingUpstream: Sendable {
 
     func record(_ request: Request) { recorded.withLock { $0.append(request) } }
 
+    /// The most connections that were open to it at once.
+    var peakConnections: Int { connections.withLock { $0.peak } }
+
+    func connectionOpened() {
+        connections.withLock {
+            $0.open += 1
+            $0.peak = max($0.peak, $0.open)
+        }
+    }
+
+    func connectionClosed() { connections.withLock { $0.open -= 1 } }
+
     func stop() async throws { try await channel.close() }
 
     private final class Handler: ChannelInboundHandler {
@@ -84,6 +97,16 @@ final class RecordingUpstream: Sendable {
         var served = 0
 
         init(upstream: @escaping () -> RecordingUpstream) { self.upstream = upstream }
+
+        func channelActive(context: ChannelHandlerContext) {
+            upstream().connectionOpened()
+            context.fireChannelActive()
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            upstream().connectionClosed()
+            context.fireChannelInactive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
