@@ -23,7 +23,8 @@ for n in 1 1000; do
   port=$((18090 + ${#n}))
   cat >"$work/proxy-$n.json" <<JSON
 {"listen": "127.0.0.1:$port", "upstream": "http://127.0.0.1:18080", "storage": ":memory:",
- "session": {"secret": "bench-secret-0123456789"}, "experiments": $(experiments "$n")}
+ "session": {"secret": "bench-secret-0123456789"}, "experiments": $(experiments "$n"),
+ "limits": {"maxUpstreamConnections": 1024}}
 JSON
   "$binary" --config "$work/proxy-$n.json" --log-level error &
 done
@@ -55,5 +56,6 @@ for peer in ["bandit", "nginx"]:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     print(f"10,000 keep-alive clients, {peer}: {served.group(1) if served else '?'} responses, "
           f"socket errors: {errors.group(1) if errors else 'none'}, non-2xx: {non2xx.group(1) if non2xx else 0}")
-print("(the upstream accepts 4,096 connections: a proxy with more requests in flight gets some refused, 502)")
+print("(the upstream accepts 4,096 connections; bandit-proxy keeps to 1,024 (limits.maxUpstreamConnections),"
+      " the requests beyond wait for one)")
 PY
