@@ -55,11 +55,9 @@ final class UpstreamPool {
         self.settings = settings
     }
 
-    var idleCount: Int { idle.count }
-    var waitingCount: Int { waiters.count }
-
     /// Calls back on the event loop with an idle connection if one is alive (unless `fresh`),
-    /// else a new one.
+    /// else a new one; at `maxConnections`, with the next one released or the next place
+    /// freed by a close, or `AllConnectionsBusy` after the connect timeout.
     func acquire(fresh: Bool = false, _ completion: @escaping (Result<Connection, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         while !fresh, let connection = idle.popLast() {
