@@ -47,7 +47,8 @@ import Testing
     }
 
     @Test func withoutALimitEveryRequestGetsItsOwnConnection() async throws {
-        let harness = try await ProxyHarness.start(responder: { _ in .init(delay: .milliseconds(300)) })
+        // Answers slow enough that no request can find another's connection idle, even in a busy suite.
+        let harness = try await ProxyHarness.start(responder: { _ in .init(delay: .seconds(2)) })
         defer { Task { try await harness.stop() } }
         let statuses = try await Self.concurrentRequests(2 * Self.loops, to: harness)
         #expect(statuses == Array(repeating: 200, count: 2 * Self.loops))
