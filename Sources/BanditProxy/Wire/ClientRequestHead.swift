@@ -63,10 +63,8 @@ public enum RequestHeadParser {
     static func parse(
         _ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int, fieldTable: inout [HeadField]
     ) throws -> ClientRequestHead? {
-        guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
-            return nil
-        }
-        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes, fieldTable: &fieldTable) }
+        try FieldLines.readHead(
+            from: buffer, maxBytes: maxBytes, searchFrom: &searchFrom, fieldTable: &fieldTable, parseHead)
     }
 
     private static func parseHead(

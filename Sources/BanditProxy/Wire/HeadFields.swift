@@ -176,6 +176,16 @@ enum FieldLines {
         return buffer.getSlice(at: buffer.readerIndex, length: length)!
     }
 
+    /// The head at the start of `buffer`, once its blank line has arrived, read in place by
+    /// `parseHead` (its raw bytes, the head's own slice, the field table to fill); nil until then.
+    static func readHead<Head>(
+        from buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int, fieldTable: inout [HeadField],
+        _ parseHead: (UnsafeRawBufferPointer, ByteBuffer, inout [HeadField]) throws -> Head
+    ) throws -> Head? {
+        guard let bytes = try locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else { return nil }
+        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes, &fieldTable) }
+    }
+
     /// The length of the head through its blank line (`\r\n\r\n`), if it is all there;
     /// `from` skips what an earlier search covered.
     static func headLength(in raw: UnsafeRawBufferPointer, from start: Int) -> Int? {

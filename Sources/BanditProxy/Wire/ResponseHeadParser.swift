@@ -4,20 +4,13 @@ import NIOCore
 /// one Content-Length (repeats must agree), never with Transfer-Encoding.
 enum ResponseHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
-    /// what an earlier call already searched for the blank line.
-    static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> UpstreamResponseHead? {
-        var fieldTable: [HeadField] = []
-        return try parse(buffer, maxBytes: maxBytes, searchFrom: &searchFrom, fieldTable: &fieldTable)
-    }
-
-    /// The same, the head's field table written in `fieldTable` (see `FieldLines.parse`).
+    /// what an earlier call already searched for the blank line; the head's field table is
+    /// written in `fieldTable` (see `FieldLines.parse`).
     static func parse(
         _ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int, fieldTable: inout [HeadField]
     ) throws -> UpstreamResponseHead? {
-        guard let bytes = try FieldLines.locateHead(in: buffer, maxBytes: maxBytes, searchFrom: &searchFrom) else {
-            return nil
-        }
-        return try bytes.withUnsafeReadableBytes { raw in try parseHead(raw, bytes: bytes, fieldTable: &fieldTable) }
+        try FieldLines.readHead(
+            from: buffer, maxBytes: maxBytes, searchFrom: &searchFrom, fieldTable: &fieldTable, parseHead)
     }
 
     private static func parseHead(

@@ -15,7 +15,9 @@ enum TestHeads {
     static func response(_ fields: [(String, String)]) throws -> UpstreamResponseHead {
         let text = "HTTP/1.1 200 OK\r\n" + fields.map { "\($0): \($1)\r\n" }.joined() + "\r\n"
         var searchFrom = 0
+        var fieldTable: [HeadField] = []
         return try #require(
-            try ResponseHeadParser.parse(ByteBuffer(string: text), maxBytes: 1 << 16, searchFrom: &searchFrom))
+            try ResponseHeadParser.parse(
+                ByteBuffer(string: text), maxBytes: 1 << 16, searchFrom: &searchFrom, fieldTable: &fieldTable))
     }
 }
