@@ -5,7 +5,7 @@ import NIOHTTP1
 /// ASCII case-insensitively: no lowercased copy of every name a browser sends.
 enum KnownHeader {
     case transferEncoding, te, otherHopByHop
-    case contentLength, host, forwardedFor, forwardedProto, forwardedHost, forwarded
+    case host, forwardedFor, forwardedProto, forwardedHost, forwarded
     case other
 
     init(bytes name: UnsafeRawBufferPointer) {
@@ -17,7 +17,6 @@ enum KnownHeader {
             case 7 where `is`("trailer") || `is`("upgrade"): .otherHopByHop
             case 9 where `is`("forwarded"): .forwarded
             case 10 where `is`("connection") || `is`("keep-alive"): .otherHopByHop
-            case 14 where `is`("content-length"): .contentLength
             case 15 where `is`("x-forwarded-for"): .forwardedFor
             case 16 where `is`("proxy-connection"): .otherHopByHop
             case 16 where `is`("x-forwarded-host"): .forwardedHost
