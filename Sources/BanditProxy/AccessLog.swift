@@ -16,7 +16,7 @@ final class AccessLog: Sendable {
         var bytes: Int
         var duration: Duration
         var upstreamDuration: Duration?
-        var arms: [(experiment: String, arm: String)]
+        var arms: [ServedArm]
         /// Arms assigned on this request and the probability they had.
         var propensities: [(experiment: String, probability: Double)] = []
     }

@@ -518,7 +518,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             AccessLog.Entry(
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
-                arms: exchange.decision.served.map { ($0.experiment, $0.arm) },
-                propensities: exchange.decision.propensities))
+                arms: exchange.decision.served, propensities: exchange.decision.propensities))
     }
 }
