@@ -37,15 +37,6 @@ public struct ClientRequestHead: ParsedHead {
     func isHTTPS(clientIsTrusted: Bool) -> Bool {
         clientIsTrusted && firstValue(of: "x-forwarded-proto")?.lowercased() == "https"
     }
-
-    /// The fields as strings, for the admin API (not the hot path).
-    var headerList: [(name: String, value: String)] {
-        withBytes { raw in
-            fields.map {
-                (String(decoding: raw.name(of: $0), as: UTF8.self), String(decoding: raw.value(of: $0), as: UTF8.self))
-            }
-        }
-    }
 }
 
 /// Parses an HTTP/1.x request head in place, as strictly as llhttp (`FieldLines`): a token

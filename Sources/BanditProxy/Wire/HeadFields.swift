@@ -19,6 +19,15 @@ extension ParsedHead {
         try bytes.withUnsafeReadableBytes(body)
     }
 
+    /// The fields as strings, for the admin API and tests (not the hot path).
+    var headerList: [(name: String, value: String)] {
+        withBytes { raw in
+            fields.map {
+                (String(decoding: raw.name(of: $0), as: UTF8.self), String(decoding: raw.value(of: $0), as: UTF8.self))
+            }
+        }
+    }
+
     /// The first value of the field `name` (lowercase), as a string.
     func firstValue(of name: StaticString) -> String? {
         withBytes { raw in

@@ -38,15 +38,7 @@ struct ReaderTranscript: Equatable {
             switch event {
             case .head(let head):
                 transcript.heads.append(
-                    Head(
-                        status: head.status,
-                        fields: head.withBytes { raw in
-                            head.fields.map {
-                                Field(
-                                    name: String(decoding: raw.name(of: $0), as: UTF8.self),
-                                    value: String(decoding: raw.value(of: $0), as: UTF8.self))
-                            }
-                        }))
+                    Head(status: head.status, fields: head.headerList.map { Field(name: $0.name, value: $0.value) }))
             case .body(let bytes):
                 transcript.body += Array(bytes.readableBytesView)
             case .end:
