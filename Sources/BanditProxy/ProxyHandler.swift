@@ -405,9 +405,19 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pool.acquire(fresh: fresh) { result in
             switch result {
             case .success(let connection): self.attach(connection)
+            case .failure(is UpstreamPool.AllConnectionsBusy): self.answerBusy()
             case .failure(let error): self.failBeforeResponse(error, connecting: true)
             }
         }
+    }
+
+    /// Every upstream connection the limit allows stayed busy while this request waited (no
+    /// connection was made, so no response deadline runs yet).
+    private func answerBusy() {
+        guard let exchange else { return }
+        services.logger.warning(
+            "every upstream connection stayed busy", metadata: ["uri": "\(exchange.clientHead.uri)"])
+        respondWithError(.serviceUnavailable, detail: "The site behind this proxy is busy. Please try again.")
     }
 
     // MARK: upstream phase
@@ -469,13 +479,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             services.logger.warning("upstream failed mid-response", metadata: ["error": "\(error)"])
             context?.close(promise: nil)
             self.exchange = nil
-            return
-        }
-        if error is UpstreamPool.AllConnectionsBusy {
-            services.logger.warning(
-                "every upstream connection stayed busy", metadata: ["uri": "\(exchange.clientHead.uri)"])
-            responseDeadline.disarm()
-            respondWithError(.serviceUnavailable, detail: "The site behind this proxy is busy. Please try again.")
             return
         }
         services.logger.warning(

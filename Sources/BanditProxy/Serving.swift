@@ -48,20 +48,20 @@ struct Serving: Sendable {
         if let previous, previous.upstream == identity {
             return Serving(services: services, pools: previous.pools, upstream: identity)
         }
-        var settings = UpstreamPool.Settings(
+        let loops = Array(group.makeIterator())
+        let settings = UpstreamPool.Settings(
             host: config.upstream.host, port: config.upstream.port,
             connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics,
             tls: try upstreamTLS(config),
             // A name is checked against the certificate (and sent as SNI); an IP address cannot be.
-            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil)
-        let loops = Array(group.makeIterator())
-        // Each loop's pool gets its share of the limit (rounded up: a limit below the number
-        // of loops still lets every loop open one).
-        settings.maxConnections = config.maxUpstreamConnections.map { ($0 + loops.count - 1) / loops.count }
+            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil,
+            // Each loop's pool gets its share of the limit (rounded up: a limit below the number
+            // of loops still lets every loop open one).
+            maxConnections: config.maxUpstreamConnections.map { ($0 + loops.count - 1) / loops.count })
         var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
         for loop in loops {
-            pools[ObjectIdentifier(loop)] = try await loop.submit { [settings] in
+            pools[ObjectIdentifier(loop)] = try await loop.submit {
                 NIOLoopBound(UpstreamPool(eventLoop: loop, settings: settings), eventLoop: loop)
             }.get()
         }
