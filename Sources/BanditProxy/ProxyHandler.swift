@@ -370,7 +370,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
             upgrade: upgrade, allocator: allocator)
-        let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: decision, started: now)
+        let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: consume decision, started: now)
         exchange.upgrade = upgrade
         self.exchange = exchange
         if head.framing.contentLength != nil || head.framing.transferCoding != .none {

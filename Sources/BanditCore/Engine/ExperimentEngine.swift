@@ -97,7 +97,9 @@ public final class ExperimentEngine: Sendable {
     public func decide<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
     ) -> Decision {
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+        var decision = Decision()
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
+        return decision
     }
 
     /// The same with the proxy's generator, named so that this module compiles the decision
@@ -106,14 +108,15 @@ public final class ExperimentEngine: Sendable {
     public func decide(
         _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo
     ) -> Decision {
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+        var decision = Decision()
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
+        return decision
     }
 
     @inline(__always)
     private func makeDecision<R: RandomNumberGenerator>(
-        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
-    ) -> Decision {
-        var decision = Decision()
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo, into decision: inout Decision
+    ) {
         let uri = Substring(facts.uri)
         // The first "?" byte starts the query, as the upstream will read it, even where a
         // combining mark after it makes "?" part of a larger Character.
@@ -129,7 +132,7 @@ public final class ExperimentEngine: Sendable {
         if experiments.isEmpty || exclusions.excludes(path: rawPath, userAgent: facts.userAgent) {
             decision.excluded = true
             if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
-            return decision
+            return
         }
 
         let path = PathPattern.normalise(rawPath)
@@ -197,7 +200,6 @@ public final class ExperimentEngine: Sendable {
         if decision.sessionIfCounted != nil || decision.sessionIfNotCounted != nil {
             decision.cookieWriter = cookieWriter(https: facts.isHTTPS)
         }
-        return decision
     }
 
     private func cookieWriter(https: Bool) -> SessionCookieWriter {
