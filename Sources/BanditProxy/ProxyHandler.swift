@@ -513,14 +513,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Counts the answered request in the metrics and writes its access log line.
     func record(_ exchange: Exchange, status: Int) {
         let end = now
-        let duration = Duration.nanoseconds((end - exchange.started).nanoseconds)
-        let upstreamDuration = exchange.upstreamStarted.map { Duration.nanoseconds((end - $0).nanoseconds) }
+        let duration = end - exchange.started
+        let upstreamDuration = exchange.upstreamStarted.map { end - $0 }
         services.metrics.requestFinished(status: status, duration: duration, upstreamDuration: upstreamDuration)
         guard services.accessLog.isEnabled else { return }
         services.accessLog.record(
             AccessLog.Entry(
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
-                status: status, bytes: exchange.responseBytes, duration: duration, upstreamDuration: upstreamDuration,
+                status: status, bytes: exchange.responseBytes, duration: .nanoseconds(duration.nanoseconds),
+                upstreamDuration: upstreamDuration.map { .nanoseconds($0.nanoseconds) },
                 arms: exchange.decision.served, propensities: exchange.decision.propensities))
     }
 }

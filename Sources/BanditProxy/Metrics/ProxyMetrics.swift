@@ -1,4 +1,5 @@
 import BanditCore
+import NIOCore
 import Prometheus
 
 /// The proxy's Prometheus metrics, served at `/__bandits/metrics`.
@@ -69,7 +70,7 @@ final class ProxyMetrics: Sendable {
 
     /// One request answered (proxied, refused or an error page). `upstreamDuration` is nil
     /// when the request never reached the upstream.
-    func requestFinished(status: Int, duration: Duration, upstreamDuration: Duration?) {
+    func requestFinished(status: Int, duration: TimeAmount, upstreamDuration: TimeAmount?) {
         requests[min(max(status / 100, 1), 5) - 1].increment()
         requestDuration.record(duration)
         if let upstreamDuration { self.upstreamDuration.record(upstreamDuration) }
