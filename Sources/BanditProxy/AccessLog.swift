@@ -16,9 +16,8 @@ final class AccessLog: Sendable {
         var bytes: Int
         var duration: Duration
         var upstreamDuration: Duration?
+        /// With the probability each arm assigned on this request had.
         var arms: [ServedArm]
-        /// Arms assigned on this request and the probability they had.
-        var propensities: [(experiment: String, probability: Double)] = []
     }
 
     private let format: AccessLogFormat
@@ -90,10 +89,10 @@ final class AccessLog: Sendable {
             "arms": Dictionary(entry.arms.map { ($0.experiment, $0.arm) }, uniquingKeysWith: { first, _ in first }),
         ]
         if let upstream = entry.upstreamDuration { object["upstream"] = Double(seconds(upstream)) ?? 0 }
-        if !entry.propensities.isEmpty {
+        let propensities = entry.arms.compactMap { arm in arm.propensity.map { (arm.experiment, $0) } }
+        if !propensities.isEmpty {
             object["propensities"] = Dictionary(
-                entry.propensities.map { ($0.experiment, ($0.probability * 1e6).rounded() / 1e6) },
-                uniquingKeysWith: { first, _ in first })
+                propensities.map { ($0, ($1 * 1e6).rounded() / 1e6) }, uniquingKeysWith: { first, _ in first })
         }
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))

@@ -522,6 +522,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: .nanoseconds(duration.nanoseconds),
                 upstreamDuration: upstreamDuration.map { .nanoseconds($0.nanoseconds) },
-                arms: exchange.decision.served, propensities: exchange.decision.propensities))
+                arms: exchange.decision.served))
     }
 }

@@ -35,6 +35,8 @@ public struct ServedArm: Sendable {
     public var experiment: String
     public var arm: String
     public var header: String?
+    /// Where a policy picked the arm on this request: the probability it had (the propensity).
+    public var propensity: Double?
 }
 
 /// The engine's answer for one request: what to tell the upstream, what to count, which cookie to set.
@@ -60,10 +62,9 @@ public struct Decision: Sendable {
     var cookieWriter: SessionCookieWriter?
     /// The request matched an exclusion rule: proxied untouched.
     public var excluded = false
-    /// The arms this request carries (for the injected headers, cache safety and access logs).
+    /// The arms this request carries (for the injected headers, cache safety and access logs),
+    /// with the propensity of each a policy picked on this request.
     public var served: [ServedArm] = []
-    /// For each arm a policy picked on this request: the probability it had (the propensity).
-    public var propensities: [(experiment: String, probability: Double)] = []
 
     public init() {}
 
@@ -99,13 +100,13 @@ struct SessionCookieWriter: Sendable {
     let experimentNames: [String]
 
     func setCookie(_ session: SessionState) -> String {
-        let value = codec.encode(session)
-        // Built in one buffer: an interpolation grows its String two or three times.
+        // Built in one buffer, the value included: an interpolation grows its String two or
+        // three times. 72 bytes hold the attributes.
         var cookie = ""
-        cookie.reserveCapacity(settings.cookie.utf8.count + value.utf8.count + 72)
+        cookie.reserveCapacity(settings.cookie.utf8.count + 1 + codec.capacityNeeded(for: session) + 72)
         cookie += settings.cookie
         cookie += "="
-        cookie += value
+        codec.encode(session, appendingTo: &cookie)
         cookie += "; Path=/; Max-Age="
         cookie += String(settings.maxAgeDays * 86_400)
         cookie += "; HttpOnly; SameSite=Lax"

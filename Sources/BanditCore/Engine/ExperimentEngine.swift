@@ -175,16 +175,19 @@ public final class ExperimentEngine: Sendable {
             decision.assignments.append(event)
         }
         for experiment in concerned(path: path, session: assigned) {
+            var propensity: Double?
             guard
                 let arm = apply(
-                    experiment, context, assigned: &assigned, counted: &counted, decision: &decision, rng: &rng)
+                    experiment, context, assigned: &assigned, counted: &counted, decision: &decision,
+                    propensity: &propensity, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
             switch experiment.config.injection {
             case .header(let name):
-                decision.served.append(ServedArm(experiment: experiment.name, arm: armName, header: name))
+                decision.served.append(
+                    ServedArm(experiment: experiment.name, arm: armName, header: name, propensity: propensity))
             case .query(let name):
-                decision.served.append(ServedArm(experiment: experiment.name, arm: armName))
+                decision.served.append(ServedArm(experiment: experiment.name, arm: armName, propensity: propensity))
                 query.append(name: name, value: armName)
             }
         }
@@ -239,13 +242,15 @@ public final class ExperimentEngine: Sendable {
         var minute: Int { ExperimentEngine.minute(now: now) }
     }
 
-    /// Applies one experiment to the session; returns the arm to serve, if any.
+    /// Applies one experiment to the session; returns the arm to serve, if any, and sets
+    /// `propensity` where its policy picked the arm just now.
     ///
     /// `assigned` receives new assignments only; `counted` also receives the view and
     /// conversion marks, and becomes the cookie if the upstream answers below 400.
     private func apply<R: RandomNumberGenerator>(
         _ experiment: ExperimentRuntime, _ context: SessionContext,
-        assigned: inout SessionState, counted: inout SessionState, decision: inout Decision, rng: inout R
+        assigned: inout SessionState, counted: inout SessionState, decision: inout Decision,
+        propensity: inout Double?, rng: inout R
     ) -> Int? {
         let config = experiment.config
         let state = experiment.state
@@ -266,9 +271,7 @@ public final class ExperimentEngine: Sendable {
                 } else {
                     let arm = experiment.policy.choose(experiment.evidence, using: &rng)
                     entry = .init(experiment: config.name, generation: state.generation, arm: arm)
-                    if let shares = experiment.allocation, arm < shares.count {
-                        decision.propensities.append((config.name, shares[arm]))
-                    }
+                    if let shares = experiment.allocation, arm < shares.count { propensity = shares[arm] }
                 }
             }
             assigned.set(entry!)
