@@ -17,6 +17,28 @@ import Testing
         #expect(codec.decode(Substring(value)) == state)
     }
 
+    /// A `Set-Cookie` line is built with the value appended after the cookie's name: the
+    /// name stays out of what is signed, and the value is the one `encode` returns.
+    @Test func aValueAppendedAfterAPrefixIsTheValueAlone() {
+        let state = SessionState(
+            id: "abcDEF123_-xyz", entries: [.init(experiment: "headline", generation: 3, arm: 1, viewed: true)])
+        var line = "bandit_session="
+        codec.encode(state, appendingTo: &line)
+        #expect(line == "bandit_session=" + codec.encode(state))
+        #expect(codec.decode(line.dropFirst("bandit_session=".count)) == state)
+    }
+
+    /// The signature (22 characters) and identifiers are appended in pieces; each length
+    /// around the pieces' size encodes as the whole does.
+    @Test(arguments: 0...34)
+    func appendedBase64IsTheEncodingOfTheBytes(count: Int) {
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        var appended = "x"
+        bytes.withUnsafeBytes { Base64URL.encode($0, appendingTo: &appended) }
+        #expect(appended == "x" + Base64URL.encode(bytes))
+        #expect(appended.utf8.count == 1 + (count * 4 + 2) / 3)
+    }
+
     @Test func valueUsesOnlyCookieOctets() {
         let value = codec.encode(SessionState(id: "id", entries: [.init(experiment: "e", generation: 0, arm: 0)]))
         // RFC 6265 cookie-octet: no space, DQUOTE, comma, semicolon or backslash.

@@ -22,19 +22,32 @@ public struct SessionCodec: Sendable {
     }
 
     public func encode(_ state: SessionState) -> String {
-        // One buffer for the whole value (a typical entry is its name and about 20 bytes),
-        // rather than a new String for every `+`.
-        var body = ""
-        body.reserveCapacity(
-            state.id.utf8.count + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 24 } + 32)
-        body += SessionCodec.version
-        body += "."
-        body += state.id
-        body += "."
+        var value = ""
+        value.reserveCapacity(capacityNeeded(for: state))
+        encode(state, appendingTo: &value)
+        return value
+    }
+
+    /// Room for the encoded value, to reserve before `encode(_:appendingTo:)`: a typical entry
+    /// is its name and about 20 bytes; a longer value only costs a reallocation.
+    public func capacityNeeded(for state: SessionState) -> Int {
+        state.id.utf8.count + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 24 } + 8
+            + Self.signatureLength
+    }
+
+    /// Appends the signed value to `output`, such as a `Set-Cookie` value being built (with
+    /// `capacityNeeded(for:)` reserved): no String of its own, none for the signature, rather
+    /// than a new one for every `+`.
+    public func encode(_ state: SessionState, appendingTo output: inout String) {
+        let bodyStart = output.endIndex
+        output += SessionCodec.version
+        output += "."
+        output += state.id
+        output += "."
         for (index, entry) in state.entries.enumerated() {
-            if index > 0 { body += "~" }
-            body += entry.experiment
-            body += ":\(entry.generation):\(entry.arm):"
+            if index > 0 { output += "~" }
+            output += entry.experiment
+            output += ":\(entry.generation):\(entry.arm):"
             var flags = ""
             if entry.viewed { flags += "v" }
             if entry.converted { flags += "c" }
@@ -42,13 +55,12 @@ public struct SessionCodec: Sendable {
             if entry.recorded { flags += "r" }
             if entry.holdout { flags += "h" }
             if entry.unconfirmed { flags += "u" }
-            body += flags.isEmpty ? "-" : flags
-            if let minute = entry.viewedAtMinute { body += ":\(minute)" }
+            output += flags.isEmpty ? "-" : flags
+            if let minute = entry.viewedAtMinute { output += ":\(minute)" }
         }
-        let mac = signature(of: body[...])
-        body += "."
-        body += mac
-        return body
+        let mac = signature(of: output[bodyStart...])
+        output += "."
+        mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16)), appendingTo: &output) }
     }
 
     public func decode(_ value: Substring) -> SessionState? {
@@ -57,7 +69,10 @@ public struct SessionCodec: Sendable {
         guard value.utf8.count <= 4096, let lastDot = value.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
         let body = value[..<lastDot]
         let givenSignature = value[value.utf8.index(after: lastDot)...]
-        guard constantTimeEquals(givenSignature.utf8, signature(of: body).utf8) else { return nil }
+        let expected = signature(of: body).withUnsafeBytes {
+            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16)))
+        }
+        guard constantTimeEquals(givenSignature.utf8, expected.utf8) else { return nil }
 
         let parts = Self.split(body, at: UInt8(ascii: "."), capacity: 3)
         guard parts.count == 3, parts[0] == SessionCodec.version, !parts[1].isEmpty else { return nil }
@@ -117,13 +132,16 @@ public struct SessionCodec: Sendable {
         return parts
     }
 
-    /// Copies the prototype, whose key is already absorbed, so each signature costs only the
-    /// hashing of the body (this runs on every request that carries a cookie).
-    private func signature(of body: Substring) -> String {
+    /// The signature is this many base64url characters (16 bytes of the MAC).
+    static let signatureLength = 22
+
+    /// The MAC of `body`, of which the signature is the first 16 bytes. Copies the prototype,
+    /// whose key is already absorbed, so each costs only the hashing of the body.
+    private func signature(of body: Substring) -> HMAC<SHA256>.MAC {
         var mac = prototype.hmac
         var body = body
         body.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return mac.finalize().withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16))) }
+        return mac.finalize()
     }
 
     private func constantTimeEquals(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
@@ -150,39 +168,59 @@ public enum Base64URL {
     }
 
     public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
-        let length = bytes.count / 3 * 4 + [0, 2, 3][bytes.count % 3]
-        return String(unsafeUninitializedCapacity: length) { out in
-            var written = 0
-            var index = 0
-            while index + 3 <= bytes.count {
-                let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-                out[written] = alphabet[Int(n >> 18 & 63)]
-                out[written + 1] = alphabet[Int(n >> 12 & 63)]
-                out[written + 2] = alphabet[Int(n >> 6 & 63)]
-                out[written + 3] = alphabet[Int(n & 63)]
-                written += 4
-                index += 3
+        String(unsafeUninitializedCapacity: encodedLength(bytes.count)) { encode(bytes, into: $0) }
+    }
+
+    /// Appends the encoding to `string` without a String of its own: it is staged on the stack
+    /// and appended in pieces of at most 15 bytes, each of which Swift keeps inline (a "small
+    /// string"), where one String of the whole would be a heap allocation.
+    public static func encode(_ bytes: UnsafeRawBufferPointer, appendingTo string: inout String) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: encodedLength(bytes.count)) { staged in
+            let length = encode(bytes, into: staged)
+            var start = 0
+            while start < length {
+                let end = min(start + 15, length)
+                string += String(decoding: UnsafeBufferPointer(rebasing: staged[start..<end]), as: UTF8.self)
+                start = end
             }
-            let rest = bytes.count - index
-            if rest > 0 {
-                var n = UInt32(bytes[index]) << 16
-                if rest == 2 { n |= UInt32(bytes[index + 1]) << 8 }
-                out[written] = alphabet[Int(n >> 18 & 63)]
-                out[written + 1] = alphabet[Int(n >> 12 & 63)]
-                written += 2
-                if rest == 2 {
-                    out[written] = alphabet[Int(n >> 6 & 63)]
-                    written += 1
-                }
-            }
-            return written
         }
     }
 
-    /// A random identifier of `byteCount` bytes.
+    private static func encodedLength(_ byteCount: Int) -> Int { byteCount / 3 * 4 + [0, 2, 3][byteCount % 3] }
+
+    /// Writes the encoding of `bytes` to `out`, which has room for it; returns its length.
+    private static func encode(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
+        var index = 0
+        while index + 3 <= bytes.count {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out[written] = alphabet[Int(n >> 18 & 63)]
+            out[written + 1] = alphabet[Int(n >> 12 & 63)]
+            out[written + 2] = alphabet[Int(n >> 6 & 63)]
+            out[written + 3] = alphabet[Int(n & 63)]
+            written += 4
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            var n = UInt32(bytes[index]) << 16
+            if rest == 2 { n |= UInt32(bytes[index + 1]) << 8 }
+            out[written] = alphabet[Int(n >> 18 & 63)]
+            out[written + 1] = alphabet[Int(n >> 12 & 63)]
+            written += 2
+            if rest == 2 {
+                out[written] = alphabet[Int(n >> 6 & 63)]
+                written += 1
+            }
+        }
+        return written
+    }
+
+    /// A random identifier of `byteCount` bytes (drawn on the stack: every new session has one).
     public static func randomIdentifier<R: RandomNumberGenerator>(byteCount: Int = 12, using rng: inout R) -> String {
-        var bytes = [UInt8](repeating: 0, count: byteCount)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &rng) }
-        return encode(bytes)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { bytes in
+            for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &rng) }
+            return encode(UnsafeRawBufferPointer(bytes))
+        }
     }
 }
