@@ -161,8 +161,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func serve(_ part: ClientRequestReader.Event, context: ChannelHandlerContext) {
-        switch part {
+    /// Takes the part to keep: its head moves into the exchange (a copy would retain each of
+    /// its buffers and strings once more).
+    private func serve(_ part: consuming ClientRequestReader.Event, context: ChannelHandlerContext) {
+        switch consume part {
         case .head(let head):
             requests.requestBegan()
             nextRequestDeadline.disarm()
@@ -352,7 +354,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: request phase
 
-    private func startExchange(_ head: ClientRequestHead, context: ChannelHandlerContext) {
+    private func startExchange(_ head: consuming ClientRequestHead, context: ChannelHandlerContext) {
         if let limit = services.config.maxRequestBodyBytes,
             let declared = head.framing.contentLength, declared > limit
         {
@@ -370,10 +372,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
             upgrade: upgrade, allocator: allocator)
-        let exchange = Exchange(clientHead: head, upstreamHead: upstreamHead, decision: consume decision, started: now)
+        let framing = head.framing
+        let exchange = Exchange(
+            clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision, started: now)
         exchange.upgrade = upgrade
         self.exchange = exchange
-        if head.framing.contentLength != nil || head.framing.transferCoding != .none {
+        if framing.contentLength != nil || framing.transferCoding != .none {
             awaitMoreBody()
         }
         connectUpstream(fresh: false)
@@ -427,16 +431,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             pool.release(connection)  // the client left while we connected
             return
         }
-        connection.handler.delegate = self
+        let upstream = connection.handler
+        upstream.delegate = self
         exchange.connection = connection
-        let parts = exchange.buffered
-        exchange.buffered = []
-        self.exchange = exchange
         // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
-        connection.handler.expectResponse(
+        upstream.expectResponse(
             toHEAD: exchange.clientHead.method == .HEAD, dechunk: exchange.clientHead.minorVersion == 0)
-        connection.handler.send(exchange.upstreamHead, flush: parts.isEmpty)
-        for (index, part) in parts.enumerated() { connection.handler.send(part, flush: index == parts.count - 1) }
+        if exchange.buffered.isEmpty {
+            upstream.send(exchange.upstreamHead, flush: true)
+        } else {
+            let parts = exchange.buffered
+            exchange.buffered = []
+            upstream.send(exchange.upstreamHead, flush: false)
+            for (index, part) in parts.enumerated() { upstream.send(part, flush: index == parts.count - 1) }
+        }
         if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }
