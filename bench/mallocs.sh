@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Heap allocations per proxied request, counted exactly: a perf uprobe on libc's malloc in
+# Heap allocations and reference-count operations per proxied request, counted exactly:
+# perf uprobes on libc's malloc and on the Swift runtime's swift_retain and swift_release in
 # the running proxy while wrk sends a fixed load (returning and new visitors, as in run.sh).
+# Each retain or release is an atomic read-modify-write; together they are a visible share
+# of a request's CPU time, SwiftNIO's own included.
 #
 #   bench/mallocs.sh [seconds]      (default 4; needs root, perf and uprobes)
 #
@@ -15,19 +18,31 @@ if ! perf probe -q -x "$libc" malloc 2>/dev/null && ! perf probe -l 2>/dev/null 
   exit 1
 fi
 source bench/common.sh
+swift_core=$(ldd "$binary" | awk '/libswiftCore.so/{print $3; exit}')
+events=probe_libc:malloc
+if [ -n "$swift_core" ]; then
+  for symbol in swift_retain swift_release; do
+    perf probe -q -x "$swift_core" "$symbol" 2>/dev/null || true
+  done
+  perf probe -l 2>/dev/null | grep -q probe_libswiftCore:swift_release \
+    && events+=,probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release
+fi
 start_bandit_proxy
 
 count() { # scenario cookie
   local args=(-t1 -c16 -d"${seconds}s")
   [ -n "$2" ] && args+=(-H "Cookie: $2")
   wrk "${args[@]}" http://127.0.0.1:18082/ >/dev/null  # warm-up: pools, caches
-  perf stat -x, -e probe_libc:malloc -p "$bandit_pid" -o "$work/$1.stat" -- wrk "${args[@]}" http://127.0.0.1:18082/ >"$work/$1.txt"
+  perf stat -x, -e "$events" -p "$bandit_pid" -o "$work/$1.stat" -- wrk "${args[@]}" http://127.0.0.1:18082/ >"$work/$1.txt"
   python3 - "$1" "$work/$1.stat" "$work/$1.txt" <<'PY'
 import re, sys
 name, stat, text = sys.argv[1:]
-mallocs = int(next(l for l in open(stat) if "malloc" in l).split(",")[0])
+counts = {l.split(",")[2].split(":")[-1]: int(l.split(",")[0]) for l in open(stat) if "probe_" in l}
 requests = int(re.search(r"(\d+) requests in", open(text).read()).group(1))
-print(f"{name:<10} {mallocs / requests:6.1f} mallocs per request ({requests:,} requests)")
+line = f"{name:<10} {counts['malloc'] / requests:6.1f} mallocs"
+if "swift_retain" in counts:
+    line += f", {counts['swift_retain'] / requests:6.1f} retains, {counts['swift_release'] / requests:6.1f} releases"
+print(f"{line} per request ({requests:,} requests)")
 PY
 }
 count returning "$cookie_bandit"
