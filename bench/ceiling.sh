@@ -27,7 +27,7 @@ http_relay_pid=$(pgrep -f "$relay 18085" | head -1)
 lean_relay_pid=$(pgrep -f "$relay 18086" | head -1)
 
 for round in $(seq "$rounds"); do
-  measure nginx 18081 "$cookie_nginx" "$nginx_worker"
+  measure nginx 18081 "$cookie_nginx" "$nginx_workers"
   measure relay 18084 "" "$relay_pid"
   measure http-relay 18085 "" "$http_relay_pid"
   measure lean-relay 18086 "" "$lean_relay_pid"

@@ -16,7 +16,14 @@ fi
 
 mkdir -p "$work/up" "$work/nx"
 nginx -p "$work/up" -c "$(realpath "$shared/upstream-nginx.conf")" &
-nginx -p "$work/nx" -c "$(realpath "$shared/proxy-nginx.conf")" &
+# NGINX_WORKERS=auto (or a number) runs the peer with that many workers instead of its
+# file's setting; its CPU time is then the sum over its workers.
+peer_conf=$(realpath "$shared/proxy-nginx.conf")
+if [ -n "${NGINX_WORKERS:-}" ]; then
+  sed "s/^worker_processes .*;/worker_processes $NGINX_WORKERS;/" "$peer_conf" >"$work/nx/proxy-nginx.conf"
+  peer_conf=$work/nx/proxy-nginx.conf
+fi
+nginx -p "$work/nx" -c "$peer_conf" &
 
 # start_bandit_proxy [binary] [port]: the benchmark configuration (one Thompson experiment on
 # /, never decided) on `port` (default 18082), started once the upstream and the nginx peer
@@ -41,12 +48,13 @@ JSON
   # A returning visitor has been back once already: its view is confirmed and its cookie final.
   cookie_bandit=$(curl -s -D - -o /dev/null -H "Cookie: $cookie_bandit" "http://127.0.0.1:$listen/favicon.ico" | set_cookie)
   cookie_nginx=$(curl -s -D - -o /dev/null http://127.0.0.1:18081/ | set_cookie)
-  nginx_worker=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | head -1)
+  nginx_workers=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | paste -sd' ')
 }
 
-# measure NAME PORT COOKIE PID [WRK-OPTION...]: wrk -t1 -c64 for `seconds` against PORT (with
+# measure NAME PORT COOKIE PIDS [WRK-OPTION...]: wrk -t1 -c64 for `seconds` against PORT (with
 # the cookie, if any), its report in $work/NAME.$round.txt, the CPU time (user and system
-# clock ticks, before and after) of process PID in $work/NAME.$round.cpu and its threads'
+# clock ticks, before and after) of the processes PIDS (one, or several separated by spaces:
+# nginx's workers) in $work/NAME.$round.cpu and their threads'
 # context switches (voluntary and involuntary, before and after) in $work/NAME.$round.switches;
 # bench/wrk_results.py reads them. CPU time per request is a steadier figure than requests/s
 # on a machine where wrk and the upstream share the cores; context switches per request say
@@ -62,8 +70,14 @@ measure() {
   echo "$before $(cpu_ticks "$pid")" >"$work/$name.$round.cpu"
   echo "$switches $(context_switches "$pid")" >"$work/$name.$round.switches"
 }
-cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
-context_switches() {
-  cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{print v, n}'
+cpu_ticks() { # PIDS
+  local pid files=()
+  for pid in $1; do files+=("/proc/$pid/stat"); done
+  awk '{u+=$14; s+=$15} END{print u, s}' "${files[@]}"
+}
+context_switches() { # PIDS
+  local pid files=()
+  for pid in $1; do files+=(/proc/"$pid"/task/*/status); done
+  cat "${files[@]}" | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{print v, n}'
 }
 set_cookie() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p'; }

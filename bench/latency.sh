@@ -15,9 +15,9 @@ start_bandit_proxy
 echo "function delay() return $pause end" >"$work/pace.lua"
 
 for round in $(seq "$rounds"); do
-  measure nginx-returning 18081 "$cookie_nginx" "$nginx_worker" --latency -s "$work/pace.lua"
+  measure nginx-returning 18081 "$cookie_nginx" "$nginx_workers" --latency -s "$work/pace.lua"
   measure bandit-returning 18082 "$cookie_bandit" "$bandit_pid" --latency -s "$work/pace.lua"
-  measure nginx-new 18081 "" "$nginx_worker" --latency -s "$work/pace.lua"
+  measure nginx-new 18081 "" "$nginx_workers" --latency -s "$work/pace.lua"
   measure bandit-new 18082 "" "$bandit_pid" --latency -s "$work/pace.lua"
 done
 

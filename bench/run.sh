@@ -7,15 +7,17 @@
 # Scenarios: "returning" visitors send a valid session cookie already assigned to an arm;
 # "new" visitors send none, so every request creates a session, picks an arm by Thompson
 # sampling, counts a view and sets a cookie.
+# The nginx peer runs as ../shared/bench/proxy-nginx.conf says (one worker);
+# NGINX_WORKERS=auto bench/run.sh runs it with a worker per core instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 start_bandit_proxy
 
 for round in $(seq "$rounds"); do
-  measure nginx-returning 18081 "$cookie_nginx" "$nginx_worker" --latency
+  measure nginx-returning 18081 "$cookie_nginx" "$nginx_workers" --latency
   measure bandit-returning 18082 "$cookie_bandit" "$bandit_pid" --latency
-  measure nginx-new 18081 "" "$nginx_worker" --latency
+  measure nginx-new 18081 "" "$nginx_workers" --latency
   measure bandit-new 18082 "" "$bandit_pid" --latency
 done
 rss=$(ps -o rss= -p "$bandit_pid" | tr -d ' ')
@@ -38,6 +40,6 @@ for scenario in ["returning", "new"]:
     n, b = medians(work, f"nginx-{scenario}", rounds), medians(work, f"bandit-{scenario}", rounds)
     print(f"context switches per request, {scenario}: nginx {n.voluntary:.3f} waits + {n.involuntary:.3f} preempted,"
           f" bandit-proxy {b.voluntary:.3f} + {b.involuntary:.3f}")
-print(f"medians of {rounds} rounds; CPU per request is user+system of the proxy process (nginx: its worker)")
+print(f"medians of {rounds} rounds; CPU per request is user+system of the proxy process (nginx: its workers)")
 print(f"bandit-proxy resident memory after the run: {rss/1024:.1f} MiB")
 PY
