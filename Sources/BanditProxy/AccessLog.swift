@@ -89,10 +89,11 @@ final class AccessLog: Sendable {
             "arms": Dictionary(entry.arms.map { ($0.experiment, $0.arm) }, uniquingKeysWith: { first, _ in first }),
         ]
         if let upstream = entry.upstreamDuration { object["upstream"] = Double(seconds(upstream)) ?? 0 }
-        let propensities = entry.arms.compactMap { arm in arm.propensity.map { (arm.experiment, $0) } }
+        let propensities = entry.arms.compactMap { arm in
+            arm.propensity.map { (arm.experiment, ($0 * 1e6).rounded() / 1e6) }
+        }
         if !propensities.isEmpty {
-            object["propensities"] = Dictionary(
-                propensities.map { ($0, ($1 * 1e6).rounded() / 1e6) }, uniquingKeysWith: { first, _ in first })
+            object["propensities"] = Dictionary(propensities, uniquingKeysWith: { first, _ in first })
         }
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))

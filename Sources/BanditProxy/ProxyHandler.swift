@@ -437,14 +437,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
         upstream.expectResponse(
             toHEAD: exchange.clientHead.method == .HEAD, dechunk: exchange.clientHead.minorVersion == 0)
-        if exchange.buffered.isEmpty {
-            upstream.send(exchange.upstreamHead, flush: true)
-        } else {
-            let parts = exchange.buffered
-            exchange.buffered = []
-            upstream.send(exchange.upstreamHead, flush: false)
-            for (index, part) in parts.enumerated() { upstream.send(part, flush: index == parts.count - 1) }
-        }
+        let parts = exchange.buffered
+        exchange.buffered = []
+        upstream.send(exchange.upstreamHead, flush: parts.isEmpty)
+        for (index, part) in parts.enumerated() { upstream.send(part, flush: index == parts.count - 1) }
         if exchange.requestComplete { startResponseTimer() }
         resumeClientReads()
     }

@@ -60,7 +60,9 @@ public struct SessionCodec: Sendable {
         }
         let mac = signature(of: output[bodyStart...])
         output += "."
-        mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16)), appendingTo: &output) }
+        mac.withUnsafeBytes {
+            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)), appendingTo: &output)
+        }
     }
 
     public func decode(_ value: Substring) -> SessionState? {
@@ -70,7 +72,7 @@ public struct SessionCodec: Sendable {
         let body = value[..<lastDot]
         let givenSignature = value[value.utf8.index(after: lastDot)...]
         let expected = signature(of: body).withUnsafeBytes {
-            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16)))
+            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)))
         }
         guard constantTimeEquals(givenSignature.utf8, expected.utf8) else { return nil }
 
@@ -132,7 +134,8 @@ public struct SessionCodec: Sendable {
         return parts
     }
 
-    /// The signature is this many base64url characters (16 bytes of the MAC).
+    /// The signature is the MAC's first 16 bytes, 22 base64url characters.
+    static let signatureBytes = 16
     static let signatureLength = 22
 
     /// The MAC of `body`, of which the signature is the first 16 bytes. Copies the prototype,
