@@ -19,10 +19,17 @@ final class LazyDeadline {
     private var deadline: NIODeadline?
     private var check: (task: Scheduled<Void>, at: NIODeadline)?
 
-    init(eventLoop: any EventLoop, onExpiry: @escaping () -> Void) {
+    init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+    }
+
+    convenience init(eventLoop: any EventLoop, onExpiry: @escaping () -> Void) {
+        self.init(eventLoop: eventLoop)
         self.onExpiry = onExpiry
     }
+
+    /// What to do on expiry; set once the owner it captures is initialised.
+    func whenExpired(_ body: @escaping () -> Void) { onExpiry = body }
 
     var isArmed: Bool { deadline != nil }
 

@@ -33,12 +33,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var admin: AdminExchange?
     let eventLoop: any EventLoop
     // The deadlines hold this handler strongly (see `LazyDeadline`) until `stopDeadlines()`.
+    // Constants, not lazy properties: a lazy one's getter retains what it returns, on every
+    // arm and disarm.
     /// The next request head must arrive in time (idle keep-alive, slowloris).
-    lazy var nextRequestDeadline = LazyDeadline(eventLoop: eventLoop) { self.clientIdleExpired() }
+    let nextRequestDeadline: LazyDeadline
     /// A request body must keep arriving.
-    private lazy var bodyDeadline = LazyDeadline(eventLoop: eventLoop) { self.bodyStalled() }
+    private let bodyDeadline: LazyDeadline
     /// The upstream must answer in time once the whole request is sent.
-    lazy var responseDeadline = LazyDeadline(eventLoop: eventLoop) { self.responseTimedOut() }
+    let responseDeadline: LazyDeadline
     /// The connection closes once the response being written is out.
     private var closingAfterResponse = false
     /// Response bytes written to the client since its last flush.
@@ -65,6 +67,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let serving = live.serving
         services = serving.services
         pool = serving.pools[ObjectIdentifier(eventLoop)]!.value
+        nextRequestDeadline = LazyDeadline(eventLoop: eventLoop)
+        bodyDeadline = LazyDeadline(eventLoop: eventLoop)
+        responseDeadline = LazyDeadline(eventLoop: eventLoop)
+        nextRequestDeadline.whenExpired { self.clientIdleExpired() }
+        bodyDeadline.whenExpired { self.bodyStalled() }
+        responseDeadline.whenExpired { self.responseTimedOut() }
     }
 
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
@@ -368,7 +376,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let upgrade = head.requestedUpgrade
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.injectedHeaders,
+            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
             upgrade: upgrade, allocator: allocator)
