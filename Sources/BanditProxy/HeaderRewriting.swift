@@ -1,3 +1,4 @@
+public import BanditCore
 public import NIOCore
 import NIOHTTP1
 
@@ -46,7 +47,7 @@ enum KnownHeader {
 public enum UpstreamRequest {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
-        injected: some Sequence<(name: String, value: String)>, clientAddress: String?, clientIsTrusted: Bool,
+        injected served: [ServedArm], clientAddress: String?, clientIsTrusted: Bool,
         upstreamHost: String?, upgrade: String?, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: client.bytes.readableBytes + 256)
@@ -104,7 +105,10 @@ public enum UpstreamRequest {
             }
             copier.finish(into: &out)
             if acceptsTrailers { out.writeStaticString("TE: trailers\r\n") }
-            for (name, value) in injected { out.writeField(name, value) }
+            // By index: a `for` over the arms would copy each (a retain of each of its strings).
+            for index in served.indices {
+                if let header = served[index].header { out.writeField(header, served[index].arm) }
+            }
             if let clientAddress {
                 out.writeField("X-Forwarded-For", priorForwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress)
             } else if let priorForwardedFor {

@@ -1,3 +1,4 @@
+import BanditCore
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -13,7 +14,8 @@ import Testing
             "\(method.rawValue) / HTTP/1.1\r\n" + headers.map { "\($0): \($1)\r\n" }.joined() + "\r\n")
         let written = UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
-            injected: [("X-Bandit-Headline", "bold")], clientAddress: "192.0.2.1", clientIsTrusted: trusted,
+            injected: [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")],
+            clientAddress: "192.0.2.1", clientIsTrusted: trusted,
             upstreamHost: upstreamHost, upgrade: nil, allocator: ByteBufferAllocator())
         // What the upstream receives must itself be a request the strict reader accepts.
         return HTTPHeaders(try TestHeads.request(String(buffer: written)).headerList)
@@ -43,7 +45,8 @@ import Testing
                 + "X-Bandit-Headline: spoofed\r\nd: 4\r\n\r\n")
         let written = UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
-            injected: [("X-Bandit-Headline", "bold")], clientAddress: "192.0.2.1", clientIsTrusted: false,
+            injected: [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")],
+            clientAddress: "192.0.2.1", clientIsTrusted: false,
             upstreamHost: nil, upgrade: nil, allocator: ByteBufferAllocator())
         #expect(
             String(buffer: written)

@@ -58,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     let browserBytes = ByteBuffer(string: browserText)
     var searchFrom = 0
     let browserHead = try! RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
-    let injected = [(name: "X-Bandit-Headline", value: "bold")]
+    let injected = [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")]
     let allocator = ByteBufferAllocator()
 
     Benchmark("Request head parsed in place, browser GET (12 headers)") { benchmark in
@@ -90,7 +90,7 @@ let benchmarks: @Sendable () -> Void = {
             let decision = engine.decide(head.facts(clientIsTrusted: false), using: &rng, cookieMemo: &memo)
             let upstreamHead = UpstreamRequest.head(
                 from: head, uri: decision.rewrittenURI ?? head.uri,
-                isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.headers,
+                isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
                 clientAddress: "203.0.113.7", clientIsTrusted: false, upstreamHost: nil, upgrade: nil,
                 allocator: allocator)
             engine.commit(decision, status: 200)

@@ -37,19 +37,24 @@ public struct ServedArm: Sendable {
     public var header: String?
     /// Where a policy picked the arm on this request: the probability it had (the propensity).
     public var propensity: Double?
+
+    public init(experiment: String, arm: String, header: String? = nil, propensity: Double? = nil) {
+        self.experiment = experiment
+        self.arm = arm
+        self.header = header
+        self.propensity = propensity
+    }
 }
 
 /// The engine's answer for one request: what to tell the upstream, what to count, which cookie to set.
 public struct Decision: Sendable {
     /// The request target to send upstream when it differs from the client's (stripped or injected query).
     public var rewrittenURI: String?
-    /// Headers to add (after removing every experiment header the client sent), read from
-    /// `served` as they are written: one array less per request than keeping both.
-    public var injectedHeaders: some Sequence<(name: String, value: String)> {
-        served.lazy.compactMap { served in served.header.map { ($0, served.arm) } }
+    /// Headers to add (after removing every experiment header the client sent): the upstream
+    /// head writes them from `served` directly, one array less per request than keeping both.
+    public var headers: [(name: String, value: String)] {
+        served.compactMap { served in served.header.map { ($0, served.arm) } }
     }
-    /// The same, collected.
-    public var headers: [(name: String, value: String)] { Array(injectedHeaders) }
     /// Assignments made by this request: counted when the response is delivered, whatever its status.
     public var assignments: [CountEvent] = []
     /// Views and conversions: counted only if the upstream answers with a status below 400
