@@ -14,7 +14,7 @@ import Testing
             "\(method.rawValue) / HTTP/1.1\r\n" + headers.map { "\($0): \($1)\r\n" }.joined() + "\r\n")
         let written = UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
-            injected: [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")],
+            injected: [ServedArm.header("X-Bandit-Headline", arm: "bold", experiment: "headline")],
             clientAddress: "192.0.2.1", clientIsTrusted: trusted,
             upstreamHost: upstreamHost, upgrade: nil, allocator: ByteBufferAllocator())
         // What the upstream receives must itself be a request the strict reader accepts.
@@ -45,7 +45,7 @@ import Testing
                 + "X-Bandit-Headline: spoofed\r\nd: 4\r\n\r\n")
         let written = UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
-            injected: [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")],
+            injected: [ServedArm.header("X-Bandit-Headline", arm: "bold", experiment: "headline")],
             clientAddress: "192.0.2.1", clientIsTrusted: false,
             upstreamHost: nil, upgrade: nil, allocator: ByteBufferAllocator())
         #expect(

@@ -58,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     let browserBytes = ByteBuffer(string: browserText)
     var searchFrom = 0
     let browserHead = try! RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
-    let injected = [ServedArm(experiment: "headline", arm: "bold", header: "X-Bandit-Headline")]
+    let injected = [ServedArm.header("X-Bandit-Headline", arm: "bold", experiment: "headline")]
     let allocator = ByteBufferAllocator()
 
     Benchmark("Request head parsed in place, browser GET (12 headers)") { benchmark in
