@@ -371,7 +371,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let decision = services.engine.decide(
-            head.facts(clientIsTrusted: clientIsTrusted), using: &rng, cookieMemo: &cookieMemo)
+            head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: services.engine.readsUserAgent),
+            using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let upstreamHead = UpstreamRequest.head(

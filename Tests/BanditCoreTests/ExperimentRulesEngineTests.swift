@@ -19,6 +19,24 @@ import Testing
         return ExperimentEngine(config: config, secret: secret)
     }
 
+    /// The proxy gives the engine a request's `User-Agent` only when a rule reads it.
+    @Test func theUserAgentIsReadOnlyForAUserAgentRule() {
+        #expect(!Self.engine { _ in }.readsUserAgent)
+        let config = ProxyConfig(
+            upstream: UpstreamURL(host: "127.0.0.1", port: 8000), session: SessionSettings(secret: Self.secret),
+            exclude: ExcludeRules(userAgents: "(?i)bot"),
+            experiments: [
+                ExperimentConfig(
+                    name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"),
+                    arms: ["control", "bold"])
+            ])
+        let engine = ExperimentEngine(config: config, secret: Self.secret)
+        #expect(engine.readsUserAgent)
+        var rng = SplitMix64(seed: 1)
+        #expect(
+            engine.decide(RequestFacts(uri: "/", cookieHeader: nil, userAgent: "Googlebot/2.1"), using: &rng).excluded)
+    }
+
     /// One request, committed with `status`; returns the decision and the cookie to send next.
     mutating func visit(
         _ engine: ExperimentEngine, _ uri: String, method: String = "GET", cookie: String? = nil, status: Int = 200,

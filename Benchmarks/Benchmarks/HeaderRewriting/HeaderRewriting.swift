@@ -87,7 +87,9 @@ let benchmarks: @Sendable () -> Void = {
             // As ProxyHandler.startExchange and the response phase do it.
             var searchFrom = 0
             let head = try RequestHeadParser.parse(browserBytes, maxBytes: 1 << 16, searchFrom: &searchFrom)!
-            let decision = engine.decide(head.facts(clientIsTrusted: false), using: &rng, cookieMemo: &memo)
+            let decision = engine.decide(
+                head.facts(clientIsTrusted: false, readingUserAgent: engine.readsUserAgent), using: &rng,
+                cookieMemo: &memo)
             let upstreamHead = UpstreamRequest.head(
                 from: head, uri: decision.rewrittenURI ?? head.uri,
                 isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,

@@ -77,6 +77,10 @@ public final class ExperimentEngine: Sendable {
         return result
     }
 
+    /// Whether decisions read `RequestFacts.userAgent` (an `exclude.userAgents` rule): a
+    /// browser's is over 100 bytes, a String of its own on every request otherwise.
+    public var readsUserAgent: Bool { exclusions.readUserAgent }
+
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
     /// Whether a request header, named by the bytes it arrived in, is one an experiment injects

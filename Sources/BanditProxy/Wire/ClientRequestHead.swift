@@ -26,10 +26,11 @@ public struct ClientRequestHead: ParsedHead {
 
     /// What the experiment engine needs to know of this request. `X-Forwarded-Proto` counts
     /// only from a trusted peer.
-    public func facts(clientIsTrusted: Bool) -> RequestFacts {
+    /// What the engine reads; the `User-Agent` only where it is asked for (an exclusion rule).
+    public func facts(clientIsTrusted: Bool, readingUserAgent: Bool = true) -> RequestFacts {
         RequestFacts(
             method: method.rawValue, uri: uri, cookieHeader: joinedValues(of: "cookie", separator: "; "),
-            userAgent: firstValue(of: "user-agent"),
+            userAgent: readingUserAgent ? firstValue(of: "user-agent") : nil,
             isHTTPS: isHTTPS(clientIsTrusted: clientIsTrusted))
     }
 

@@ -14,6 +14,12 @@ import Testing
         #expect(facts.userAgent == "test/1")
     }
 
+    @Test func theUserAgentIsReadOnlyWhenAsked() throws {
+        let head = try TestHeads.request("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: test/1\r\n\r\n")
+        #expect(head.facts(clientIsTrusted: false, readingUserAgent: true).userAgent == "test/1")
+        #expect(head.facts(clientIsTrusted: false, readingUserAgent: false).userAgent == nil)
+    }
+
     @Test func noCookieFieldIsNoCookie() throws {
         let facts = try TestHeads.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n").facts(clientIsTrusted: false)
         #expect(facts.cookieHeader == nil)
