@@ -202,10 +202,19 @@ public final class ExperimentEngine: Sendable {
             assigned.id = id
             counted.id = id
         }
-        if incoming != counted, !counted.entries.isEmpty { decision.sessionIfCounted = counted }
-        if incoming != assigned, !assigned.entries.isEmpty { decision.sessionIfNotCounted = assigned }
+        if !counted.entries.isEmpty, Self.differs(counted, from: incoming) { decision.sessionIfCounted = counted }
+        if !assigned.entries.isEmpty, Self.differs(assigned, from: incoming) { decision.sessionIfNotCounted = assigned }
         if decision.sessionIfCounted != nil || decision.sessionIfNotCounted != nil {
             decision.cookieWriter = cookieWriter(https: facts.isHTTPS)
+        }
+    }
+
+    /// `session` is not what the cookie said. (`incoming != session` would wrap `session` in
+    /// an Optional: a copy, with a retain of its id and entries, on every request.)
+    private static func differs(_ session: SessionState, from incoming: SessionState?) -> Bool {
+        switch incoming {
+        case .none: true
+        case .some(let incoming): incoming != session
         }
     }
 
