@@ -370,14 +370,17 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respondWithError(.payloadTooLarge, detail: Self.bodyTooLarge, close: true)
             return
         }
-        let decision = services.engine.decide(
-            head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: services.engine.readsUserAgent),
+        // Held once: read through `services` in the closure below, the engine would be
+        // retained again for every field line of the request.
+        let engine = services.engine
+        let decision = engine.decide(
+            head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent),
             using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let upstreamHead = UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
-            isExperimentHeader: { services.engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
+            isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
             upgrade: upgrade, allocator: allocator)
