@@ -16,7 +16,7 @@ public struct ExclusionRules: Sendable {
     public var isEmpty: Bool { pathPrefixes.isEmpty && pathRegex == nil && userAgentRegex == nil }
 
     /// A rule reads the `User-Agent`; without one, a request's need not be made a String.
-    public var readUserAgent: Bool { userAgentRegex != nil }
+    public var readsUserAgent: Bool { userAgentRegex != nil }
 
     /// `path` is the request path without its query. Prefixes compare bytes, not Characters:
     /// a combining mark after the prefix's last "/" must not turn it into another character.

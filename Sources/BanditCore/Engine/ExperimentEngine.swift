@@ -79,7 +79,7 @@ public final class ExperimentEngine: Sendable {
 
     /// Whether decisions read `RequestFacts.userAgent` (an `exclude.userAgents` rule): a
     /// browser's is over 100 bytes, a String of its own on every request otherwise.
-    public var readsUserAgent: Bool { exclusions.readUserAgent }
+    public var readsUserAgent: Bool { exclusions.readsUserAgent }
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
