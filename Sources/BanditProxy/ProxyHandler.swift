@@ -70,9 +70,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         nextRequestDeadline = LazyDeadline(eventLoop: eventLoop)
         bodyDeadline = LazyDeadline(eventLoop: eventLoop)
         responseDeadline = LazyDeadline(eventLoop: eventLoop)
-        nextRequestDeadline.whenExpired { self.clientIdleExpired() }
-        bodyDeadline.whenExpired { self.bodyStalled() }
-        responseDeadline.whenExpired { self.responseTimedOut() }
     }
 
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
@@ -82,6 +79,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Here, not in init: each deadline then holds this handler, and NIO calls
+        // `handlerRemoved` (which lets go) for every handler it called this for.
+        nextRequestDeadline.whenExpired { self.clientIdleExpired() }
+        bodyDeadline.whenExpired { self.bodyStalled() }
+        responseDeadline.whenExpired { self.responseTimedOut() }
         allocator = context.channel.allocator
         clientAddress = context.channel.remoteAddress?.ipAddress
         trustClient()
