@@ -101,9 +101,7 @@ public final class ExperimentEngine: Sendable {
     public func decide<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
     ) -> Decision {
-        var decision = Decision()
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
-        return decision
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
     }
 
     /// The same with the proxy's generator, named so that this module compiles the decision
@@ -112,13 +110,22 @@ public final class ExperimentEngine: Sendable {
     public func decide(
         _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo
     ) -> Decision {
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+    }
+
+    /// Filled in place and returned as it is: built in a local and returned from the long
+    /// function below, the whole decision was copied on the way out.
+    @inline(__always)
+    private func makeDecision<R: RandomNumberGenerator>(
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
+    ) -> Decision {
         var decision = Decision()
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
+        fillDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
         return decision
     }
 
     @inline(__always)
-    private func makeDecision<R: RandomNumberGenerator>(
+    private func fillDecision<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo, into decision: inout Decision
     ) {
         let uri = Substring(facts.uri)
