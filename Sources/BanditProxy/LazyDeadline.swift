@@ -23,11 +23,6 @@ final class LazyDeadline {
         self.eventLoop = eventLoop
     }
 
-    convenience init(eventLoop: any EventLoop, onExpiry: @escaping () -> Void) {
-        self.init(eventLoop: eventLoop)
-        self.onExpiry = onExpiry
-    }
-
     /// What to do on expiry; set once the owner it captures is initialised.
     func whenExpired(_ body: @escaping () -> Void) { onExpiry = body }
 

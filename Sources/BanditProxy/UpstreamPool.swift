@@ -175,10 +175,12 @@ final class UpstreamPool {
                         // Both hold the channel until it closes: the handler drops `onClose` and
                         // cancels `idleExpiry` then, which ends the cycle.
                         handler.onClose = { self.forget(channel) }
-                        handler.idleExpiry = LazyDeadline(eventLoop: channel.eventLoop) {
+                        let idleExpiry = LazyDeadline(eventLoop: channel.eventLoop)
+                        idleExpiry.whenExpired {
                             self.forget(channel)
                             channel.close(promise: nil)
                         }
+                        handler.idleExpiry = idleExpiry
                         return Connection(channel: channel, handler: handler, reused: false)
                     }
                 })
