@@ -48,9 +48,9 @@ public enum UpstreamRequest {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected served: [ServedArm], clientAddress: String?, clientIsTrusted: Bool,
-        upstreamHost: String?, upgrade: String?, allocator: ByteBufferAllocator
-    ) -> ByteBuffer {
-        var out = allocator.buffer(capacity: client.bytes.readableBytes + 256)
+        upstreamHost: String?, upgrade: String?, into out: inout ByteBuffer
+    ) {
+        out.reserveCapacity(minimumWritableBytes: client.bytes.readableBytes + 256)
         out.writeString(client.method.rawValue)
         out.writeInteger(HTTPSyntax.space)
         out.writeString(uri)
@@ -135,7 +135,6 @@ public enum UpstreamRequest {
             out.writeField("Upgrade", upgrade)
         }
         out.writeStaticString("\r\n")
-        return out
     }
 }
 

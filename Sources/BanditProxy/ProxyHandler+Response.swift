@@ -20,9 +20,11 @@ extension ProxyHandler: UpstreamDelegate {
             switchProtocols(head, context: context, exchange: exchange)
         case .head(let head) where head.isInformational:
             // 1xx informational: relay and keep waiting for the final answer.
-            var out = ClientResponseHead.start(from: head, allocator: allocator)
+            var out = headBuffers.take()
+            ClientResponseHead.start(from: head, into: &out)
             ClientResponseHead.end(&out)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            headBuffers.giveBack(out)
         case .head(let head):
             respond(with: head, context: context, exchange: exchange)
         case .body(let buffer):
@@ -66,9 +68,9 @@ extension ProxyHandler: UpstreamDelegate {
         if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
-        var out = ClientResponseHead.start(
-            from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false),
-            allocator: allocator)
+        var out = headBuffers.take()
+        ClientResponseHead.start(
+            from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false), into: &out)
         if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
@@ -91,6 +93,7 @@ extension ProxyHandler: UpstreamDelegate {
         guard let head = exchange.unsentHead else { return }
         exchange.unsentHead = nil
         context.write(wrapOutboundOut(head), promise: nil)
+        headBuffers.giveBack(head)
     }
 
     /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
@@ -106,7 +109,8 @@ extension ProxyHandler: UpstreamDelegate {
         exchange.responseStarted = true
         services.engine.commit(exchange.decision, status: 101)
         services.pendingCommits.ended()
-        var out = ClientResponseHead.start(from: head, allocator: allocator)
+        var out = headBuffers.take()
+        ClientResponseHead.start(from: head, into: &out)
         out.writeField("Connection", "Upgrade")
         out.writeField("Upgrade", protocolName)
         if let cookie = exchange.decision.cookie(forStatus: 101) { out.writeField("Set-Cookie", cookie) }
@@ -152,6 +156,9 @@ extension ProxyHandler: UpstreamDelegate {
             last = head
         }
         endResponse(last, close: exchange.closeClientAfterResponse, context: context)
+        // Both heads are on their sockets now (or held by them until written).
+        if let last { headBuffers.giveBack(last) }
+        headBuffers.giveBack(exchange.upstreamHead)
     }
 
     func upstreamReadComplete() {

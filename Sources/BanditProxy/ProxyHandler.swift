@@ -29,6 +29,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var context: ChannelHandlerContext?
     /// The channel's, kept: reaching it through the context costs a retain and a dynamic call each time.
     private(set) var allocator = ByteBufferAllocator()
+    /// This event loop's buffers for the heads written (see `HeadBuffers`).
+    let headBuffers: HeadBuffers
     var exchange: Exchange?
     var admin: AdminExchange?
     let eventLoop: any EventLoop
@@ -60,9 +62,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What `now` read during the current event.
     private var eventTime: NIODeadline?
 
-    init(live: LiveServing, eventLoop: any EventLoop) {
+    init(live: LiveServing, eventLoop: any EventLoop, headBuffers: HeadBuffers) {
         self.live = live
         self.eventLoop = eventLoop
+        self.headBuffers = headBuffers
         servingGeneration = live.generation
         let serving = live.serving
         services = serving.services
@@ -380,12 +383,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
-        let upstreamHead = UpstreamRequest.head(
+        var upstreamHead = headBuffers.take()
+        UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
-            upgrade: upgrade, allocator: allocator)
+            upgrade: upgrade, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision, started: now)

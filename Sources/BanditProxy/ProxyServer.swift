@@ -32,6 +32,14 @@ public final class ProxyServer: Sendable {
         let live = LiveServing(serving)
         let metrics = serving.services.metrics
         let connections = ConnectionRegistry()
+        // One per event loop, for all its connections: kept per connection, 10,000 idle
+        // keep-alive clients would each hold a spare head or two.
+        var headBuffers: [ObjectIdentifier: NIOLoopBound<HeadBuffers>] = [:]
+        for loop in group.makeIterator() {
+            headBuffers[ObjectIdentifier(loop)] = try await loop.submit { NIOLoopBound(HeadBuffers(), eventLoop: loop) }
+                .get()
+        }
+        let headBuffersByLoop = headBuffers
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,7 +59,9 @@ public final class ProxyServer: Sendable {
                     // while a response is out (NIO's pipelining handler stops reading until each
                     // response ends: two `epoll_ctl` calls per request).
                     try channel.pipeline.syncOperations.addHandler(
-                        ProxyHandler(live: live, eventLoop: channel.eventLoop))
+                        ProxyHandler(
+                            live: live, eventLoop: channel.eventLoop,
+                            headBuffers: headBuffersByLoop[ObjectIdentifier(channel.eventLoop)]!.value))
                 }
             }
             .bind(host: listen.host, port: listen.port)

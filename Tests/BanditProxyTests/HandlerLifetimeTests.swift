@@ -39,7 +39,7 @@ import Testing
         let live = Self.serving(on: loop)
         weak var released: ProxyHandler?
         do {
-            let handler = ProxyHandler(live: live, eventLoop: loop)
+            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers())
             released = handler
             let channel = EmbeddedChannel(handler: handler, loop: loop)
             // Active, and a request head begun: the idle deadline is armed and scheduled.
@@ -56,7 +56,7 @@ import Testing
         let live = Self.serving(on: loop)
         weak var released: ProxyHandler?
         do {
-            let handler = ProxyHandler(live: live, eventLoop: loop)
+            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers())
             released = handler
         }
         #expect(released == nil, "a handler that never served anything stayed in memory")

@@ -12,11 +12,12 @@ import Testing
     ) throws -> HTTPHeaders {
         let client = try TestHeads.request(
             "\(method.rawValue) / HTTP/1.1\r\n" + headers.map { "\($0): \($1)\r\n" }.joined() + "\r\n")
-        let written = UpstreamRequest.head(
+        var written = ByteBuffer()
+        UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
             injected: [ServedArm.header("X-Bandit-Headline", arm: "bold", experiment: "headline")],
             clientAddress: "192.0.2.1", clientIsTrusted: trusted,
-            upstreamHost: upstreamHost, upgrade: nil, allocator: ByteBufferAllocator())
+            upstreamHost: upstreamHost, upgrade: nil, into: &written)
         // What the upstream receives must itself be a request the strict reader accepts.
         return HTTPHeaders(try TestHeads.request(String(buffer: written)).headerList)
     }
@@ -32,7 +33,8 @@ import Testing
 
     /// The head the client receives for an upstream response with these fields.
     private static func forwardedResponseHead(_ fields: [(String, String)]) throws -> String {
-        var out = ClientResponseHead.start(from: try TestHeads.response(fields), allocator: ByteBufferAllocator())
+        var out = ByteBuffer()
+        ClientResponseHead.start(from: try TestHeads.response(fields), into: &out)
         ClientResponseHead.end(&out)
         return String(buffer: out)
     }
@@ -43,11 +45,12 @@ import Testing
         let client = try TestHeads.request(
             "GET / HTTP/1.1\r\nConnection: keep-alive\r\nA:1\r\nb:  two\t \r\nTE: gzip\r\nC: 3\r\n"
                 + "X-Bandit-Headline: spoofed\r\nd: 4\r\n\r\n")
-        let written = UpstreamRequest.head(
+        var written = ByteBuffer()
+        UpstreamRequest.head(
             from: client, uri: "/", isExperimentHeader: { HTTPSyntax.equalsLowercase($0, "x-bandit-headline") },
             injected: [ServedArm.header("X-Bandit-Headline", arm: "bold", experiment: "headline")],
             clientAddress: "192.0.2.1", clientIsTrusted: false,
-            upstreamHost: nil, upgrade: nil, allocator: ByteBufferAllocator())
+            upstreamHost: nil, upgrade: nil, into: &written)
         #expect(
             String(buffer: written)
                 == "GET / HTTP/1.1\r\nA:1\r\nb:  two\t \r\nC: 3\r\nd: 4\r\nX-Bandit-Headline: bold\r\n"

@@ -9,14 +9,11 @@ enum ClientResponseHead {
         var cacheControl = false
     }
 
-    /// The upstream's status line and fields without the hop-by-hop ones; the caller adds
-    /// its own fields and then `end`.
-    static func start(
-        from head: UpstreamResponseHead, dropping dropped: Dropped = .init(), allocator: ByteBufferAllocator
-    )
-        -> ByteBuffer
+    /// The upstream's status line and fields without the hop-by-hop ones, written to `out`;
+    /// the caller adds its own fields and then `end`.
+    static func start(from head: UpstreamResponseHead, dropping dropped: Dropped = .init(), into out: inout ByteBuffer)
     {
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + 512)
+        out.reserveCapacity(minimumWritableBytes: head.bytes.readableBytes + 512)
         head.withBytes { raw in
             out.writeStaticString("HTTP/1.1 ")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[9..<12]))
@@ -38,7 +35,6 @@ enum ClientResponseHead {
             }
             copier.finish(into: &out)
         }
-        return out
     }
 
     /// The proxy's own head: status line and fields, through the blank line.
