@@ -76,7 +76,8 @@ public enum RequestHeadParser {
         }
         position += 1
         let version = UnsafeRawBufferPointer(rebasing: raw[position..<position + 8])
-        guard version.starts(with: "HTTP/1.".utf8), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
+        guard HTTPSyntax.has("HTTP/1.", in: version, at: 0),
+            version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1"),
             raw[position + 8] == HTTPSyntax.cr, raw[position + 9] == HTTPSyntax.lf
         else { throw WireError.malformedStartLine }
         let framing = try FieldLines.parse(

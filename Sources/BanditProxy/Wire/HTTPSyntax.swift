@@ -53,6 +53,16 @@ enum HTTPSyntax {
         return true
     }
 
+    /// Whether `bytes` hold `literal` at `offset`, exactly. (`starts(with:)` on a slice of
+    /// raw bytes is generic and took a visible share of each request's parsing.)
+    static func has(_ literal: StaticString, in bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard offset >= 0, offset + count <= bytes.count else { return false }
+        let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: count)
+        for index in 0..<count where bytes[offset + index] != expected[index] { return false }
+        return true
+    }
+
     static func equalIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
     }

@@ -17,7 +17,7 @@ enum ResponseHeadParser {
         _ raw: UnsafeRawBufferPointer, bytes: ByteBuffer, fieldTable: inout [HeadField]
     ) throws -> UpstreamResponseHead {
         // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
-        guard raw.count >= 14, raw.starts(with: "HTTP/1.".utf8),
+        guard raw.count >= 14, HTTPSyntax.has("HTTP/1.", in: raw, at: 0),
             raw[7] == UInt8(ascii: "0") || raw[7] == UInt8(ascii: "1"), raw[8] == HTTPSyntax.space
         else { throw WireError.malformedStartLine }
         var status = 0
