@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Heap allocations and reference-count operations per proxied request, counted exactly:
-# perf uprobes on libc's malloc and on the Swift runtime's swift_retain and swift_release in
-# the running proxy while wrk sends a fixed load (returning and new visitors, as in run.sh).
-# Each retain or release is an atomic read-modify-write; together they are a visible share
-# of a request's CPU time, SwiftNIO's own included.
+# Heap allocations, reference-count operations and dynamic exclusivity checks per proxied
+# request, counted exactly: perf uprobes on libc's malloc and on the Swift runtime's
+# swift_retain, swift_release and swift_beginAccess in the running proxy while wrk sends a
+# fixed load (returning and new visitors, as in run.sh). Each retain or release is an atomic
+# read-modify-write, each access check a thread-local lookup; together they are a visible
+# share of a request's CPU time, SwiftNIO's own included.
 #
 #   bench/mallocs.sh [seconds]      (default 4; needs root, perf and uprobes)
 #
@@ -21,11 +22,13 @@ source bench/common.sh
 swift_core=$(ldd "$binary" | awk '/libswiftCore.so/{print $3; exit}')
 events=probe_libc:malloc
 if [ -n "$swift_core" ]; then
-  for symbol in swift_retain swift_release; do
+  for symbol in swift_retain swift_release swift_beginAccess; do
     perf probe -q -x "$swift_core" "$symbol" 2>/dev/null || true
   done
   perf probe -l 2>/dev/null | grep -q probe_libswiftCore:swift_release \
     && events+=,probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release
+  perf probe -l 2>/dev/null | grep -q probe_libswiftCore:swift_beginAccess \
+    && events+=,probe_libswiftCore:swift_beginAccess
 fi
 start_bandit_proxy
 
@@ -42,6 +45,8 @@ requests = int(re.search(r"(\d+) requests in", open(text).read()).group(1))
 line = f"{name:<10} {counts['malloc'] / requests:6.1f} mallocs"
 if "swift_retain" in counts:
     line += f", {counts['swift_retain'] / requests:6.1f} retains, {counts['swift_release'] / requests:6.1f} releases"
+if "swift_beginAccess" in counts:
+    line += f", {counts['swift_beginAccess'] / requests:6.1f} access checks"
 print(f"{line} per request ({requests:,} requests)")
 PY
 }
