@@ -1,3 +1,4 @@
+import Foundation  // memchr
 import NIOCore
 
 /// Offsets of a field's name and (trimmed) value within the bytes of its head.
@@ -197,15 +198,23 @@ enum FieldLines {
 
     /// The length of the head through its blank line (`\r\n\r\n`), if it is all there;
     /// `from` skips what an earlier search covered.
+    ///
+    /// Each line feed is found with the C library's `memchr` (many bytes per step) and the
+    /// three bytes before it checked: a browser's head of a kilobyte or two, read a byte at a
+    /// time, took a visible share of each request.
     static func headLength(in raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while index + 3 < raw.count {
-            if raw[index + 3] == HTTPSyntax.lf && raw[index] == HTTPSyntax.cr && raw[index + 1] == HTTPSyntax.lf
-                && raw[index + 2] == HTTPSyntax.cr
+        guard let base = raw.baseAddress else { return nil }
+        var lineFeedFrom = start + 3  // the blank line's LF, with CR LF CR before it
+        while lineFeedFrom < raw.count,
+            let found = memchr(base + lineFeedFrom, Int32(HTTPSyntax.lf), raw.count - lineFeedFrom)
+        {
+            let lineFeed = base.distance(to: UnsafeRawPointer(found))
+            if raw[lineFeed - 1] == HTTPSyntax.cr && raw[lineFeed - 2] == HTTPSyntax.lf
+                && raw[lineFeed - 3] == HTTPSyntax.cr
             {
-                return index + 4
+                return lineFeed + 1
             }
-            index += 1
+            lineFeedFrom = lineFeed + 1
         }
         return nil
     }
@@ -243,6 +252,7 @@ enum FieldLines {
         position += 1
         while HTTPSyntax.isWhitespace(raw[position]) { position += 1 }
         let valueStart = position
+        position = HTTPSyntax.skipPlainValueWords(in: raw, from: position)
         while HTTPSyntax.isFieldValueByte(raw[position]) { position += 1 }
         var valueEnd = position
         while valueEnd > valueStart && HTTPSyntax.isWhitespace(raw[valueEnd - 1]) { valueEnd -= 1 }

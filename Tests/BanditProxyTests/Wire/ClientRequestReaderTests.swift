@@ -24,6 +24,10 @@ import Testing
         "GET / HTTP/1.1\r\n: x\r\n\r\n",
         "GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n",
         "GET / HTTP/1.1\r\nX-A: a\u{0}b\r\n\r\n",
+        // Past the first words of a long value, which are skipped eight bytes at a time.
+        "GET / HTTP/1.1\r\nCookie: abcdefghijklmnopq\u{0}rstuvwxyz\r\n\r\n",
+        "GET / HTTP/1.1\r\nCookie: abcdefghijklmnopq\rstuvwxyz\r\n\r\n",
+        "GET / HTTP/1.1\r\nCookie: abcdefghijklmnopq\u{7F}rstuvwxyz\r\n\r\n",
         "GET /a b HTTP/1.1\r\n\r\n",
         "GET /a\u{1}b HTTP/1.1\r\n\r\n",
         "GET / HTTP/2.0\r\n\r\n",
