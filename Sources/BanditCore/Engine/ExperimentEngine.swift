@@ -20,7 +20,7 @@ public final class ExperimentEngine: Sendable {
     /// The same, lowercased, and their lengths: a request's few headers are checked against
     /// them, rather than every experiment's header searched for in the request.
     private let experimentHeaderSet: Set<String>
-    private let experimentHeaderLengths: Set<Int>
+    private let experimentHeaderLengths: HeaderNameLengths
     private let experimentQueryNames: Set<Substring>
     private let experimentNames: [String]
     /// Set when there are enough experiments for a lookup to beat a scan.
@@ -43,7 +43,7 @@ public final class ExperimentEngine: Sendable {
         }
         experimentHeaderNames = headers
         experimentHeaderSet = Set(headers.map { $0.lowercased() })
-        experimentHeaderLengths = Set(headers.map(\.utf8.count))
+        experimentHeaderLengths = HeaderNameLengths(headers.map(\.utf8.count))
         experimentQueryNames = queries
         experimentNames = config.experiments.map(\.name)
         pathIndex =
