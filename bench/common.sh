@@ -51,6 +51,16 @@ JSON
   nginx_workers=$(pgrep -P "$(cat "$work/nx/bench-proxy.pid")" | paste -sd' ')
 }
 
+# A browser's request, for the "browser" scenario: the headers Chrome sends for a page, and
+# 20 analytics cookies (0.8 KB) ahead of the session cookie, as sites collect them.
+browser_headers=(
+  -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+  -H "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+  -H "Accept-Language: en-GB,en;q=0.9" -H "Accept-Encoding: gzip, deflate, br, zstd"
+  -H "Sec-Fetch-Dest: document" -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Site: none" -H "Sec-Fetch-User: ?1"
+  -H "Upgrade-Insecure-Requests: 1" -H "Referer: http://127.0.0.1/")
+browser_cookies=$(for i in $(seq 0 19); do printf '_ga_%d=GA1.1.%d123456789.1700000000; ' "$i" "$i"; done)
+
 # measure NAME PORT COOKIE PIDS [WRK-OPTION...]: wrk -t1 -c64 for `seconds` against PORT (with
 # the cookie, if any), its report in $work/NAME.$round.txt, the CPU time (user and system
 # clock ticks, before and after) of the processes PIDS (one, or several separated by spaces:
