@@ -127,11 +127,14 @@ final class ArmCounter: Sendable {
             confirmedViews: confirmedViews.load(ordering: .relaxed))
     }
 
+    /// Wrapping adds: one locked instruction each, where a checked `add` is a
+    /// compare-and-swap loop that retries whenever the other event loop counts at the same
+    /// moment. (A count cannot reach 2^63.)
     func add(assignments a: Int, views v: Int, conversions c: Int, confirmedViews k: Int) {
-        if a != 0 { assignments.add(a, ordering: .relaxed) }
-        if v != 0 { views.add(v, ordering: .relaxed) }
-        if c != 0 { conversions.add(c, ordering: .relaxed) }
-        if k != 0 { confirmedViews.add(k, ordering: .relaxed) }
+        if a != 0 { assignments.wrappingAdd(a, ordering: .relaxed) }
+        if v != 0 { views.wrappingAdd(v, ordering: .relaxed) }
+        if c != 0 { conversions.wrappingAdd(c, ordering: .relaxed) }
+        if k != 0 { confirmedViews.wrappingAdd(k, ordering: .relaxed) }
     }
 
     func set(_ counts: ArmCounts) {

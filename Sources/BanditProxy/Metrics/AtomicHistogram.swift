@@ -33,8 +33,10 @@ final class AtomicHistogram: Sendable {
         let value = max(0, duration.nanoseconds)
         var index = 0
         while index < bounds.count && bounds[index] < value { index += 1 }
-        cells[index].value.add(1, ordering: .relaxed)
-        sumNanoseconds.add(value, ordering: .relaxed)
+        // Wrapping adds: one locked instruction each (a checked add is a compare-and-swap
+        // loop); the sum wraps after 292 years of request time.
+        cells[index].value.wrappingAdd(1, ordering: .relaxed)
+        sumNanoseconds.wrappingAdd(value, ordering: .relaxed)
     }
 
     /// Observations so far (the `_count`).
