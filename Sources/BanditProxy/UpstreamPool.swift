@@ -59,7 +59,9 @@ final class UpstreamPool {
     /// else a new one; at `maxConnections`, with the next one released or the next place
     /// freed by a close, or `AllConnectionsBusy` after the connect timeout.
     func acquire(fresh: Bool = false, _ completion: @escaping (Result<Connection, any Error>) -> Void) {
-        eventLoop.preconditionInEventLoop()
+        // Asserted (debug builds), not preconditioned: the pool is reached only through its
+        // loop's `NIOLoopBound`, and the check is a thread-local lookup on every request.
+        eventLoop.assertInEventLoop()
         while !fresh, let connection = idle.popLast() {
             connection.handler.idleExpiry?.disarm()
             if connection.channel.isActive {
@@ -98,7 +100,7 @@ final class UpstreamPool {
     /// Gives a connection back after a complete exchange that allows reuse; its idle time
     /// starts at `now` (the caller's reading of the clock, if it has one).
     func release(_ connection: Connection, now: NIODeadline = .now()) {
-        eventLoop.preconditionInEventLoop()
+        eventLoop.assertInEventLoop()
         connection.handler.delegate = nil
         if connection.channel.isActive, !closed, let waiter = takeWaiter() {
             // Handed on at the next tick: the releasing exchange is still finishing its response.
