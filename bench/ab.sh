@@ -4,7 +4,7 @@
 #   bench/ab.sh A-binary B-binary [rounds] [seconds]     (defaults: 5 rounds of 5 s)
 #
 # Both run the benchmark configuration in front of the same nginx upstream; wrk -t1 -c64 for
-# returning and new visitors as in bench/run.sh. Prints medians of requests/s and of CPU
+# returning, new and browser visitors as in bench/run.sh. Prints medians of requests/s and of CPU
 # time per request (user + system of the proxy process), and B's change against A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,8 @@ for round in $(seq "$rounds"); do
   measure b-returning 18083 "$cookie_b" "$pid_b"
   measure a-new 18082 "" "$pid_a"
   measure b-new 18083 "" "$pid_b"
+  measure a-browser 18082 "$browser_cookies$cookie_a" "$pid_a" "${browser_headers[@]}"
+  measure b-browser 18083 "$browser_cookies$cookie_b" "$pid_b" "${browser_headers[@]}"
 done
 
 python3 - "$work" "$rounds" <<'PY'
@@ -34,7 +36,7 @@ def parse(name):
     m = medians(work, name, rounds)
     return m.rps, m.cpu_us
 print(f"{'scenario':<12}{'A req/s':>10}{'B req/s':>10}{'B/A':>7}{'A CPU µs/req':>15}{'B CPU µs/req':>15}{'B/A':>7}")
-for scenario in ["returning", "new"]:
+for scenario in ["returning", "new", "browser"]:
     (ra, ca), (rb, cb) = parse(f"a-{scenario}"), parse(f"b-{scenario}")
     print(f"{scenario:<12}{ra:>10.0f}{rb:>10.0f}{rb/ra:>7.2f}{ca:>15.1f}{cb:>15.1f}{cb/ca:>7.2f}")
 print(f"medians of {rounds} alternating rounds")
