@@ -19,6 +19,10 @@ for round in $(seq "$rounds"); do
   measure bandit-returning 18082 "$cookie_bandit" "$bandit_pid" --latency -s "$work/pace.lua"
   measure nginx-new 18081 "" "$nginx_workers" --latency -s "$work/pace.lua"
   measure bandit-new 18082 "" "$bandit_pid" --latency -s "$work/pace.lua"
+  measure nginx-browser 18081 "$browser_cookies$cookie_nginx" "$nginx_workers" --latency -s "$work/pace.lua" \
+    "${browser_headers[@]}"
+  measure bandit-browser 18082 "$browser_cookies$cookie_bandit" "$bandit_pid" --latency -s "$work/pace.lua" \
+    "${browser_headers[@]}"
 done
 
 python3 - "$work" "$rounds" <<'PY'
@@ -30,7 +34,7 @@ def parse(name):
     m = medians(work, name, rounds)
     return m.rps, {p: m.percentile_ms(p) for p in ("50", "90", "99")}, m.errors
 print(f"{'scenario':<11}{'proxy':<14}{'req/s':>9}{'p50':>10}{'p90':>10}{'p99':>10}{'errors':>8}")
-for scenario in ["returning", "new"]:
+for scenario in ["returning", "new", "browser"]:
     rows = {proxy: parse(f"{proxy}-{scenario}") for proxy in ("nginx", "bandit")}
     for proxy, (rps, pct, errors) in rows.items():
         name = "nginx" if proxy == "nginx" else "bandit-proxy"
