@@ -28,6 +28,14 @@ import Testing
         }
     }
 
+    /// RFC 9110's `tchar`, byte by byte.
+    @Test func tokenBytesAreExactlyTheTchars() {
+        let tchars = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(HTTPSyntax.isTokenByte(byte) == tchars.contains(byte), "byte \(byte)")
+        }
+    }
+
     /// A value is skipped only through whole words of plain bytes, so the byte reading after
     /// it stops where it would have alone.
     @Test func valueWordsAreSkippedOnlyWhileEveryByteIsPlain() {
