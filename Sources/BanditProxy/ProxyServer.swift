@@ -34,12 +34,7 @@ public final class ProxyServer: Sendable {
         let connections = ConnectionRegistry()
         // One per event loop, for all its connections: kept per connection, 10,000 idle
         // keep-alive clients would each hold a spare head or two.
-        var headBuffers: [ObjectIdentifier: NIOLoopBound<HeadBuffers>] = [:]
-        for loop in group.makeIterator() {
-            headBuffers[ObjectIdentifier(loop)] = try await loop.submit { NIOLoopBound(HeadBuffers(), eventLoop: loop) }
-                .get()
-        }
-        let headBuffersByLoop = headBuffers
+        let headBuffers = try await oneForEachLoop(of: group) { _ in HeadBuffers() }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -61,7 +56,7 @@ public final class ProxyServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(
                             live: live, eventLoop: channel.eventLoop,
-                            headBuffers: headBuffersByLoop[ObjectIdentifier(channel.eventLoop)]!.value))
+                            headBuffers: headBuffers[ObjectIdentifier(channel.eventLoop)]!.value))
                 }
             }
             .bind(host: listen.host, port: listen.port)

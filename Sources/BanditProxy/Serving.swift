@@ -59,12 +59,7 @@ struct Serving: Sendable {
             // Each loop's pool gets its share of the limit (rounded up: a limit below the number
             // of loops still lets every loop open one).
             maxConnections: config.maxUpstreamConnections.map { ($0 + loops.count - 1) / loops.count })
-        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
-        for loop in loops {
-            pools[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(UpstreamPool(eventLoop: loop, settings: settings), eventLoop: loop)
-            }.get()
-        }
+        let pools = try await oneForEachLoop(of: group) { loop in UpstreamPool(eventLoop: loop, settings: settings) }
         return Serving(services: services, pools: pools, upstream: identity)
     }
 
