@@ -17,26 +17,48 @@ import Testing
         #expect(codec.decode(Substring(value)) == state)
     }
 
-    /// A `Set-Cookie` line is built with the value appended after the cookie's name: the
+    /// A `Set-Cookie` line is built with the value written after the cookie's name: the
     /// name stays out of what is signed, and the value is the one `encode` returns.
-    @Test func aValueAppendedAfterAPrefixIsTheValueAlone() {
+    @Test func aValueWrittenAfterAPrefixIsTheValueAlone() {
         let state = SessionState(
             id: "abcDEF123_-xyz", entries: [.init(experiment: "headline", generation: 3, arm: 1, viewed: true)])
-        var line = "bandit_session="
-        codec.encode(state, appendingTo: &line)
-        #expect(line == "bandit_session=" + codec.encode(state))
-        #expect(codec.decode(line.dropFirst("bandit_session=".count)) == state)
+        let prefix = "bandit_session="
+        let line = String(unsafeUninitializedCapacity: prefix.utf8.count + codec.maximumLength(for: state)) { buffer in
+            var writer = UTF8Writer(buffer)
+            writer.append(prefix)
+            codec.encode(state, into: &writer)
+            return writer.count
+        }
+        #expect(line == prefix + codec.encode(state))
+        #expect(codec.decode(line.dropFirst(prefix.count)) == state)
     }
 
-    /// The signature (22 characters) and identifiers are appended in pieces; each length
-    /// around the pieces' size encodes as the whole does.
+    /// The reservation holds the longest entries: the largest numbers, every flag, a minute.
+    @Test func theLongestSessionFitsItsReservation() {
+        func longest(_ name: String) -> SessionState.Entry {
+            SessionState.Entry(
+                experiment: name, generation: .max, arm: .max, viewed: true, converted: true, forced: true,
+                recorded: true, holdout: true, viewedAtMinute: .max, unconfirmed: true)
+        }
+        let state = SessionState(id: "abcDEF123_-xyz", entries: [longest("first"), longest("second")])
+        let value = codec.encode(state)
+        #expect(value.utf8.count == codec.maximumLength(for: state))
+        #expect(codec.decode(Substring(value)) == state)
+    }
+
+    /// The signature (22 characters) and identifiers are written after other text; each
+    /// length encodes as the whole does.
     @Test(arguments: 0...34)
-    func appendedBase64IsTheEncodingOfTheBytes(count: Int) {
+    func base64WrittenAfterTextIsTheEncodingOfTheBytes(count: Int) {
         let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        var appended = "x"
-        bytes.withUnsafeBytes { Base64URL.encode($0, appendingTo: &appended) }
-        #expect(appended == "x" + Base64URL.encode(bytes))
-        #expect(appended.utf8.count == 1 + (count * 4 + 2) / 3)
+        let written = String(unsafeUninitializedCapacity: 1 + (count * 4 + 2) / 3) { buffer in
+            var writer = UTF8Writer(buffer)
+            writer.append(UInt8(ascii: "x"))
+            bytes.withUnsafeBytes { Base64URL.encode($0, into: &writer) }
+            return writer.count
+        }
+        #expect(written == "x" + Base64URL.encode(bytes))
+        #expect(written.utf8.count == 1 + (count * 4 + 2) / 3)
     }
 
     @Test func valueUsesOnlyCookieOctets() {

@@ -106,18 +106,22 @@ struct SessionCookieWriter: Sendable {
     /// Experiment names by index, to find a conversion's entry.
     let experimentNames: [String]
 
+    /// Written in one String reserved for all of it, the value included (its pieces appended
+    /// to a String one by one cost more than their bytes).
     func setCookie(_ session: SessionState) -> String {
-        // Built in one buffer, the value included: an interpolation grows its String two or
-        // three times. 72 bytes hold the attributes.
-        var cookie = ""
-        cookie.reserveCapacity(settings.cookie.utf8.count + 1 + codec.capacityNeeded(for: session) + 72)
-        cookie += settings.cookie
-        cookie += "="
-        codec.encode(session, appendingTo: &cookie)
-        cookie += "; Path=/; Max-Age="
-        cookie += String(settings.maxAgeDays * 86_400)
-        cookie += "; HttpOnly; SameSite=Lax"
-        if https { cookie += "; Secure" }
-        return cookie
+        // "; Path=/; Max-Age=", a number of up to 19 digits, "; HttpOnly; SameSite=Lax", "; Secure"
+        let attributesLength = 18 + 19 + 24 + 8
+        let length = settings.cookie.utf8.count + 1 + codec.maximumLength(for: session) + attributesLength
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var cookie = UTF8Writer(buffer)
+            cookie.append(settings.cookie)
+            cookie.append(UInt8(ascii: "="))
+            codec.encode(session, into: &cookie)
+            cookie.append("; Path=/; Max-Age=" as StaticString)
+            cookie.append(settings.maxAgeDays * 86_400)
+            cookie.append("; HttpOnly; SameSite=Lax" as StaticString)
+            if https { cookie.append("; Secure" as StaticString) }
+            return cookie.count
+        }
     }
 }

@@ -22,46 +22,54 @@ public struct SessionCodec: Sendable {
     }
 
     public func encode(_ state: SessionState) -> String {
-        var value = ""
-        value.reserveCapacity(capacityNeeded(for: state))
-        encode(state, appendingTo: &value)
-        return value
-    }
-
-    /// Room for the encoded value, to reserve before `encode(_:appendingTo:)`: a typical entry
-    /// is its name and about 20 bytes; a longer value only costs a reallocation.
-    public func capacityNeeded(for state: SessionState) -> Int {
-        state.id.utf8.count + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 24 } + 8
-            + Self.signatureLength
-    }
-
-    /// Appends the signed value to `output`, such as a `Set-Cookie` value being built (with
-    /// `capacityNeeded(for:)` reserved): no String of its own, none for the signature, rather
-    /// than a new one for every `+`.
-    public func encode(_ state: SessionState, appendingTo output: inout String) {
-        let bodyStart = output.endIndex
-        output += SessionCodec.version
-        output += "."
-        output += state.id
-        output += "."
-        for (index, entry) in state.entries.enumerated() {
-            if index > 0 { output += "~" }
-            output += entry.experiment
-            output += ":\(entry.generation):\(entry.arm):"
-            var flags = ""
-            if entry.viewed { flags += "v" }
-            if entry.converted { flags += "c" }
-            if entry.forced { flags += "f" }
-            if entry.recorded { flags += "r" }
-            if entry.holdout { flags += "h" }
-            if entry.unconfirmed { flags += "u" }
-            output += flags.isEmpty ? "-" : flags
-            if let minute = entry.viewedAtMinute { output += ":\(minute)" }
+        String(unsafeUninitializedCapacity: maximumLength(for: state)) { buffer in
+            var writer = UTF8Writer(buffer)
+            encode(state, into: &writer)
+            return writer.count
         }
-        let mac = signature(of: output[bodyStart...])
-        output += "."
+    }
+
+    /// The most bytes `encode` writes for `state`: the version, three dots, the id, the
+    /// signature, a "~" between entries and for each its name, three colons, two numbers of
+    /// up to 19 digits, six flags, and a colon and a minute of up to 19 digits.
+    func maximumLength(for state: SessionState) -> Int {
+        4 + state.id.utf8.count + Self.signatureLength + max(0, state.entries.count - 1)
+            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 19 + 19 + 6 + 1 + 19 }
+    }
+
+    /// Writes the signed value, such as into a `Set-Cookie` value being built (with
+    /// `maximumLength(for:)` reserved): the body, then the signature of the bytes just written.
+    func encode(_ state: SessionState, into writer: inout UTF8Writer) {
+        let bodyStart = writer.count
+        writer.append(Self.version)
+        writer.append(UInt8(ascii: "."))
+        writer.append(state.id)
+        writer.append(UInt8(ascii: "."))
+        for (index, entry) in state.entries.enumerated() {
+            if index > 0 { writer.append(UInt8(ascii: "~")) }
+            writer.append(entry.experiment)
+            writer.append(UInt8(ascii: ":"))
+            writer.append(entry.generation)
+            writer.append(UInt8(ascii: ":"))
+            writer.append(entry.arm)
+            writer.append(UInt8(ascii: ":"))
+            let flagsStart = writer.count
+            if entry.viewed { writer.append(UInt8(ascii: "v")) }
+            if entry.converted { writer.append(UInt8(ascii: "c")) }
+            if entry.forced { writer.append(UInt8(ascii: "f")) }
+            if entry.recorded { writer.append(UInt8(ascii: "r")) }
+            if entry.holdout { writer.append(UInt8(ascii: "h")) }
+            if entry.unconfirmed { writer.append(UInt8(ascii: "u")) }
+            if writer.count == flagsStart { writer.append(UInt8(ascii: "-")) }
+            if let minute = entry.viewedAtMinute {
+                writer.append(UInt8(ascii: ":"))
+                writer.append(minute)
+            }
+        }
+        let mac = signature(of: writer.written(from: bodyStart))
+        writer.append(UInt8(ascii: "."))
         mac.withUnsafeBytes {
-            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)), appendingTo: &output)
+            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)), into: &writer)
         }
     }
 
@@ -141,9 +149,13 @@ public struct SessionCodec: Sendable {
     /// The MAC of `body`, of which the signature is the first 16 bytes. Copies the prototype,
     /// whose key is already absorbed, so each costs only the hashing of the body.
     private func signature(of body: Substring) -> HMAC<SHA256>.MAC {
-        var mac = prototype.hmac
         var body = body
-        body.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return body.withUTF8 { signature(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    private func signature(of body: UnsafeRawBufferPointer) -> HMAC<SHA256>.MAC {
+        var mac = prototype.hmac
+        mac.update(data: body)
         return mac.finalize()
     }
 
@@ -174,19 +186,9 @@ public enum Base64URL {
         String(unsafeUninitializedCapacity: encodedLength(bytes.count)) { encode(bytes, into: $0) }
     }
 
-    /// Appends the encoding to `string` without a String of its own: it is staged on the stack
-    /// and appended in pieces of at most 15 bytes, each of which Swift keeps inline (a "small
-    /// string"), where one String of the whole would be a heap allocation.
-    public static func encode(_ bytes: UnsafeRawBufferPointer, appendingTo string: inout String) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: encodedLength(bytes.count)) { staged in
-            let length = encode(bytes, into: staged)
-            var start = 0
-            while start < length {
-                let end = min(start + 15, length)
-                string += String(decoding: UnsafeBufferPointer(rebasing: staged[start..<end]), as: UTF8.self)
-                start = end
-            }
-        }
+    /// Writes the encoding after what `writer` holds.
+    static func encode(_ bytes: UnsafeRawBufferPointer, into writer: inout UTF8Writer) {
+        writer.append(upTo: encodedLength(bytes.count)) { encode(bytes, into: $0) }
     }
 
     private static func encodedLength(_ byteCount: Int) -> Int { byteCount / 3 * 4 + [0, 2, 3][byteCount % 3] }

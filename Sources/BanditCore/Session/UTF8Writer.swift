@@ -1,0 +1,67 @@
+/// Writes text into memory reserved for all of it, such as a `Set-Cookie` value built in
+/// `String(unsafeUninitializedCapacity:)`: no String for any piece (a `+=` or an
+/// interpolation of each piece cost more than copying its bytes). Every append checks the
+/// room left, so a reservation that was too small stops the program rather than writing
+/// past it.
+struct UTF8Writer {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    /// The bytes written from `start` on.
+    func written(from start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[start..<count]))
+    }
+
+    mutating func append(_ byte: UInt8) {
+        precondition(count < buffer.count, "UTF8Writer: reserved too little")
+        buffer[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        precondition(count + bytes.count <= buffer.count, "UTF8Writer: reserved too little")
+        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...])).copyMemory(from: bytes)
+        count += bytes.count
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func append(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            for byte in text.utf8 { append(byte) }  // a String not stored as UTF-8 (none on Linux)
+        }
+    }
+
+    /// A non-negative integer in decimal.
+    mutating func append(_ number: Int) {
+        precondition(number >= 0, "UTF8Writer: negative numbers are not written")
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        precondition(count + digits <= buffer.count, "UTF8Writer: reserved too little")
+        var value = number
+        for index in (count..<count + digits).reversed() {
+            buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+        count += digits
+    }
+
+    /// Up to `maximum` bytes written by `body` into the room after what is written, which it
+    /// returns the length of.
+    mutating func append(upTo maximum: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        precondition(count + maximum <= buffer.count, "UTF8Writer: reserved too little")
+        let written = body(UnsafeMutableBufferPointer(rebasing: buffer[count..<count + maximum]))
+        precondition(written <= maximum)
+        count += written
+    }
+}
