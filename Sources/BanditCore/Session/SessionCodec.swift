@@ -31,10 +31,10 @@ public struct SessionCodec: Sendable {
 
     /// The most bytes `encode` writes for `state`: the version, three dots, the id, the
     /// signature, a "~" between entries and for each its name, three colons, two numbers of
-    /// up to 19 digits, six flags, and a colon and a minute of up to 19 digits.
+    /// up to 20 bytes (a sign and 19 digits), six flags, and a colon and a minute.
     func maximumLength(for state: SessionState) -> Int {
         4 + state.id.utf8.count + Self.signatureLength + max(0, state.entries.count - 1)
-            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 19 + 19 + 6 + 1 + 19 }
+            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 20 + 20 + 6 + 1 + 20 }
     }
 
     /// Writes the signed value, such as into a `Set-Cookie` value being built (with

@@ -38,17 +38,17 @@ struct UTF8Writer {
         }
     }
 
-    /// A non-negative integer in decimal.
+    /// An integer in decimal: up to 20 bytes (a sign and 19 digits).
     mutating func append(_ number: Int) {
-        precondition(number >= 0, "UTF8Writer: negative numbers are not written")
+        if number < 0 { append(UInt8(ascii: "-")) }
         var digits = 1
-        var rest = number / 10
+        var rest = number.magnitude / 10
         while rest > 0 {
             digits += 1
             rest /= 10
         }
         precondition(count + digits <= buffer.count, "UTF8Writer: reserved too little")
-        var value = number
+        var value = number.magnitude
         for index in (count..<count + digits).reversed() {
             buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
             value /= 10
