@@ -2,36 +2,39 @@
 /// `String(unsafeUninitializedCapacity:)`: no String for any piece (a `+=` or an
 /// interpolation of each piece cost more than copying its bytes). Every append checks the
 /// room left, so a reservation that was too small stops the program rather than writing
-/// past it.
-struct UTF8Writer {
+/// past it. Public for the proxy's own header lines, written the same way into a `ByteBuffer`.
+public struct UTF8Writer {
     private let buffer: UnsafeMutableBufferPointer<UInt8>
     /// Bytes written so far.
-    private(set) var count = 0
+    public private(set) var count = 0
 
-    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+    public init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    /// Over raw memory, such as a `ByteBuffer`'s writable bytes.
+    public init(_ raw: UnsafeMutableRawBufferPointer) { self.init(raw.bindMemory(to: UInt8.self)) }
 
     /// The bytes written from `start` on.
     func written(from start: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[start..<count]))
     }
 
-    mutating func append(_ byte: UInt8) {
+    public mutating func append(_ byte: UInt8) {
         precondition(count < buffer.count, "UTF8Writer: reserved too little")
         buffer[count] = byte
         count += 1
     }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         precondition(count + bytes.count <= buffer.count, "UTF8Writer: reserved too little")
         UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...])).copyMemory(from: bytes)
         count += bytes.count
     }
 
-    mutating func append(_ text: StaticString) {
+    public mutating func append(_ text: StaticString) {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func append(_ text: String) {
+    public mutating func append(_ text: String) {
         let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
         if copied == nil {
             for byte in text.utf8 { append(byte) }  // a String not stored as UTF-8 (none on Linux)
@@ -39,7 +42,7 @@ struct UTF8Writer {
     }
 
     /// An integer in decimal: up to 20 bytes (a sign and 19 digits).
-    mutating func append(_ number: Int) {
+    public mutating func append(_ number: Int) {
         if number < 0 { append(UInt8(ascii: "-")) }
         var digits = 1
         var rest = number.magnitude / 10
@@ -58,7 +61,7 @@ struct UTF8Writer {
 
     /// Up to `maximum` bytes written by `body` into the room after what is written, which it
     /// returns the length of.
-    mutating func append(upTo maximum: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+    public mutating func append(upTo maximum: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
         precondition(count + maximum <= buffer.count, "UTF8Writer: reserved too little")
         let written = body(UnsafeMutableBufferPointer(rebasing: buffer[count..<count + maximum]))
         precondition(written <= maximum)

@@ -1,3 +1,4 @@
+import BanditCore
 import NIOCore
 import NIOHTTP1
 
@@ -61,30 +62,13 @@ extension ByteBuffer {
     /// Written in one reach into the buffer's storage: four writes were four dynamic
     /// exclusivity checks in it, for each of the several fields of every head.
     mutating func writeField(_ name: String, _ value: String) {
-        let length = name.utf8.count + value.utf8.count + 4
-        writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
-            var at = Self.copy(name, to: out, at: 0)
-            out[at] = HTTPSyntax.colon
-            out[at + 1] = HTTPSyntax.space
-            at = Self.copy(value, to: out, at: at + 2)
-            out[at] = HTTPSyntax.cr
-            out[at + 1] = HTTPSyntax.lf
-            return length
+        writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { out in
+            var line = UTF8Writer(out)
+            line.append(name)
+            line.append(": " as StaticString)
+            line.append(value)
+            line.append("\r\n" as StaticString)
+            return line.count
         }
-    }
-
-    /// Copies the UTF-8 of `text` into `out` at `offset`; returns where it ends.
-    private static func copy(_ text: String, to out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-        let copied = text.utf8.withContiguousStorageIfAvailable { source in
-            UnsafeMutableRawBufferPointer(rebasing: out[offset...]).copyMemory(from: UnsafeRawBufferPointer(source))
-            return source.count
-        }
-        if let copied { return offset + copied }
-        var at = offset  // a String not stored as UTF-8 (none on Linux)
-        for byte in text.utf8 {
-            out[at] = byte
-            at += 1
-        }
-        return at
     }
 }
