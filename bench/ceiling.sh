@@ -13,8 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-swift build -c release --package-path Benchmarks --product NIORelay >/dev/null
-relay=$(swift build -c release --package-path Benchmarks --show-bin-path)/NIORelay
+# Built as bandit-proxy is (common.sh), so that the sticks and the proxy compare alike.
+swift build "${release_flags[@]}" --package-path Benchmarks --product NIORelay >/dev/null
+relay=$(swift build "${release_flags[@]}" --package-path Benchmarks --show-bin-path)/NIORelay
 "$relay" 18084 18080 &
 "$relay" 18085 18080 --http &
 "$relay" 18086 18080 --lean &

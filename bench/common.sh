@@ -7,9 +7,12 @@ shared=${SHARED_BENCH:-../shared/bench}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
 
+# Built as README's deployment section builds it: the Swift runtime linked in statically (its
+# calls direct, its thread-locals without `__tls_get_addr`: 1-2% less CPU per request).
+release_flags=(-c release --static-swift-stdlib)
 if [ -z "${BANDIT_BINARY:-}" ]; then
-  swift build -c release --product bandit-proxy >/dev/null
-  binary=$(swift build -c release --show-bin-path)/bandit-proxy
+  swift build "${release_flags[@]}" --product bandit-proxy >/dev/null
+  binary=$(swift build "${release_flags[@]}" --show-bin-path)/bandit-proxy
 else
   binary=$BANDIT_BINARY
 fi

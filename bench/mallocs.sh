@@ -19,17 +19,22 @@ if ! perf probe -q -x "$libc" malloc 2>/dev/null && ! perf probe -l 2>/dev/null 
   exit 1
 fi
 source bench/common.sh
-swift_core=$(ldd "$binary" | awk '/libswiftCore.so/{print $3; exit}')
+# The Swift runtime's entry points are in libswiftCore.so, or in the binary itself when the
+# standard library is linked in statically (README's release build; perf cannot read that
+# binary's DWARF 5, so its probes go on the symbols' addresses). They are named swiftrt:* and
+# placed anew each run: an earlier run's may point into another binary (and probes this script
+# once named probe_libswiftCore:* would clash with the names).
+swift_runtime=$(ldd "$binary" | awk '/libswiftCore.so/{print $3; exit}')
+swift_runtime=${swift_runtime:-$binary}
+perf probe -q -d 'swiftrt:*' -d 'probe_libswiftCore:swift_*' 2>/dev/null || true
+probe_runtime() { # symbol
+  local at=$1
+  [ "$swift_runtime" = "$binary" ] && at=0x$(nm "$binary" | awk -v symbol="$1" '$3 == symbol {print $1; exit}')
+  perf probe -q -x "$swift_runtime" -a "swiftrt:$1=$at" 2>/dev/null
+}
 events=probe_libc:malloc
-if [ -n "$swift_core" ]; then
-  for symbol in swift_retain swift_release swift_beginAccess; do
-    perf probe -q -x "$swift_core" "$symbol" 2>/dev/null || true
-  done
-  perf probe -l 2>/dev/null | grep -q probe_libswiftCore:swift_release \
-    && events+=,probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release
-  perf probe -l 2>/dev/null | grep -q probe_libswiftCore:swift_beginAccess \
-    && events+=,probe_libswiftCore:swift_beginAccess
-fi
+probe_runtime swift_retain && probe_runtime swift_release && events+=,swiftrt:swift_retain,swiftrt:swift_release
+probe_runtime swift_beginAccess && events+=,swiftrt:swift_beginAccess
 start_bandit_proxy
 
 count() { # scenario cookie
@@ -40,7 +45,7 @@ count() { # scenario cookie
   python3 - "$1" "$work/$1.stat" "$work/$1.txt" <<'PY'
 import re, sys
 name, stat, text = sys.argv[1:]
-counts = {l.split(",")[2].split(":")[-1]: int(l.split(",")[0]) for l in open(stat) if "probe_" in l}
+counts = {l.split(",")[2].split(":")[-1]: int(l.split(",")[0]) for l in open(stat) if l.count(",") >= 2 and ":" in l.split(",")[2]}
 requests = int(re.search(r"(\d+) requests in", open(text).read()).group(1))
 line = f"{name:<10} {counts['malloc'] / requests:6.1f} mallocs"
 if "swift_retain" in counts:
