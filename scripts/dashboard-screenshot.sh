@@ -7,6 +7,8 @@
 #
 # Needs chromium (Debian: apt-get install chromium), curl and python3. Environment:
 #   SCRATCH_PATH   swift build --scratch-path (default .build)
+#   BUILD_FLAGS    more `swift build` options, e.g. README's deployment build
+#                  "-c release --static-swift-stdlib" (default: none, a debug build)
 #   VISITORS       simulated visitors to wait for before the screenshot (default 400)
 #   PORT           proxy port (default: a free one)
 set -euo pipefail
@@ -27,8 +29,9 @@ if [ -z "$browser" ]; then
   exit 1
 fi
 
-swift build --scratch-path "$scratch" --product bandit-proxy
-bin="$(swift build --scratch-path "$scratch" --show-bin-path)/bandit-proxy"
+read -r -a build_flags <<<"${BUILD_FLAGS:-}"
+swift build --scratch-path "$scratch" "${build_flags[@]}" --product bandit-proxy
+bin="$(swift build --scratch-path "$scratch" "${build_flags[@]}" --show-bin-path)/bandit-proxy"
 
 "$bin" demo --port "$port" --visitors-per-second 400 >"$work/demo.log" 2>&1 &
 demo=$!
