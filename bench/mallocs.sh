@@ -45,7 +45,8 @@ count() { # scenario cookie
   python3 - "$1" "$work/$1.stat" "$work/$1.txt" <<'PY'
 import re, sys
 name, stat, text = sys.argv[1:]
-counts = {l.split(",")[2].split(":")[-1]: int(l.split(",")[0]) for l in open(stat) if l.count(",") >= 2 and ":" in l.split(",")[2]}
+fields = [l.split(",") for l in open(stat) if l.count(",") >= 2]  # perf stat -x, lines, not its comments
+counts = {f[2].split(":")[-1]: int(f[0]) for f in fields if f[2].startswith(("probe_libc:", "swiftrt:"))}
 requests = int(re.search(r"(\d+) requests in", open(text).read()).group(1))
 line = f"{name:<10} {counts['malloc'] / requests:6.1f} mallocs"
 if "swift_retain" in counts:
