@@ -12,7 +12,10 @@ extension ProxyHandler {
             method: request.head.method.rawValue, uri: request.head.uri,
             headers: request.head.headerList,
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
-            clientIsLoopback: context.channel.remoteAddress?.isLoopback ?? false,
+            clientIsLoopback: ForwardedClient(
+                peer: clientAddress, headers: request.head.headerList,
+                trustedProxies: services.config.trustedProxies
+            ).isLoopback,
             isHTTPS: request.head.isHTTPS(clientIsTrusted: clientIsTrusted))
         let keepAlive = request.head.isKeepAlive && !requests.quiescing
         context.eventLoop.makeFutureWithTask { await router.handle(input) }.assumeIsolated().whenSuccess {
@@ -26,17 +29,6 @@ extension ProxyHandler {
             let body =
                 request.head.method == .HEAD ? nil : self.allocator.buffer(bytes: response.body)
             self.respond(head, body: body, close: !keepAlive, context: context)
-        }
-    }
-}
-
-extension SocketAddress {
-    /// The admin API without a token answers loopback clients only.
-    var isLoopback: Bool {
-        switch self {
-        case .v4: ipAddress?.hasPrefix("127.") ?? false
-        case .v6: ipAddress == "::1" || (ipAddress?.hasPrefix("::ffff:127.") ?? false)
-        default: false
         }
     }
 }

@@ -76,7 +76,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The client's IP, formatted once per connection for `X-Forwarded-For`.
-    private var clientAddress: String?
+    private(set) var clientAddress: String?
     /// The peer is in `trustedProxies`: its forwarding headers are believed.
     private(set) var clientIsTrusted = false
 

@@ -20,6 +20,7 @@ struct Run: AsyncParsableCommand {
             printError("bandit-proxy: \(options.config) is not a valid configuration:\n\(error)")
             throw ExitCode(2)
         }
+        for warning in config.securityWarnings { logger.warning("\(warning)") }
         let runtime: ProxyRuntime
         do {
             runtime = try await ProxyRuntime.start(config: config, logger: logger)
@@ -74,6 +75,7 @@ struct Validate: ParsableCommand {
         do {
             let config = try ConfigLoader.load(path: options.config)
             print("\(options.config): OK (\(config.experiments.count) experiment(s), upstream \(config.upstream))")
+            for warning in config.securityWarnings { print("warning: \(warning)") }
         } catch {
             printError("\(options.config): invalid\n\(error)")
             throw ExitCode(2)

@@ -7,20 +7,28 @@ import NIOPosix
 enum RawConnection {
     /// With `halfClose`, the client shuts its sending side after the bytes (a FIN), as some
     /// clients do once their request is out.
+    /// `from` binds the client's end to another loopback address (`127.0.0.2`), so the
+    /// server sees a peer other than 127.0.0.1.
     static func exchange(
-        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3)
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3),
+        from source: String? = nil
     ) async throws -> String {
-        try await exchangeUntilClosed(port: port, send: bytes, halfClose: halfClose, timeout: timeout).answer
+        try await exchangeUntilClosed(port: port, send: bytes, halfClose: halfClose, timeout: timeout, from: source)
+            .answer
     }
 
     /// The same, and whether the server closed the connection (false: `timeout` closed it).
     static func exchangeUntilClosed(
-        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3)
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3),
+        from source: String? = nil
     ) async throws -> (answer: String, serverClosed: Bool) {
         let timedOut = NIOLockedValueBox(false)
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.any().makePromise(of: String.self)
-        let channel = try await ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel =
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
