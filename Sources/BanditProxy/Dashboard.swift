@@ -78,6 +78,8 @@ enum Dashboard {
         html += "<span class=\"badge status \(report.status.rawValue)\">\(report.status.rawValue)</span>"
         if let winner = report.winner {
             html += "<span class=\"badge winner\">winner: \(HTML.escape(winner))</span>"
+        } else if report.status == .decided {
+            html += "<span class=\"badge winner\">no meaningful difference</span>"
         }
         if !report.warnings.isEmpty {
             let count = report.warnings.count
@@ -85,6 +87,7 @@ enum Dashboard {
         }
         html += actions(report) + "</div>"
         html += meta(report, link: link, wide: wide)
+        html += decision(report.decision)
         if !report.warnings.isEmpty {
             html += "<div class=\"warnings\" role=\"note\">"
             for warning in report.warnings { html += "<p>⚠ \(HTML.escape(warning))</p>" }
@@ -107,6 +110,20 @@ enum Dashboard {
             : "\(views) views (a winner may be declared from \(minViews))"
         if !wide { html += " · <a href=\"\(link)\">details</a>" }
         html += " · <a href=\"\(base)/api/experiments/\(HTML.escape(pathComponent(report.name)))/series.csv\">CSV</a>"
+        return html + "</p>"
+    }
+
+    /// Where the winner rule stands: the evidence as a share of what a decision needs, and
+    /// the sessions still needed (or why none is expected).
+    private static func decision(_ decision: ExperimentReport.DecisionReport) -> String {
+        var html = "<p class=\"meta decision\">"
+        if let reason = decision.reason {
+            html += "Decided: \(HTML.escape(reason))."
+        } else {
+            let percent = Int((min(1, decision.evidence) * 100).rounded(.down))
+            html += "Evidence \(percent)% of what a decision needs · \(HTML.escape(decision.outlook))"
+        }
+        html += " · smallest difference sought \(HTML.escape(Format.percent(decision.effect))) (absolute)"
         return html + "</p>"
     }
 

@@ -264,16 +264,28 @@ public actor StateKeeper {
     /// Applies each running experiment's winner rule to its current counts.
     public func decideWinners() {
         for experiment in engine.experiments where experiment.state.status == .running {
-            guard let winner = experiment.winnerRule.winner(experiment.evidence) else { continue }
+            guard let verdict = experiment.winnerRule.verdict(experiment.evidence) else { continue }
             var state = experiment.state
             state.status = .decided
-            state.winner = winner
+            switch verdict {
+            case .winner(let winner):
+                state.winner = winner
+                logger.notice(
+                    "experiment decided",
+                    metadata: ["experiment": "\(experiment.name)", "winner": "\(experiment.config.arms[winner])"])
+            case .noMeaningfulDifference:
+                // New sessions get the first arm; sessions already assigned keep theirs.
+                state.winner = nil
+                logger.notice(
+                    "experiment decided: no meaningful difference",
+                    metadata: [
+                        "experiment": "\(experiment.name)",
+                        "minDetectableEffect": "\(experiment.config.minDetectableEffect)",
+                    ])
+            }
             experiment.setState(state)
             dirtyStates.insert(experiment.index)
             automaticStates.insert(experiment.index)
-            logger.notice(
-                "experiment decided",
-                metadata: ["experiment": "\(experiment.name)", "winner": "\(experiment.config.arms[winner])"])
         }
     }
 

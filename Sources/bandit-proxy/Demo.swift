@@ -29,10 +29,15 @@ struct Demo: AsyncParsableCommand {
             experiments: [
                 ExperimentConfig(
                     name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"),
-                    arms: ["control", "bold"], algorithm: .topTwoThompson(beta: 0.5),
+                    arms: ["control", "bold"], algorithm: .thompson,
                     injection: .header("X-Bandit-Headline"),
                     minViews: 200)
-            ])
+            ].map { experiment in
+                // As a proxy.json without minShare would give it.
+                var experiment = experiment
+                experiment.minShares = ExperimentConfig.defaultMinShares(arms: 2, algorithm: .thompson)
+                return experiment
+            })
         let runtime: ProxyRuntime
         do {
             runtime = try await ProxyRuntime.start(config: config, logger: logger, group: group)
@@ -41,15 +46,15 @@ struct Demo: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let proxyPort = runtime.localAddress?.port ?? port
-        print(
+        printNow(
             """
             bandit-proxy demo
               site (through the proxy): http://127.0.0.1:\(proxyPort)/
               dashboard:                http://127.0.0.1:\(proxyPort)/__bandits
               JSON API:                 http://127.0.0.1:\(proxyPort)/__bandits/api/experiments
               sample site directly:     http://127.0.0.1:\(sitePort)/
-            Experiment "headline": control converts 4% of visitors, bold 8%; top-two Thompson sampling moves traffic
-            to bold and keeps measuring control until the winner rule can declare bold the winner.
+            Experiment "headline": control converts 4% of visitors, bold 8%. Thompson sampling moves most traffic
+            to bold and keeps at least 10% on control, until the winner rule declares bold the winner.
             """)
         let visitorsTask =
             noVisitors
@@ -110,7 +115,11 @@ struct DemoVisitors {
         }
         let state = experiment.state
         let status =
-            state.status == .decided ? "decided: \(experiment.config.arms[state.winner ?? 0])" : "\(state.status)"
-        print("\(count) visitors · \(arms.joined(separator: " · ")) · \(status)")
+            switch (state.status, state.winner) {
+            case (.decided, let winner?): "decided: \(experiment.config.arms[winner]) wins"
+            case (.decided, nil): "decided: no meaningful difference"
+            default: "\(state.status)"
+            }
+        printNow("\(count) visitors · \(arms.joined(separator: " · ")) · \(status)")
     }
 }

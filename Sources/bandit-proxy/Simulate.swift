@@ -28,6 +28,10 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Check the winner rule every N sessions.") var checkEvery: Int = 1
     @Option(help: "Seed; the same seed repeats the same numbers.") var seed: UInt64 = 1
     @Flag(help: "Print CSV instead of tables.") var csv = false
+    @Flag(
+        help:
+            "Compare the winner rule with the rule it replaced and with an mSPRT told the true effect (docs/STATISTICS.md)."
+    ) var compare = false
 
     func validate() throws {
         guard runs > 0, sessions > 0, checkEvery > 0 else {
@@ -43,6 +47,12 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if compare {
+            let comparison = RuleComparison(
+                runs: runs, sessions: sessions, significance: significance, minViews: minViews, seed: seed)
+            print(await comparison.run())
+            return
+        }
         let scenarios = SimulationScenario.defaults.filter { scenario.isEmpty || scenario.contains($0.name) }
         let algorithms = Simulate.policies.filter { policy.isEmpty || policy.contains($0.name) }
         let runner = SimulationRunner(

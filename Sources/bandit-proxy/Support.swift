@@ -8,6 +8,17 @@ func printError(_ message: String) {
     print(message, to: &standardError)
 }
 
+/// Prints to standard output at once, unbuffered: `print` into a file or a pipe (`demo >
+/// demo.log`, systemd's journal) would hold its lines in a block until exit.
+func printNow(_ message: String) {
+    var standardOutput = StandardOutput()
+    print(message, to: &standardOutput)
+}
+
+struct StandardOutput: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardOutput.write(Data(string.utf8)) }
+}
+
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
 }

@@ -33,7 +33,7 @@ import Testing
     // MARK: the model
 
     @Test func theExampleParsesToExactlyTheExpectedModel() throws {
-        let expected = ProxyConfig(
+        var expected = ProxyConfig(
             listen: HostPort(host: "127.0.0.1", port: 8080),
             upstream: UpstreamURL(scheme: "http", host: "127.0.0.1", port: 8000),
             storage: .sqlite(path: "/srv/site/bandits.sqlite"),
@@ -72,6 +72,7 @@ import Testing
               ]
             }
             """#
+        expected.experiments[0].minShares = [0.1, 0.1]  // Thompson sampling's default floor
         #expect(try parse(text, environment: ["SECRET": "a-secret-of-20-chars"]) == expected)
     }
 

@@ -282,8 +282,8 @@ import Testing
     private func pow2(_ x: Double) -> Double { x * x }
 }
 
-@Suite struct WinnerRuleTests {
-    let rule = WinnerRule(significance: 0.05, minViews: 100)
+@Suite struct IntervalOverlapRuleTests {
+    let rule = IntervalOverlapRule(significance: 0.05, minViews: 100)
 
     @Test(arguments: [
         (30, 200, 0.95, 0.078_187_115_931_559_2, 0.248_158_878_331_566),
@@ -326,8 +326,8 @@ import Testing
 
     @Test func noWinnerBelowMinViews() {
         let arms = [ArmCounts(views: 40, conversions: 0), ArmCounts(views: 40, conversions: 40)]
-        #expect(WinnerRule(significance: 0.05, minViews: 81).winner(arms) == nil)
-        #expect(WinnerRule(significance: 0.05, minViews: 80).winner(arms) == 1)
+        #expect(IntervalOverlapRule(significance: 0.05, minViews: 81).winner(arms) == nil)
+        #expect(IntervalOverlapRule(significance: 0.05, minViews: 80).winner(arms) == 1)
     }
 
     @Test func findsAnObviousWinner() {
@@ -386,7 +386,7 @@ import Testing
 
     @Test func smallerSignificanceNeedsMoreEvidence() {
         let arms = [ArmCounts(views: 1000, conversions: 100), ArmCounts(views: 1000, conversions: 200)]
-        #expect(WinnerRule(significance: 0.2, minViews: 100).winner(arms) == 1)
-        #expect(WinnerRule(significance: 1e-6, minViews: 100).winner(arms) == nil)
+        #expect(IntervalOverlapRule(significance: 0.2, minViews: 100).winner(arms) == 1)
+        #expect(IntervalOverlapRule(significance: 1e-6, minViews: 100).winner(arms) == nil)
     }
 }

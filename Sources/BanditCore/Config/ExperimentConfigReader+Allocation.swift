@@ -117,6 +117,30 @@ extension ExperimentConfigReader {
         return shares
     }
 
+    /// `minDetectableEffect`: a number in (0, 1), in conversion-rate units (0.01 is one
+    /// percentage point), or a lift in percent as a string (`"10%"`).
+    func readMinDetectableEffect(_ members: [String: JSONValue], at path: String) -> MinimumDetectableEffect? {
+        guard let value = members["minDetectableEffect"] else { return nil }
+        let keyPath = "\(path).minDetectableEffect"
+        switch value {
+        case .number(let effect, _) where effect > 0 && effect < 1:
+            return .absolute(effect)
+        case .string(let text) where text.hasSuffix("%"):
+            if let percent = Double(String(text.dropLast().filter { $0 != " " })), percent > 0,
+                percent <= 1000
+            {
+                return .relative(percent / 100)
+            }
+            reader.fail(keyPath, "\"\(text)\" is not a lift; use a percentage above 0, e.g. \"10%\"")
+        default:
+            reader.fail(
+                keyPath,
+                "expected a difference in conversion rate between 0 and 1 (0.01 is one percentage point) "
+                    + "or a lift in percent such as \"10%\"")
+        }
+        return nil
+    }
+
     /// `attributionWindow`: `"30m"`, `"12h"`, `"7d"`, or a number of seconds.
     func readAttributionWindow(_ members: [String: JSONValue], at path: String) -> Int? {
         guard let value = members["attributionWindow"] else { return nil }

@@ -6,7 +6,7 @@ struct ExperimentConfigReader {
     static let keys = [
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
         "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
-        "countViews", "version",
+        "countViews", "version", "minDetectableEffect",
     ]
     /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
     /// the request's identity, and the forwarding headers the proxy writes itself.
@@ -108,6 +108,7 @@ struct ExperimentConfigReader {
         let coverage = readCoverage(members, at: path)
         let weights = readWeights(members, at: path, arms: arms, algorithm: algorithm)
         let minShares = readMinShares(members, at: path, arms: arms, algorithm: algorithm)
+        let minDetectableEffect = readMinDetectableEffect(members, at: path)
         let attributionWindow = readAttributionWindow(members, at: path)
         var countViews = ViewCounting.all
         if let given = reader.string(members, "countViews", at: path) {
@@ -127,7 +128,8 @@ struct ExperimentConfigReader {
         experiment.goals = goals
         experiment.coverage = coverage
         experiment.weights = weights
-        experiment.minShares = minShares
+        experiment.minShares = minShares ?? ExperimentConfig.defaultMinShares(arms: arms.count, algorithm: algorithm)
+        experiment.minDetectableEffect = minDetectableEffect ?? .standard
         experiment.attributionWindowSeconds = attributionWindow
         experiment.countViews = countViews
         experiment.version = version ?? 1

@@ -186,6 +186,9 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// For bandit policies: the least share of new sessions each arm keeps, one per arm,
     /// summing to at most 1; nil: no floor.
     public var minShares: [Double]?
+    /// The smallest difference worth detecting: the winner rule is tuned to it, and arms
+    /// shown to differ by less end the experiment with "no meaningful difference".
+    public var minDetectableEffect: MinimumDetectableEffect = .standard
     /// A conversion counts only this many seconds after the session's view; nil: any time.
     public var attributionWindowSeconds: Int?
     /// Which views the policy and the winner rule go by.

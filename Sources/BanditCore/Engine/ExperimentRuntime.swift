@@ -24,7 +24,9 @@ public final class ExperimentRuntime: Sendable {
         self.config = config
         self.index = index
         policy = config.allocationPolicy
-        winnerRule = WinnerRule(significance: config.significance, minViews: config.minViews)
+        winnerRule = WinnerRule(
+            significance: config.significance, minViews: config.minViews,
+            minDetectableEffect: config.minDetectableEffect)
         armCounters = config.arms.map { _ in ArmCounter() }
     }
 

@@ -72,6 +72,19 @@ extension PolicySupport {
 }
 
 extension ExperimentConfig {
+    /// The floor a bandit policy keeps when `minShare` is not given: 10% per arm (less with
+    /// more than five arms, so the floors take at most half the traffic). Without a floor,
+    /// Thompson sampling and its kin give a losing arm so few sessions that no honest rule
+    /// can ever tell it is worse, and the experiment never ends. Epsilon-greedy's ε and
+    /// uniform's even split are floors already.
+    public static func defaultMinShares(arms: Int, algorithm: Algorithm?) -> [Double]? {
+        switch algorithm {
+        case .thompson, .topTwoThompson, .ucb1, .epsilonDecay:
+            Array(repeating: min(0.1, 0.5 / Double(max(arms, 1))), count: arms)
+        default: nil
+        }
+    }
+
     /// The policy that allocates new sessions: the algorithm's, with the planned weights or
     /// the floors applied.
     public var allocationPolicy: any BanditPolicy {

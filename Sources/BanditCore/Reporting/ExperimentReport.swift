@@ -21,8 +21,29 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var significance: Double
     public var minViews: Int
     public var arms: [ArmReport]
+    /// How the winner rule stands: evidence so far, the effect it is tuned to, and the
+    /// sessions still needed.
+    public var decision: DecisionReport
     /// Signs that the data look wrong (sample-ratio mismatch, drift), in plain words.
     public var warnings: [String] = []
+
+    public struct DecisionReport: Sendable, Equatable, Encodable {
+        /// Why the experiment is decided (`winner` names the arm, or is null when no arm
+        /// differs meaningfully from the others); nil while running or paused.
+        public var reason: String?
+        /// The minimum detectable effect as configured (`0.01`, or `"20%"`), and in
+        /// conversion-rate units at today's rate.
+        public var minDetectableEffect: String
+        public var effect: Double
+        /// The leading arm's evidence against its closest rival, as a share of what a win
+        /// needs (1 decides).
+        public var evidence: Double
+        /// At the current rates and split, the sessions still needed for a decision; nil
+        /// when none is expected (see `outlook`).
+        public var sessionsNeeded: Int?
+        /// One sentence for people.
+        public var outlook: String
+    }
 
     public struct ArmReport: Sendable, Equatable, Encodable {
         public var name: String
@@ -68,6 +89,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         significance = config.significance
         minViews = config.minViews
         countViews = config.countViews.rawValue
+        decision = DecisionReport(experiment, evidence: evidence)
         arms = counts.enumerated().map { index, count in
             let measured = evidence[index]
             let interval = WilsonInterval.interval(
@@ -93,7 +115,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
         case status
-        case winner, significance, minViews, arms, warnings
+        case winner, significance, minViews, decision, arms, warnings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,7 +134,50 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(winner, forKey: .winner)  // null while undecided, by contract
         try container.encode(significance, forKey: .significance)
         try container.encode(minViews, forKey: .minViews)
+        try container.encode(decision, forKey: .decision)
         try container.encode(arms, forKey: .arms)
         try container.encode(warnings, forKey: .warnings)
+    }
+}
+
+extension ExperimentReport.DecisionReport {
+    init(_ experiment: ExperimentRuntime, evidence counts: [ArmCounts]) {
+        let config = experiment.config
+        let state = experiment.state
+        let progress = experiment.winnerRule.progress(counts)
+        minDetectableEffect = config.minDetectableEffect.description
+        effect = progress.effect
+        evidence = progress.evidence
+        sessionsNeeded = progress.sessionsNeeded
+        let significance = "at most \(Int((config.significance * 100).rounded()))% error"
+        switch (state.status, state.winner) {
+        case (.decided, let winner?):
+            reason = "\(config.arms[winner]) converts better than every other arm (\(significance))"
+            outlook = "decided: \(config.arms[winner]) is served to every new session"
+        case (.decided, nil):
+            reason =
+                "no meaningful difference: no arm differs from another by \(config.minDetectableEffect) or more "
+                + "(\(significance))"
+            outlook = "decided without a winner: \(config.arms[0]) is served to new sessions"
+        case (.paused, _):
+            reason = nil
+            outlook = "paused: nothing is counted or decided"
+        case (.running, _):
+            reason = nil
+            if let needed = progress.sessionsNeeded {
+                outlook =
+                    needed == 0
+                    ? "a decision is due at the next check"
+                    : "about \(needed) more sessions at the current rates and split"
+            } else if let starved = progress.starvedArm {
+                outlook =
+                    "no decision expected: \(config.arms[starved]) gets under 2% of the sessions; "
+                    + "give every arm a floor with minShare (e.g. 0.1)"
+            } else if counts.reduce(0, { $0 + $1.views }) == 0 {
+                outlook = "waiting for views"
+            } else {
+                outlook = "no decision expected within a billion sessions at the current rates"
+            }
+        }
     }
 }

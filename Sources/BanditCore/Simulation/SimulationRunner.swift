@@ -8,11 +8,13 @@ public struct SimulationRunner: Sendable {
     /// The rule is checked after every `checkEvery` sessions (the proxy checks every flush).
     public var checkEvery: Int
     public var seed: UInt64
+    public var rule: SimulationRule
 
     public init(
         runs: Int = 100, sessions: Int = 40_000, significance: Double = 0.05, minViews: Int = 100,
-        checkEvery: Int = 1, seed: UInt64 = 1
+        checkEvery: Int = 1, seed: UInt64 = 1, rule: SimulationRule = .winnerRule(.standard)
     ) {
+        self.rule = rule
         self.runs = runs
         self.sessions = sessions
         self.significance = significance
@@ -40,37 +42,46 @@ public struct SimulationRunner: Sendable {
         public var falseWinnerRate: Double
         /// Runs that declared a best arm (0 by definition when every arm is equal).
         public var power: Double
-        /// Median sessions before a decision, over the runs that decided.
+        /// Median and 80th percentile of the sessions before a decision, over the runs that decided.
         public var medianSessionsToDecision: Int?
+        public var p80SessionsToDecision: Int?
+        /// Runs that declared a winner, right or wrong.
+        public var decidedRate: Double
         public var meanRegret: Double
         public var meanShareOnBest: Double
     }
 
-    public func summarize(_ scenario: SimulationScenario, _ algorithm: Algorithm) async -> Summary {
-        let results = await runAll(scenario, algorithm)
+    /// `minShare`, when given, is every arm's floor (`FlooredPolicy`), as the proxy applies it.
+    public func summarize(_ scenario: SimulationScenario, _ algorithm: Algorithm, minShare: Double? = nil) async
+        -> Summary
+    {
+        let results = await runAll(scenario, algorithm, minShare: minShare)
         let best = scenario.bestArms()
         let isNull = best.count == scenario.rates.count
         let decided = results.filter { $0.winner != nil }
         let falseWinners = decided.filter { isNull || !best.contains($0.winner!) }.count
         let decisions = decided.compactMap(\.decidedAt).sorted()
         return Summary(
-            scenario: scenario.name, policy: algorithm.name, runs: results.count,
+            scenario: scenario.name, policy: algorithm.name + (minShare.map { ", minShare \($0)" } ?? ""),
+            runs: results.count,
             falseWinnerRate: Double(falseWinners) / Double(max(1, results.count)),
             power: isNull ? 0 : Double(decided.count - falseWinners) / Double(max(1, results.count)),
             medianSessionsToDecision: decisions.isEmpty ? nil : decisions[decisions.count / 2],
+            p80SessionsToDecision: decisions.isEmpty ? nil : decisions[decisions.count * 4 / 5],
+            decidedRate: Double(decided.count) / Double(max(1, results.count)),
             meanRegret: results.reduce(0) { $0 + $1.regret } / Double(max(1, results.count)),
             meanShareOnBest: results.reduce(0) { $0 + $1.shareOnBest } / Double(max(1, results.count)))
     }
 
     /// Every run, in order, spread over the cores in a few chunks.
-    public func runAll(_ scenario: SimulationScenario, _ algorithm: Algorithm) async -> [Run] {
+    public func runAll(_ scenario: SimulationScenario, _ algorithm: Algorithm, minShare: Double? = nil) async -> [Run] {
         let chunks = 16
         let size = (runs + chunks - 1) / chunks
         return await withTaskGroup(of: (Int, [Run]).self) { group in
             for chunk in 0..<chunks where chunk * size < runs {
                 group.addTask {
                     let range = (chunk * size)..<min(runs, (chunk + 1) * size)
-                    return (chunk, range.map { run(scenario, algorithm, index: $0) })
+                    return (chunk, range.map { run(scenario, algorithm, minShare: minShare, index: $0) })
                 }
             }
             var byChunk: [Int: [Run]] = [:]
@@ -80,10 +91,15 @@ public struct SimulationRunner: Sendable {
     }
 
     /// One experiment; run `index` always uses the same random numbers.
-    public func run(_ scenario: SimulationScenario, _ algorithm: Algorithm, index: Int) -> Run {
+    public func run(_ scenario: SimulationScenario, _ algorithm: Algorithm, minShare: Double? = nil, index: Int)
+        -> Run
+    {
         var rng = Xoshiro256(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
-        let policy = algorithm.policy
-        let rule = WinnerRule(significance: significance, minViews: minViews)
+        let policy: any BanditPolicy =
+            minShare.map {
+                FlooredPolicy(base: algorithm.policy, floors: Array(repeating: $0, count: scenario.rates.count))
+            } ?? algorithm.policy
+        let decide = rule.decider(significance: significance, minViews: minViews)
         var counts = Array(repeating: ArmCounts(), count: scenario.rates.count)
         var winner: Int?
         var decidedAt: Int?
@@ -98,7 +114,7 @@ public struct SimulationRunner: Sendable {
             counts[arm].assignments += 1
             counts[arm].views += 1
             if Double.random(in: 0..<1, using: &rng) < rates[arm] { counts[arm].conversions += 1 }
-            if winner == nil, (session + 1) % checkEvery == 0, let decided = rule.winner(counts) {
+            if winner == nil, (session + 1) % checkEvery == 0, let decided = decide(counts) {
                 winner = decided
                 decidedAt = session + 1
             }

@@ -6,8 +6,10 @@
     import Musl
 #endif
 
-/// Decides when an experiment has a winner, honestly under continuous monitoring and
-/// adaptive allocation.
+/// The winner rule of bandit-proxy up to version 0.x, kept as the reference that `WinnerRule`
+/// is compared with (`bandit-proxy simulate`, the suite's simulations) and for the per-arm
+/// confidence sequences shown beside each arm. Honest, but slow: it needs two per-arm
+/// intervals not to overlap, about four times the sessions of a test on the difference.
 ///
 /// ## The rule
 ///
@@ -45,7 +47,7 @@
 /// No allocation. Three log-gamma evaluations per arm, then one root search (safeguarded
 /// Newton in log p, typically under 10 steps, at most 100) for the leader only, and two
 /// logarithms per other arm. A few microseconds for a handful of arms.
-public struct WinnerRule: Sendable {
+public struct IntervalOverlapRule: Sendable {
     /// The probability, at most, of ever declaring an arm that is not the best.
     public let significance: Double
     /// Views (all arms together) before a winner may be declared.

@@ -1,7 +1,7 @@
 /// The Wilson score interval for a binomial proportion (Wilson 1927).
 ///
 /// For display of one arm's conversion rate at a fixed sample size. It is not valid under
-/// continuous monitoring; the winner rule uses `WinnerRule.confidenceSequence` instead.
+/// continuous monitoring; the winner rule uses `IntervalOverlapRule.confidenceSequence` instead.
 public enum WilsonInterval {
     /// Two-sided interval at `confidence` (e.g. 0.95). Exactly 0 as the lower bound with no
     /// successes and exactly 1 as the upper bound when every trial succeeded; (0, 1) for no trials.

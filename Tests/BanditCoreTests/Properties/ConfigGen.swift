@@ -290,6 +290,18 @@ enum ConfigGen {
                 experiment.attributionWindowSeconds = seconds
                 members.append(("attributionWindow", value))
             }
+            // Without minShare a bandit policy keeps the default floor.
+            experiment.minShares = ExperimentConfig.defaultMinShares(arms: experiment.arms.count, algorithm: algorithm)
+            if Draw.chance(0.3, using: &rng) {
+                let effect: MinimumDetectableEffect =
+                    Draw.chance(0.5, using: &rng) ? .absolute(0.005) : .relative(0.15)
+                experiment.minDetectableEffect = effect
+                members.append(
+                    (
+                        "minDetectableEffect",
+                        effect == .absolute(0.005) ? .number(0.005, isInteger: false) : .string("15%")
+                    ))
+            }
             if Draw.chance(0.4, using: &rng) {
                 if algorithm == .uniform {
                     let (shares, value) = weights(arms: experiment.arms, using: &rng)
