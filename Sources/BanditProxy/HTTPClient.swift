@@ -25,14 +25,22 @@ public enum SimpleHTTPClient {
         headers: [(String, String)] = [], body: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Response {
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
+        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Connection", value: "close")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if let body { head.headers.add(name: "Content-Length", value: String(body.utf8.count)) }
         let promise = group.any().makePromise(of: Response.self)
+        let bodyBytes = body.map { ByteBuffer(string: $0) }
+        let requestHead = head
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+                        try channel.pipeline.syncOperations.addHandler(
+                            Collector(promise: promise, head: requestHead, body: bodyBytes))
                     }
                 }
                 .connect(host: host, port: port).get()
@@ -40,25 +48,35 @@ public enum SimpleHTTPClient {
             promise.fail(error)  // a promise must never be dropped uncompleted
             throw error
         }
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
-        head.headers.add(name: "Connection", value: "close")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
-        if let body { head.headers.add(name: "Content-Length", value: String(body.utf8.count)) }
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
-        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil))
         defer { channel.close(promise: nil) }
         return try await promise.futureResult.get()
     }
 
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = HTTPClientResponsePart
+        typealias OutboundOut = HTTPClientRequestPart
         private let promise: EventLoopPromise<Response>
         private var response: Response?
         private var completed = false
 
-        init(promise: EventLoopPromise<Response>) { self.promise = promise }
+        private let head: HTTPRequestHead
+        private let body: ByteBuffer?
+
+        init(promise: EventLoopPromise<Response>, head: HTTPRequestHead, body: ByteBuffer?) {
+            self.promise = promise
+            self.head = head
+            self.body = body
+        }
+
+        /// The request goes out from the event loop as soon as the connection is up, not from
+        /// the caller's task: on a busy machine that task can wait for a thread longer than
+        /// the server waits for a request.
+        func channelActive(context: ChannelHandlerContext) {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.fireChannelActive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {

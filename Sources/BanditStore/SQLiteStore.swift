@@ -36,9 +36,15 @@ public final class SQLiteStore: StateStore {
         let store = SQLiteStore(connection: connection, path: path)
         do {
             try await store.migrate()
-        } catch {
+        } catch let error as StoreError {
             try? await connection.close()
             throw error
+        } catch {
+            try? await connection.close()
+            // SQLite's own words ("notADatabase: file is not a database") name no file.
+            throw StoreError(
+                "cannot use \(path) as the SQLite database (\(error)): point storage at a new file, "
+                    + "or move this one away if it is not bandit-proxy's")
         }
         return store
     }

@@ -116,6 +116,18 @@ import Testing
         }
     }
 
+    @Test func aFileThatIsNotADatabaseIsReportedByPathWithWhatToDo() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        await #expect {
+            _ = try await SQLiteStore.open(path: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("point storage at a new file")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x41, count: 4096), "left alone")
+    }
+
     @Test func anUnwritableLocationIsReportedByPath() async throws {
         await #expect {
             _ = try await SQLiteStore.open(path: "/nonexistent-dir/sub/bandits.sqlite")

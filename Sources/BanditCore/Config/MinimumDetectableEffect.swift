@@ -18,11 +18,13 @@ public enum MinimumDetectableEffect: Sendable, Equatable, CustomStringConvertibl
         }
     }
 
-    /// As written in `proxy.json`: a number, or a percentage string.
+    /// As written in `proxy.json`, without the quotes: `0.01`, or `25%`.
     public var description: String {
         switch self {
-        case .absolute(let effect): "\(effect)"
-        case .relative(let lift): "\"\(Double(Int((lift * 1000).rounded())) / 10)%\""
+        case .absolute(let effect): return "\(effect)"
+        case .relative(let lift):
+            let tenths = (lift * 1000).rounded()
+            return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
         }
     }
 }

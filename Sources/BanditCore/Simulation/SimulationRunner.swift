@@ -73,7 +73,7 @@ public struct SimulationRunner: Sendable {
             meanShareOnBest: results.reduce(0) { $0 + $1.shareOnBest } / Double(max(1, results.count)))
     }
 
-    /// Every run, in order, spread over the cores in a few chunks.
+    /// Every run, in order, spread over the cores in a few chunks, each on a thread of its own.
     public func runAll(_ scenario: SimulationScenario, _ algorithm: Algorithm, minShare: Double? = nil) async -> [Run] {
         let chunks = 16
         let size = (runs + chunks - 1) / chunks
@@ -81,7 +81,10 @@ public struct SimulationRunner: Sendable {
             for chunk in 0..<chunks where chunk * size < runs {
                 group.addTask {
                     let range = (chunk * size)..<min(runs, (chunk + 1) * size)
-                    return (chunk, range.map { run(scenario, algorithm, minShare: minShare, index: $0) })
+                    let runs = await inBackground {
+                        range.map { run(scenario, algorithm, minShare: minShare, index: $0) }
+                    }
+                    return (chunk, runs)
                 }
             }
             var byChunk: [Int: [Run]] = [:]
