@@ -27,10 +27,28 @@ public struct TopTwoThompsonPolicy: BanditPolicy {
         return last.best != leader ? last.best : last.runnerUp
     }
 
-    /// One posterior draw per arm; the indices of the highest and second-highest draws.
+    /// Seeded runs of `choose` counted, for three or more arms.
+    static let propensityDraws = 8000
+
+    /// What `choose` does. Two arms, exactly: the challenger is always the other arm, so arm i
+    /// gets β·πᵢ + (1 − β)·(1 − πᵢ), π being P(best) (with β = 0.5, an even split whatever the
+    /// data). Three or more: Russo's formula assumes redraws until another arm wins, but
+    /// `choose` stops after ten and takes the runner-up, which moves the challenger's share
+    /// far from the formula when one arm dominates; so the procedure itself is run
+    /// `propensityDraws` times with a fixed seed and counted (standard error ≤ 0.006).
     public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
-        Allocation.topTwo(ProbabilityBest.estimate(arms), beta: beta)
+        guard arms.count > 2 else {
+            guard arms.count == 2 else { return arms.isEmpty ? [] : [1] }
+            let best = ProbabilityBest.estimate(arms)
+            return [beta * best[0] + (1 - beta) * best[1], beta * best[1] + (1 - beta) * best[0]]
+        }
+        var rng = Xoshiro256(seed: 0x707_7770)
+        var tally = [Int](repeating: 0, count: arms.count)
+        for _ in 0..<Self.propensityDraws { tally[choose(arms, using: &rng)] += 1 }
+        return tally.map { Double($0) / Double(Self.propensityDraws) }
     }
+
+    /// One posterior draw per arm; the indices of the highest and second-highest draws.
 
     private func draw<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> (best: Int, runnerUp: Int) {
         var best = 0
