@@ -175,6 +175,8 @@ extension ExperimentReport.DecisionReport {
                     + "give every arm a floor with minShare (e.g. 0.1)"
             } else if counts.reduce(0, { $0 + $1.views }) == 0 {
                 outlook = "waiting for views"
+            } else if counts.reduce(0, { $0 + $1.conversions }) == 0 {
+                outlook = "waiting for conversions"
             } else {
                 outlook = "no decision expected within a billion sessions at the current rates"
             }
