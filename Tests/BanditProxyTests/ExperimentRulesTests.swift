@@ -114,7 +114,8 @@ import Testing
     }
 
     @Test func theAPIShowsTheAllocationNowAndTheCorrectedRate() async throws {
-        let harness = try await Self.start()
+        // The corrected rate is shown where it is sound: with a floor on every arm.
+        let harness = try await Self.start(experiment: { $0.minShares = [0.1, 0.1] })
         for index in 0..<12 {
             let visitor = Visitor(harness)
             try await visitor.get("/")
@@ -131,6 +132,20 @@ import Testing
         #expect(corrected.count == arms.filter { ($0["views"] as? Int ?? 0) > 0 }.count, "\(arms)")
         // Within one hour the stratified rate is the raw rate.
         for (index, rate) in corrected.enumerated() { #expect(abs(rate - raw[index]) < 1e-9) }
+        try await harness.stop()
+    }
+
+    @Test func withoutAFloorNoCorrectedRateIsClaimed() async throws {
+        let harness = try await Self.start()  // Thompson sampling, no minShare
+        for index in 0..<6 {
+            let visitor = Visitor(harness)
+            try await visitor.get("/")
+            if index % 2 == 0 { try await visitor.get("/contact/") }
+        }
+        _ = await harness.runtime.keeper.flush()  // the series is stored
+        let response = try await harness.get("/__bandits/api/experiments/headline")
+        #expect(response.body.contains("\"allocation\""))
+        #expect(!response.body.contains("correctedRate"), "a starved arm's stratified rate is biased")
         try await harness.stop()
     }
 

@@ -59,6 +59,10 @@ final class RecordingUpstream: Sendable {
         let box = Mutex<RecordingUpstream?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // As a real site's server: the default backlog (128) overflows when the proxy
+            // opens a connection for each of a thousand concurrent clients, and the kernel
+            // then drops connection attempts for a retry a second or more later.
+            .serverChannelOption(.backlog, value: 1024)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
