@@ -173,7 +173,7 @@ public enum ConfigLoader {
 
     private static func readSession(_ value: JSONValue, reader: ConfigReader) -> SessionSettings {
         var session = SessionSettings()
-        let keys = ["cookie", "secret", "maxAgeDays", "authCookie"]
+        let keys = ["cookie", "secret", "previousSecrets", "maxAgeDays", "authCookie"]
         guard let members = reader.object(value, at: "session", known: keys) else { return session }
         if let cookie = reader.string(members, "cookie", at: "session") {
             if Syntax.isToken(cookie) {
@@ -192,6 +192,13 @@ public enum ConfigLoader {
             } else {
                 session.secret = secret
             }
+        }
+        if let previous = reader.strings(members, "previousSecrets", at: "session") {
+            for (index, secret) in previous.enumerated() where secret.utf8.count < 16 {
+                reader.fail(
+                    "session.previousSecrets[\(index)]", "is \(secret.utf8.count) characters long; use at least 16")
+            }
+            session.previousSecrets = previous
         }
         if let days = reader.integer(members, "maxAgeDays", at: "session", in: 1...3650, what: "days from 1 to 3650") {
             session.maxAgeDays = days

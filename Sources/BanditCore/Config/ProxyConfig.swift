@@ -134,6 +134,9 @@ public struct SessionSettings: Sendable, Equatable {
     public var cookie: String
     /// HMAC key; nil means "generate once and keep it in storage".
     public var secret: String?
+    /// Keys a cookie may also be signed with, during a rotation: such a cookie is accepted
+    /// and signed again with `secret`, so visitors keep their arms.
+    public var previousSecrets: [String] = []
     public var maxAgeDays: Int
     /// A cookie whose presence marks a logged-in user (for `ignoreAuthenticated`).
     public var authCookie: String?

@@ -30,7 +30,7 @@ public final class ExperimentEngine: Sendable {
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
         byName = Dictionary(uniqueKeysWithValues: experiments.map { ($0.name, $0) })
-        codec = SessionCodec(secret: secret)
+        codec = SessionCodec(secret: secret, previousSecrets: config.session.previousSecrets)
         sessionSettings = config.session
         exclusions = ExclusionRules(config.exclude)
         var headers: [String] = []
@@ -209,8 +209,14 @@ public final class ExperimentEngine: Sendable {
             assigned.id = id
             counted.id = id
         }
-        if !counted.entries.isEmpty, Self.differs(counted, from: incoming) { decision.sessionIfCounted = counted }
-        if !assigned.entries.isEmpty, Self.differs(assigned, from: incoming) { decision.sessionIfNotCounted = assigned }
+        // A cookie signed with a previous secret is signed again, changed or not.
+        let resign = incoming?.signedWithPreviousSecret == true
+        if !counted.entries.isEmpty, resign || Self.differs(counted, from: incoming) {
+            decision.sessionIfCounted = counted
+        }
+        if !assigned.entries.isEmpty, resign || Self.differs(assigned, from: incoming) {
+            decision.sessionIfNotCounted = assigned
+        }
         if decision.sessionIfCounted != nil || decision.sessionIfNotCounted != nil {
             decision.cookieWriter = cookieWriter(https: facts.isHTTPS)
         }

@@ -15,10 +15,13 @@ import Foundation
 /// caller starts a fresh session, never an error.
 public struct SessionCodec: Sendable {
     private let prototype: MACPrototype
+    /// Keys of a rotation still accepted (`session.previousSecrets`).
+    private let previousPrototypes: [MACPrototype]
     static let version = "1"
 
-    public init(secret: String) {
-        prototype = MACPrototype(HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8))))
+    public init(secret: String, previousSecrets: [String] = []) {
+        prototype = MACPrototype(secret)
+        previousPrototypes = previousSecrets.map(MACPrototype.init)
     }
 
     public func encode(_ state: SessionState) -> String {
@@ -79,14 +82,16 @@ public struct SessionCodec: Sendable {
         guard value.utf8.count <= 4096, let lastDot = value.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
         let body = value[..<lastDot]
         let givenSignature = value[value.utf8.index(after: lastDot)...]
-        let expected = signature(of: body).withUnsafeBytes {
-            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)))
+        var signedWithPreviousSecret = false
+        if !signs(body, givenSignature, with: prototype) {
+            guard previousPrototypes.contains(where: { signs(body, givenSignature, with: $0) }) else { return nil }
+            signedWithPreviousSecret = true
         }
-        guard constantTimeEquals(givenSignature.utf8, expected.utf8) else { return nil }
 
         let parts = Self.split(body, at: UInt8(ascii: "."), capacity: 3)
         guard parts.count == 3, parts[0] == SessionCodec.version, !parts[1].isEmpty else { return nil }
         var state = SessionState(id: String(parts[1]))
+        state.signedWithPreviousSecret = signedWithPreviousSecret
         if parts[2].isEmpty { return state }
         let entries = Self.split(parts[2], at: UInt8(ascii: "~"), capacity: 4)
         state.entries.reserveCapacity(entries.count)
@@ -148,13 +153,21 @@ public struct SessionCodec: Sendable {
 
     /// The MAC of `body`, of which the signature is the first 16 bytes. Copies the prototype,
     /// whose key is already absorbed, so each costs only the hashing of the body.
-    private func signature(of body: Substring) -> HMAC<SHA256>.MAC {
+    private func signature(of body: Substring, with key: MACPrototype? = nil) -> HMAC<SHA256>.MAC {
         var body = body
-        return body.withUTF8 { signature(of: UnsafeRawBufferPointer($0)) }
+        return body.withUTF8 { signature(of: UnsafeRawBufferPointer($0), with: key) }
     }
 
-    private func signature(of body: UnsafeRawBufferPointer) -> HMAC<SHA256>.MAC {
-        var mac = prototype.hmac
+    /// `givenSignature` is the signature of `body` under `key`.
+    private func signs(_ body: Substring, _ givenSignature: Substring, with key: MACPrototype) -> Bool {
+        let expected = signature(of: body, with: key).withUnsafeBytes {
+            Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.signatureBytes)))
+        }
+        return constantTimeEquals(givenSignature.utf8, expected.utf8)
+    }
+
+    private func signature(of body: UnsafeRawBufferPointer, with key: MACPrototype? = nil) -> HMAC<SHA256>.MAC {
+        var mac = (key ?? prototype).hmac
         mac.update(data: body)
         return mac.finalize()
     }
@@ -171,7 +184,7 @@ public struct SessionCodec: Sendable {
 /// only ever copied, never mutated, after creation, so sharing it between threads is safe.
 private final class MACPrototype: @unchecked Sendable {
     let hmac: HMAC<SHA256>
-    init(_ hmac: HMAC<SHA256>) { self.hmac = hmac }
+    init(_ secret: String) { hmac = HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8))) }
 }
 
 /// base64url without padding (RFC 4648 §5), for cookie-safe identifiers and signatures.

@@ -7,6 +7,9 @@ public struct SessionState: Sendable, Equatable {
     public var id: String
     /// Ordered by first assignment; at most one entry per experiment name.
     public var entries: [Entry]
+    /// The cookie verified under one of `session.previousSecrets`: it is signed again with
+    /// the current secret on this response. Not part of the cookie.
+    public internal(set) var signedWithPreviousSecret = false
 
     public init(id: String, entries: [Entry] = []) {
         self.id = id
