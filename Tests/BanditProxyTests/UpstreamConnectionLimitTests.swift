@@ -33,10 +33,12 @@ import Testing
 
     @Test func aRequestWaitingPastTheConnectTimeoutGets503() async throws {
         let harness = try await ProxyHarness.start(
-            responder: { _ in .init(delay: .milliseconds(1500)) },
+            // The connect timeout also bounds the TCP connect itself: 0.3 s was too short for
+            // one on a busy machine (a 502), so 2 s, and an upstream slower than that.
+            responder: { _ in .init(delay: .seconds(6)) },
             configure: {
                 $0.maxUpstreamConnections = Self.loops
-                $0.timeouts.connectSeconds = 0.3
+                $0.timeouts.connectSeconds = 2
             })
         defer { Task { try await harness.stop() } }
         // Two per event loop (connections are spread round-robin): one of each pair waits.
