@@ -76,11 +76,7 @@ public struct WinnerRule: Sendable {
     /// What the counts decide, if anything. Fewer than two arms never decide.
     public func verdict(_ arms: [ArmCounts]) -> Verdict? {
         guard let look = Look(arms, rule: self) else { return nil }
-        if let leader = look.leader,
-            arms.indices.allSatisfy({ $0 == leader || look.logEvidence(leader, over: $0) >= look.logWinThreshold })
-        {
-            return .winner(leader)
-        }
+        if let leader = look.leader, look.wins(leader) { return .winner(leader) }
         if look.allPairsWithinEffect() { return .noMeaningfulDifference }
         return nil
     }
@@ -153,19 +149,31 @@ private struct Look {
         pairAlpha = rule.significance / (k * (k - 1) / 2)
     }
 
-    func logEvidence(_ better: Int, over worse: Int) -> Double {
-        DifferenceTest.logEvidence(
-            conversions1: arms[better].conversions, views1: arms[better].views,
-            conversions2: arms[worse].conversions, views2: arms[worse].views, tau: tau)
+    /// ln Λ of "`better` converts better than `worse`", on `counts` (by default the look's).
+    func logEvidence(_ better: Int, over worse: Int, in counts: [ArmCounts]? = nil) -> Double {
+        let counts = counts ?? arms
+        return DifferenceTest.logEvidence(
+            conversions1: counts[better].conversions, views1: counts[better].views,
+            conversions2: counts[worse].conversions, views2: counts[worse].views, tau: tau)
     }
 
-    func allPairsWithinEffect() -> Bool {
+    /// `leader` beats every other arm.
+    func wins(_ leader: Int, in counts: [ArmCounts]? = nil) -> Bool {
+        let counts = counts ?? arms
+        return counts.indices.allSatisfy {
+            $0 == leader || logEvidence(leader, over: $0, in: counts) >= logWinThreshold
+        }
+    }
+
+    /// Every pair's confidence sequence lies inside ±effect.
+    func allPairsWithinEffect(in counts: [ArmCounts]? = nil) -> Bool {
+        let counts = counts ?? arms
         guard effect > 0 else { return false }
-        for i in arms.indices {
-            for j in arms.indices where j > i {
+        for i in counts.indices {
+            for j in counts.indices where j > i {
                 let bounds = DifferenceTest.confidenceSequence(
-                    conversions1: arms[i].conversions, views1: arms[i].views, conversions2: arms[j].conversions,
-                    views2: arms[j].views, tau: effect, alpha: pairAlpha)
+                    conversions1: counts[i].conversions, views1: counts[i].views, conversions2: counts[j].conversions,
+                    views2: counts[j].views, tau: effect, alpha: pairAlpha)
                 guard bounds.lower > -effect, bounds.upper < effect else { return false }
             }
         }
@@ -177,9 +185,14 @@ private struct Look {
         let shares = arms.map { Double($0.views) / Double(max(1, now)) }
         guard shares.allSatisfy({ $0 > 0 }) else { return nil }
         let rates = arms.map(\.conversionRate)
+        // The same checks as the verdict, on the counts `total` sessions would bring.
         func decidesAt(_ total: Double) -> Bool {
-            if let leader, winsAt(total, leader: leader, shares: shares, rates: rates) { return true }
-            return withinEffectAt(total, shares: shares, rates: rates)
+            let projected = arms.indices.map { arm in
+                let views = Int(shares[arm] * total)
+                return ArmCounts(views: views, conversions: Int((rates[arm] * Double(views)).rounded()))
+            }
+            if let leader, wins(leader, in: projected) { return true }
+            return allPairsWithinEffect(in: projected)
         }
         let start = Double(max(now, minimum))
         if decidesAt(start) { return max(0, Int(start) - now) }
@@ -195,32 +208,5 @@ private struct Look {
             if decidesAt(middle) { high = middle } else { low = middle }
         }
         return Int(high.rounded(.up)) - now
-    }
-
-    private func winsAt(_ total: Double, leader: Int, shares: [Double], rates: [Double]) -> Bool {
-        arms.indices.allSatisfy { j in
-            guard j != leader else { return true }
-            let pooled = (rates[leader] * shares[leader] + rates[j] * shares[j]) / (shares[leader] + shares[j])
-            let variance = pooled * (1 - pooled) * (1 / (shares[leader] * total) + 1 / (shares[j] * total))
-            guard variance > 0 else { return false }
-            let evidence = DifferenceTest.logEvidence(
-                difference: rates[leader] - rates[j], variance: variance, tau: tau)
-            return evidence >= logWinThreshold
-        }
-    }
-
-    private func withinEffectAt(_ total: Double, shares: [Double], rates: [Double]) -> Bool {
-        guard effect > 0 else { return false }
-        for i in arms.indices {
-            for j in arms.indices where j > i {
-                let n1 = Int(shares[i] * total)
-                let n2 = Int(shares[j] * total)
-                let bounds = DifferenceTest.confidenceSequence(
-                    conversions1: Int((rates[i] * Double(n1)).rounded()), views1: n1,
-                    conversions2: Int((rates[j] * Double(n2)).rounded()), views2: n2, tau: effect, alpha: pairAlpha)
-                guard bounds.lower > -effect, bounds.upper < effect else { return false }
-            }
-        }
-        return true
     }
 }
