@@ -60,7 +60,9 @@ psql_admin=("${as_owner[@]}" "$bin/psql" -h "$dir" -p "$port" -U postgres -v ON_
 "${psql_admin[@]}" -c "CREATE ROLE bandit LOGIN CREATEDB PASSWORD 'bandit-test'"
 "${psql_admin[@]}" -c "CREATE DATABASE bandit OWNER bandit"
 
-export BANDIT_TEST_POSTGRES_URL="postgres://bandit:bandit-test@127.0.0.1:$port/bandit?sslmode=disable"
+# A generous connect_timeout: the suite opens many connections at once on a busy machine,
+# and forking a backend and SCRAM authentication can then take seconds.
+export BANDIT_TEST_POSTGRES_URL="postgres://bandit:bandit-test@127.0.0.1:$port/bandit?sslmode=disable&connect_timeout=60"
 version=$("$bin/postgres" --version)
 echo "$version on 127.0.0.1:$port for the tests" >&2
 "$@"

@@ -25,6 +25,11 @@ import Testing
         #expect(url.password == nil)
         #expect(url.database == "bandit", "no database: the one named like the user")
         #expect(url.sslMode == .prefer)
+        #expect(url.connectTimeoutSeconds == 10, "libpq waits forever; a store must say it cannot connect")
+    }
+
+    @Test func connectTimeoutIsLibpqs() throws {
+        #expect(try parse("postgres://u@h/db?sslmode=disable&connect_timeout=60").connectTimeoutSeconds == 60)
     }
 
     @Test func percentEncodedPasswordsAndIPv6Hosts() throws {
@@ -46,7 +51,9 @@ import Testing
         ("postgres://u@h:0/db", "has port 0"),
         ("postgres://u@h/db/extra", "more than a database name"),
         ("postgres://u@h/db?sslmode=sometimes", "expected one of disable, allow, prefer"),
-        ("postgres://u@h/db?connect_timeout=3", "only sslmode is"),
+        ("postgres://u@h/db?application_name=x", "only sslmode and connect_timeout are"),
+        ("postgres://u@h/db?connect_timeout=0", "expected a whole number of seconds above 0"),
+        ("postgres://u@h/db?connect_timeout=soon", "expected a whole number of seconds above 0"),
         ("mysql://u@h/db", "does not start with postgres://"),
     ])
     func mistakesAreNamed(text: String, expected: String) {

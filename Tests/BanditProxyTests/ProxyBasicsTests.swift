@@ -61,6 +61,28 @@ import Testing
         #expect(try await harness.get("/upload", method: "POST", body: "small").status == 200)
     }
 
+    /// The refusal is sent while the client is still sending: closing a socket with unread
+    /// bytes makes the kernel answer with a reset that can destroy the 413 on its way. The
+    /// proxy stops sending, reads and discards what follows, and closes once the client has.
+    @Test(arguments: [false, true])
+    func aClientStillSendingAnOversizedBodyReadsThe413(chunked: Bool) async throws {
+        let harness = try await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 1000 })
+        defer { Task { try await harness.stop() } }
+        let body = String(repeating: "z", count: 512 * 1024)
+        let request =
+            chunked
+            ? "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n"
+            : "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        for _ in 0..<5 {
+            let (answer, serverClosed) = try await RawConnection.exchangeUntilClosed(
+                port: harness.port, send: request, timeout: .seconds(30))
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(60))")
+            #expect(serverClosed)
+        }
+        #expect(harness.upstream.requests.isEmpty)
+    }
+
     @Test func largeResponsesStreamBackWhole() async throws {
         let big = String(repeating: "x", count: 3 * 1024 * 1024)
         let harness = try await ProxyHarness.start { _ in .init(body: big) }

@@ -43,7 +43,9 @@ public enum TestPostgres {
         var configuration = PostgresConnection.Configuration(
             host: target.host, port: target.port, username: target.user, password: target.password,
             database: database ?? target.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
+        // A busy machine (the suite runs tests in parallel) can take seconds to fork a backend
+        // and finish SCRAM authentication.
+        configuration.options.connectTimeout = .seconds(Int64(target.connectTimeoutSeconds))
         do {
             let connection = try await PostgresConnection.connect(
                 configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A `postgres://user:password@host:port/database?sslmode=…` storage URL, taken apart.
+/// A `postgres://user:password@host:port/database?sslmode=…&connect_timeout=…` storage URL,
+/// taken apart.
 ///
 /// Parsed here, without any PostgreSQL library, so `validate` and the config loader can name
 /// a bad URL before anything connects; the store builds its client from the same value.
@@ -19,10 +20,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// libpq's `connect_timeout`, in seconds: how long a new connection may take, from the TCP
+    /// connect through authentication.
+    public var connectTimeoutSeconds: Int
+
+    /// libpq waits forever by default; a store that cannot connect must say so instead.
+    public static let defaultConnectTimeoutSeconds = 10
 
     public init(
         host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
-        sslMode: SSLMode = .prefer
+        sslMode: SSLMode = .prefer, connectTimeoutSeconds: Int = PostgresURL.defaultConnectTimeoutSeconds
     ) {
         self.host = host
         self.port = port
@@ -30,6 +37,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.password = password
         self.database = database
         self.sslMode = sslMode
+        self.connectTimeoutSeconds = connectTimeoutSeconds
     }
 
     /// Whether `text` is meant as a PostgreSQL URL (it may still be malformed).
@@ -58,20 +66,32 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard !path.contains("/") else { return .failure(ParseError("has a path with more than a database name")) }
         let database = path.isEmpty ? user : path
         var sslMode = SSLMode.prefer
+        var connectTimeout = defaultConnectTimeoutSeconds
         for item in components.queryItems ?? [] {
-            guard item.name == "sslmode" else {
-                return .failure(ParseError("has the parameter \(item.name), which is not supported; only sslmode is"))
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
+                    let allowed = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    return .failure(ParseError("has sslmode=\(item.value ?? ""); expected one of \(allowed)"))
+                }
+                sslMode = mode
+            case "connect_timeout":
+                guard let seconds = item.value.flatMap(Int.init), seconds > 0 else {
+                    return .failure(
+                        ParseError(
+                            "has connect_timeout=\(item.value ?? ""); expected a whole number of seconds above 0"))
+                }
+                connectTimeout = seconds
+            default:
+                return .failure(
+                    ParseError(
+                        "has the parameter \(item.name), which is not supported; only sslmode and connect_timeout are"))
             }
-            guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
-                let allowed = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
-                return .failure(ParseError("has sslmode=\(item.value ?? ""); expected one of \(allowed)"))
-            }
-            sslMode = mode
         }
         return .success(
             PostgresURL(
                 host: host, port: port, user: user, password: components.password, database: database,
-                sslMode: sslMode))
+                sslMode: sslMode, connectTimeoutSeconds: connectTimeout))
     }
 
     /// Where it connects, for logs and error messages: no password.

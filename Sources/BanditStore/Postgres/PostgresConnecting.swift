@@ -32,7 +32,7 @@ enum PostgresConnecting {
             tls: tls)
         // One keeper writes one batch at a time; reads for the dashboard may overlap it.
         configuration.options.maximumConnections = 4
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = .seconds(Int64(url.connectTimeoutSeconds))
         return configuration
     }
 
@@ -49,7 +49,7 @@ enum PostgresConnecting {
             var configuration = PostgresConnection.Configuration(
                 host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
                 tls: tls)
-            configuration.options.connectTimeout = .seconds(5)
+            configuration.options.connectTimeout = .seconds(Int64(url.connectTimeoutSeconds))
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             try? await connection.close()
             return nil

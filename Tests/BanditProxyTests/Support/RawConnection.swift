@@ -10,7 +10,7 @@ enum RawConnection {
     /// `from` binds the client's end to another loopback address (`127.0.0.2`), so the
     /// server sees a peer other than 127.0.0.1.
     static func exchange(
-        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3),
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(30),
         from source: String? = nil
     ) async throws -> String {
         try await exchangeUntilClosed(port: port, send: bytes, halfClose: halfClose, timeout: timeout, from: source)
@@ -19,7 +19,7 @@ enum RawConnection {
 
     /// The same, and whether the server closed the connection (false: `timeout` closed it).
     static func exchangeUntilClosed(
-        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(3),
+        port: Int, send bytes: String, halfClose: Bool = false, timeout: TimeAmount = .seconds(30),
         from source: String? = nil
     ) async throws -> (answer: String, serverClosed: Bool) {
         let timedOut = NIOLockedValueBox(false)
