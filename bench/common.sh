@@ -1,9 +1,10 @@
 # Shared by bench/run.sh and bench/scale.sh (sourced from the project root):
 # rounds, seconds, a work folder removed on exit, the release binary, and the two nginx
-# instances of ../shared/bench (upstream on 18080, peer proxy on 18081).
+# instances of bench/nginx (upstream on 18080, peer proxy on 18081): copies of the peer
+# configurations we measure against, so a clone of the repository alone can run them.
 rounds=${1:-3}
 seconds=${2:-10}
-shared=${SHARED_BENCH:-../shared/bench}
+shared=${SHARED_BENCH:-bench/nginx}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$work"' EXIT
 

@@ -3,12 +3,12 @@
 #
 #   bench/run.sh [rounds] [seconds]      (defaults: 3 rounds of 10 s per proxy and scenario)
 #
-# Needs nginx and wrk (apt-get install nginx wrk) and ../shared/bench beside the project.
+# Needs nginx and wrk (apt-get install nginx wrk) (the nginx configurations are in bench/nginx).
 # Scenarios: "returning" visitors send a valid session cookie already assigned to an arm;
 # "new" visitors send none, so every request creates a session, picks an arm by Thompson
 # sampling, counts a view and sets a cookie; "browser" visitors are returning ones whose
 # request is a browser's: ten more headers and 0.8 KB of other cookies before the session's.
-# The nginx peer runs as ../shared/bench/proxy-nginx.conf says (one worker);
+# The nginx peer runs as bench/nginx/proxy-nginx.conf says (one worker);
 # NGINX_WORKERS=auto bench/run.sh runs it with a worker per core instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."

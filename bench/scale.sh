@@ -4,7 +4,7 @@
 #
 #   bench/scale.sh [rounds] [seconds]      (defaults: 3 rounds of 10 s)
 #
-# Needs nginx and wrk (apt-get install nginx wrk) and ../shared/bench beside the project.
+# Needs nginx and wrk (apt-get install nginx wrk) (the nginx configurations are in bench/nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)"  # 10,000 clients need as many descriptors, and the proxy twice

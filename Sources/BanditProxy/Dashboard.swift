@@ -108,6 +108,11 @@ enum Dashboard {
             totalViews < report.minViews
             ? "\(views) of \(minViews) views before a winner may be declared"
             : "\(views) views (a winner may be declared from \(minViews))"
+        let overBudget = report.uncountedSessions[ExperimentRuntime.UncountedReason.overBudget.rawValue] ?? 0
+        if overBudget > 0 {
+            html += " · <span class=\"uncounted\" title=\"limits.newSessionsPerMinute, since this instance started\">"
+            html += "\(Format.count(overBudget)) sessions left uncounted (address over its new-sessions budget)</span>"
+        }
         if !wide { html += " · <a href=\"\(link)\">details</a>" }
         html += " · <a href=\"\(base)/api/experiments/\(HTML.escape(pathComponent(report.name)))/series.csv\">CSV</a>"
         return html + "</p>"

@@ -378,9 +378,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Held once: read through `services` in the closure below, the engine would be
         // retained again for every field line of the request.
         let engine = services.engine
-        let decision = engine.decide(
-            head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent),
-            using: &rng, cookieMemo: &cookieMemo)
+        var facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
+        if engine.readsClientAddress { facts.clientAddress = budgetedClient(of: head) }
+        let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         var upstreamHead = headBuffers.take()
@@ -528,6 +528,16 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let (head, body) = ErrorPage.response(
             status, detail: detail, allocator: allocator, close: close)
         respond(head, body: body, close: close, context: context)
+    }
+
+    /// The address a new session is budgeted to (`limits.newSessionsPerMinute`): the client
+    /// a trusted front proxy names, else the peer. An untrusted peer is held to account for
+    /// whatever it claims to relay.
+    private func budgetedClient(of head: borrowing ClientRequestHead) -> String? {
+        guard clientIsTrusted else { return clientAddress }
+        return ForwardedClient(
+            peer: clientAddress, headers: head.headerList, trustedProxies: services.config.trustedProxies
+        ).address ?? clientAddress
     }
 
     // MARK: logging phase

@@ -87,13 +87,17 @@ public enum ConfigLoader {
         if let value = root["session"] { config.session = readSession(value, reader: reader) }
         if let value = root["exclude"] { config.exclude = readExclude(value, reader: reader) }
         if let value = root["limits"],
-            let limits = reader.object(value, at: "limits", known: ["maxBodyBytes", "maxUpstreamConnections"])
+            let limits = reader.object(
+                value, at: "limits", known: ["maxBodyBytes", "maxUpstreamConnections", "newSessionsPerMinute"])
         {
             config.maxRequestBodyBytes = reader.integer(
                 limits, "maxBodyBytes", at: "limits", in: 1...Int(Int64.max / 2), what: "a positive number of bytes")
             config.maxUpstreamConnections = reader.integer(
                 limits, "maxUpstreamConnections", at: "limits", in: 1...1_000_000,
                 what: "a number of connections from 1 to 1000000")
+            config.newSessionsPerMinute = reader.integer(
+                limits, "newSessionsPerMinute", at: "limits", in: 1...1_000_000,
+                what: "a number of sessions per minute from 1 to 1000000")
         }
         if let proxies = reader.strings(root, "trustedProxies", at: "") {
             config.trustedProxies = proxies.enumerated().compactMap { index, text in

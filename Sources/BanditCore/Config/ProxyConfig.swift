@@ -26,6 +26,11 @@ public struct ProxyConfig: Sendable, Equatable {
     /// a request finding them all busy waits up to `timeouts.connectSeconds`, then gets 503.
     /// Nil: no limit.
     public var maxUpstreamConnections: Int?
+    /// At most this many new sessions a minute per client address (resolved through
+    /// `trustedProxies`) are counted; beyond it a session is served, assigned and remembered
+    /// but its views and conversions are not counted. Nil (the default): every session counts,
+    /// as many real visitors can share one address.
+    public var newSessionsPerMinute: Int?
     /// Extra CA certificates (PEM) trusted for an https upstream, besides the system's.
     public var upstreamCAFile: String?
     /// One line per request on standard output; off by default.

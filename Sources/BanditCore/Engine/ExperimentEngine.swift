@@ -26,6 +26,8 @@ public final class ExperimentEngine: Sendable {
     /// Set when there are enough experiments for a lookup to beat a scan.
     private let pathIndex: PathIndex?
     static let pathIndexThreshold = 16
+    /// `limits.newSessionsPerMinute`, when set.
+    public let newSessionBudget: NewSessionBudget?
 
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
@@ -33,6 +35,7 @@ public final class ExperimentEngine: Sendable {
         codec = SessionCodec(secret: secret, previousSecrets: config.session.previousSecrets)
         sessionSettings = config.session
         exclusions = ExclusionRules(config.exclude)
+        newSessionBudget = config.newSessionsPerMinute.map { NewSessionBudget(perMinute: $0) }
         var headers: [String] = []
         var queries = Set<Substring>()
         for experiment in config.experiments {
@@ -80,6 +83,9 @@ public final class ExperimentEngine: Sendable {
     /// Whether decisions read `RequestFacts.userAgent` (an `exclude.userAgents` rule): a
     /// browser's is over 100 bytes, a String of its own on every request otherwise.
     public var readsUserAgent: Bool { exclusions.readsUserAgent }
+
+    /// Whether decisions read `RequestFacts.clientAddress` (`limits.newSessionsPerMinute`).
+    public var readsClientAddress: Bool { newSessionBudget != nil }
 
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
@@ -179,6 +185,8 @@ public final class ExperimentEngine: Sendable {
         }
 
         var counted = assigned
+        // Asked once, when a new session would first be counted (see `NewSessionBudget`).
+        var budget: BudgetVerdict = incoming == nil && newSessionBudget != nil ? .unasked : .notApplicable
         let context = SessionContext(
             path: path, method: facts.method, authenticated: authenticated, now: facts.now, returning: incoming != nil)
         for event in forcedAssignments
@@ -189,8 +197,8 @@ public final class ExperimentEngine: Sendable {
             var propensity: Double?
             guard
                 let arm = apply(
-                    experiment, context, assigned: &assigned, counted: &counted, decision: &decision,
-                    propensity: &propensity, rng: &rng)
+                    experiment, context, facts: facts, budget: &budget, assigned: &assigned, counted: &counted,
+                    decision: &decision, propensity: &propensity, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
             switch experiment.config.injection {
@@ -256,6 +264,26 @@ public final class ExperimentEngine: Sendable {
         sessionSettings.authCookie.map { facts.cookie(named: $0).map { !$0.isEmpty } ?? false } ?? false
     }
 
+    /// Whether a new session is within `limits.newSessionsPerMinute`.
+    private enum BudgetVerdict {
+        case notApplicable, unasked, within, over
+    }
+
+    /// The budget's verdict for this request's new session, asking it the first time.
+    private func isOverBudget(_ facts: RequestFacts, _ verdict: inout BudgetVerdict) -> Bool {
+        switch verdict {
+        case .notApplicable, .within: return false
+        case .over: return true
+        case .unasked:
+            guard let newSessionBudget else { return false }
+            let seconds = facts.now ?? Int(Date().timeIntervalSince1970)
+            // A client whose address is unknown shares one allowance with every other.
+            let admitted = newSessionBudget.admit(address: facts.clientAddress ?? "unknown", atSecond: seconds)
+            verdict = admitted ? .within : .over
+            return !admitted
+        }
+    }
+
     private struct SessionContext {
         var path: String
         var method: String
@@ -274,8 +302,9 @@ public final class ExperimentEngine: Sendable {
     /// `assigned` receives new assignments only; `counted` also receives the view and
     /// conversion marks, and becomes the cookie if the upstream answers below 400.
     private func apply<R: RandomNumberGenerator>(
-        _ experiment: ExperimentRuntime, _ context: SessionContext,
-        assigned: inout SessionState, counted: inout SessionState, decision: inout Decision,
+        _ experiment: ExperimentRuntime, _ context: SessionContext, facts: RequestFacts,
+        budget: inout BudgetVerdict, assigned: inout SessionState, counted: inout SessionState,
+        decision: inout Decision,
         propensity: inout Double?, rng: inout R
     ) -> Int? {
         let config = experiment.config
@@ -297,6 +326,10 @@ public final class ExperimentEngine: Sendable {
                 } else {
                     let arm = experiment.policy.choose(experiment.evidence, using: &rng)
                     entry = .init(experiment: config.name, generation: state.generation, arm: arm)
+                    if isOverBudget(facts, &budget) {
+                        entry!.overBudget = true
+                        experiment.sessionLeftUncounted(.overBudget)
+                    }
                     if let shares = experiment.allocation, arm < shares.count { propensity = shares[arm] }
                 }
             }

@@ -19,6 +19,8 @@ public final class ExperimentRuntime: Sendable {
     /// The policy's allocation (the propensity of each arm for a new session) and the counts
     /// it was computed from; refreshed by the state keeper, not on the request path.
     private let allocationSnapshot = Mutex<(counts: [ArmCounts], shares: [Double]?)?>(nil)
+    /// New sessions served but never counted, since this process started, by reason.
+    private let overBudgetSessions = Atomic<Int>(0)
 
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
@@ -31,6 +33,25 @@ public final class ExperimentRuntime: Sendable {
     }
 
     public var name: String { config.name }
+
+    /// Why a session is served but its views and conversions are not counted.
+    public enum UncountedReason: String, Sendable, CaseIterable {
+        /// Its address opened more than `limits.newSessionsPerMinute` new sessions a minute.
+        case overBudget = "over_budget"
+    }
+
+    func sessionLeftUncounted(_ reason: UncountedReason) {
+        switch reason {
+        case .overBudget: overBudgetSessions.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    /// How many new sessions this process served without counting them, for `reason`.
+    public func uncountedSessions(_ reason: UncountedReason) -> Int {
+        switch reason {
+        case .overBudget: overBudgetSessions.load(ordering: .relaxed)
+        }
+    }
 
     // MARK: state
 

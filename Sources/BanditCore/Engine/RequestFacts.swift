@@ -13,11 +13,15 @@ public struct RequestFacts: Sendable {
     public var isHTTPS: Bool
     /// Seconds since 1970, for attribution windows; nil: the clock (tests set it).
     public var now: Int?
+    /// The client's address, resolved through `trustedProxies` (`ForwardedClient`); read only
+    /// with `limits.newSessionsPerMinute` (`ExperimentEngine.readsClientAddress`).
+    public var clientAddress: String?
 
     public init(
         method: String = "GET", uri: String, cookieHeader: String?, userAgent: String? = nil,
-        isHTTPS: Bool = false, now: Int? = nil
+        isHTTPS: Bool = false, now: Int? = nil, clientAddress: String? = nil
     ) {
+        self.clientAddress = clientAddress
         self.method = method
         self.uri = uri
         self.cookieHeader = cookieHeader
@@ -29,11 +33,11 @@ public struct RequestFacts: Sendable {
     /// The same with each `Cookie` header's value apart.
     public init(
         method: String = "GET", uri: String, cookieHeaders: [String] = [], userAgent: String? = nil,
-        isHTTPS: Bool = false, now: Int? = nil
+        isHTTPS: Bool = false, now: Int? = nil, clientAddress: String? = nil
     ) {
         self.init(
             method: method, uri: uri, cookieHeader: cookieHeaders.isEmpty ? nil : cookieHeaders.joined(separator: "; "),
-            userAgent: userAgent, isHTTPS: isHTTPS, now: now)
+            userAgent: userAgent, isHTTPS: isHTTPS, now: now, clientAddress: clientAddress)
     }
 
     /// The value of the first query parameter called `name` (undecoded), if any.

@@ -26,6 +26,9 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var decision: DecisionReport
     /// Signs that the data look wrong (sample-ratio mismatch, drift), in plain words.
     public var warnings: [String] = []
+    /// New sessions served but left uncounted since this instance started, by reason
+    /// (`over_budget`: `limits.newSessionsPerMinute`).
+    public var uncountedSessions: [String: Int]
 
     public struct DecisionReport: Sendable, Equatable, Encodable {
         /// Why the experiment is decided (`winner` names the arm, or is null when no arm
@@ -91,6 +94,10 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         minViews = config.minViews
         countViews = config.countViews.rawValue
         decision = DecisionReport(experiment, evidence: evidence)
+        uncountedSessions = Dictionary(
+            uniqueKeysWithValues: ExperimentRuntime.UncountedReason.allCases.map {
+                ($0.rawValue, experiment.uncountedSessions($0))
+            })
         arms = counts.enumerated().map { index, count in
             let measured = evidence[index]
             let interval = WilsonInterval.interval(
@@ -119,7 +126,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
         case status
-        case winner, significance, minViews, decision, arms, warnings
+        case winner, significance, minViews, decision, arms, warnings, uncountedSessions
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -141,6 +148,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(decision, forKey: .decision)
         try container.encode(arms, forKey: .arms)
         try container.encode(warnings, forKey: .warnings)
+        try container.encode(uncountedSessions, forKey: .uncountedSessions)
     }
 }
 

@@ -7,7 +7,8 @@ import Foundation
 ///
 ///     1.<id>.<entry>~<entry>….<signature>
 ///     entry = <experiment>:<generation>:<arm>:<flags>[:<viewed-at>]
-///     flags ⊆ "vcfrhu" (viewed, converted, forced, recorded, holdout, unconfirmed), or "-"
+///     flags ⊆ "vcfrhub" (viewed, converted, forced, recorded, holdout, unconfirmed,
+///             over the new-sessions budget), or "-"
 ///     viewed-at = minutes since 1970, only for experiments with an attribution window
 ///
 /// The signature is the first 16 bytes of HMAC-SHA256(secret, everything before it),
@@ -34,10 +35,10 @@ public struct SessionCodec: Sendable {
 
     /// The most bytes `encode` writes for `state`: the version, three dots, the id, the
     /// signature, a "~" between entries and for each its name, three colons, two numbers of
-    /// up to 20 bytes (a sign and 19 digits), six flags, and a colon and a minute.
+    /// up to 20 bytes (a sign and 19 digits), seven flags, and a colon and a minute.
     func maximumLength(for state: SessionState) -> Int {
         4 + state.id.utf8.count + Self.signatureLength + max(0, state.entries.count - 1)
-            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 20 + 20 + 6 + 1 + 20 }
+            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 20 + 20 + 7 + 1 + 20 }
     }
 
     /// Writes the signed value, such as into a `Set-Cookie` value being built (with
@@ -63,6 +64,7 @@ public struct SessionCodec: Sendable {
             if entry.recorded { writer.append(UInt8(ascii: "r")) }
             if entry.holdout { writer.append(UInt8(ascii: "h")) }
             if entry.unconfirmed { writer.append(UInt8(ascii: "u")) }
+            if entry.overBudget { writer.append(UInt8(ascii: "b")) }
             if writer.count == flagsStart { writer.append(UInt8(ascii: "-")) }
             if let minute = entry.viewedAtMinute {
                 writer.append(UInt8(ascii: ":"))
@@ -105,7 +107,7 @@ public struct SessionCodec: Sendable {
             // that allocates, six times per entry on every request that carries a cookie.
             let flags = fields[3]
             var viewed = false, converted = false, forced = false, recorded = false, holdout = false
-            var unconfirmed = false
+            var unconfirmed = false, overBudget = false
             if flags != "-" {
                 for byte in flags.utf8 {
                     switch byte {
@@ -115,6 +117,7 @@ public struct SessionCodec: Sendable {
                     case UInt8(ascii: "r"): recorded = true
                     case UInt8(ascii: "h"): holdout = true
                     case UInt8(ascii: "u"): unconfirmed = true
+                    case UInt8(ascii: "b"): overBudget = true
                     default: return nil
                     }
                 }
@@ -128,7 +131,7 @@ public struct SessionCodec: Sendable {
                 SessionState.Entry(
                     experiment: String(fields[0]), generation: generation, arm: arm,
                     viewed: viewed, converted: converted, forced: forced, recorded: recorded, holdout: holdout,
-                    viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed))
+                    viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed, overBudget: overBudget))
         }
         return state
     }

@@ -40,13 +40,17 @@ public struct SessionState: Sendable, Equatable {
         /// The view came with the session's first request and the session has not come back
         /// with its cookie since: it may be a crawler that drops cookies.
         public var unconfirmed: Bool
+        /// Opened while its client address was over `limits.newSessionsPerMinute`: served
+        /// and remembered like any other, never counted.
+        public var overBudget: Bool
 
         public init(
             experiment: String, generation: Int, arm: Int, viewed: Bool = false, converted: Bool = false,
             forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil,
-            unconfirmed: Bool = false
+            unconfirmed: Bool = false, overBudget: Bool = false
         ) {
             self.unconfirmed = unconfirmed
+            self.overBudget = overBudget
             self.experiment = experiment
             self.generation = generation
             self.arm = arm
@@ -59,7 +63,7 @@ public struct SessionState: Sendable, Equatable {
         }
 
         /// Whether this session's views and conversions may count.
-        public var isCounted: Bool { !holdout && (!forced || recorded) }
+        public var isCounted: Bool { !holdout && !overBudget && (!forced || recorded) }
     }
 
     public func entry(for experiment: String) -> Entry? {

@@ -109,6 +109,14 @@ final class ProxyMetrics: Sendable {
                 }
             }
         }
+        text += "# HELP bandit_sessions_uncounted_total New sessions served but not counted, by reason.\n"
+        text += "# TYPE bandit_sessions_uncounted_total counter\n"
+        for (experiment, _) in experiments {
+            for reason in ExperimentRuntime.UncountedReason.allCases {
+                let labels = PrometheusText.labels([("experiment", experiment.name), ("reason", reason.rawValue)])
+                text += "bandit_sessions_uncounted_total\(labels) \(experiment.uncountedSessions(reason))\n"
+            }
+        }
         text += "# HELP bandit_experiment_status Experiment status: 1 for the current one.\n"
         text += "# TYPE bandit_experiment_status gauge\n"
         for (experiment, _) in experiments {
