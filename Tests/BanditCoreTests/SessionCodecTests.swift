@@ -40,7 +40,7 @@ import Testing
         func longest(_ name: String) -> SessionState.Entry {
             SessionState.Entry(
                 experiment: name, generation: number, arm: number, viewed: true, converted: true, forced: true,
-                recorded: true, holdout: true, viewedAtMinute: number, unconfirmed: true)
+                recorded: true, holdout: true, viewedAtMinute: number, unconfirmed: true, overBudget: true)
         }
         let state = SessionState(id: "abcDEF123_-xyz", entries: [longest("first"), longest("second")])
         let value = codec.encode(state)

@@ -66,7 +66,8 @@ enum SessionGen {
                 arm: Draw.skewed(upTo: Int.max, using: &rng), viewed: Draw.chance(0.5, using: &rng),
                 converted: Draw.chance(0.5, using: &rng), forced: Draw.chance(0.2, using: &rng),
                 recorded: Draw.chance(0.2, using: &rng), holdout: Draw.chance(0.2, using: &rng),
-                viewedAtMinute: Draw.chance(0.5, using: &rng) ? Draw.skewed(upTo: Int.max, using: &rng) : nil)
+                viewedAtMinute: Draw.chance(0.5, using: &rng) ? Draw.skewed(upTo: Int.max, using: &rng) : nil,
+                unconfirmed: Draw.chance(0.2, using: &rng), overBudget: Draw.chance(0.2, using: &rng))
         }
         return SessionState(id: id, entries: entries)
     }
