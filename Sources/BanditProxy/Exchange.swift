@@ -10,6 +10,8 @@ final class Exchange {
     /// The head the upstream receives, written (`UpstreamRequest.head`).
     let upstreamHead: ByteBuffer
     let decision: Decision
+    /// The pool of the upstream that serves it: the main one, or its arm's (`ArmVariant.upstream`).
+    let pool: UpstreamPool
     var connection: UpstreamPool.Connection?
     /// Request body bytes waiting for the upstream connection (the head is `upstreamHead`,
     /// sent first on whichever connection is attached).
@@ -37,10 +39,14 @@ final class Exchange {
     var clientFraming = ClientBodyFraming.asReceived
     var retried = false
 
-    init(clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision, started: NIODeadline) {
+    init(
+        clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision, pool: UpstreamPool,
+        started: NIODeadline
+    ) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
         self.decision = decision
+        self.pool = pool
         self.started = started
     }
 

@@ -139,7 +139,7 @@ extension ProxyHandler: UpstreamDelegate {
         record(exchange, status: exchange.status)
         if let connection = exchange.connection {
             if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
-                pool.release(connection, now: now)
+                exchange.pool.release(connection, now: now)
             } else {
                 connection.handler.delegate = nil
                 connection.channel.close(promise: nil)

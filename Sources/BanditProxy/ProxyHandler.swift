@@ -22,6 +22,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What this connection serves with; renewed between requests after a reload.
     private(set) var services: ProxyServices
     private(set) var pool: UpstreamPool
+    /// The pools of arms with an upstream of their own, by upstream.
+    private var armPools: [UpstreamURL: Serving.PoolsByLoop]
     private var servingGeneration: Int
     private var rng = Xoshiro256()
     /// This connection's last session cookie, decoded (reset with the engine on a reload).
@@ -70,6 +72,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let serving = live.serving
         services = serving.services
         pool = serving.pools[ObjectIdentifier(eventLoop)]!.value
+        armPools = serving.armPools
         nextRequestDeadline = LazyDeadline(eventLoop: eventLoop)
         bodyDeadline = LazyDeadline(eventLoop: eventLoop)
         responseDeadline = LazyDeadline(eventLoop: eventLoop)
@@ -107,6 +110,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let serving = live.serving
         services = serving.services
         pool = serving.pools[ObjectIdentifier(context.eventLoop)]!.value
+        armPools = serving.armPools
         cookieMemo = DecodedCookieMemo()  // the new engine may have another secret
         trustClient()
     }
@@ -195,6 +199,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     admin!.body.writeBuffer(&part)
                 }
             } else if exchange != nil {
+                if exchange!.decision.redirectLocation != nil { return }  // answered without the upstream
                 exchange!.sentBody = true
                 exchange!.bodyBytes += dataBytes
                 awaitMoreBody()
@@ -213,6 +218,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let request = admin {
                 admin = nil
                 respondToAdmin(request, context: context)
+            } else if let exchange, exchange.decision.redirectLocation != nil {
+                exchange.requestComplete = true
+                bodyDeadline.disarm()
+                redirect(exchange)
             } else {
                 exchange?.requestComplete = true
                 bodyDeadline.disarm()
@@ -383,21 +392,26 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
+        let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))
         var upstreamHead = headBuffers.take()
         UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
-            upstreamHost: services.config.hostHeader == .upstream ? services.config.upstream.hostHeader : nil,
+            upstreamHost: services.config.hostHeader == .upstream
+                ? (armUpstream ?? services.config.upstream).hostHeader : nil,
             upgrade: upgrade, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
-            clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision, started: now)
+            clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,
+            pool: armUpstream.flatMap { armPools[$0]?[ObjectIdentifier(eventLoop)]?.value } ?? pool, started: now)
         exchange.upgrade = upgrade
         self.exchange = exchange
         if framing.contentLength != nil || framing.transferCoding != .none {
             awaitMoreBody()
         }
+        // A redirecting arm is answered at the request's end, without the upstream.
+        guard exchange.decision.redirectLocation == nil else { return }
         connectUpstream(fresh: false)
     }
 
@@ -423,10 +437,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func connectUpstream(fresh: Bool) {
-        if exchange?.upstreamStarted == nil { exchange?.upstreamStarted = now }
+        guard let exchange else { return }
+        if exchange.upstreamStarted == nil { exchange.upstreamStarted = now }
+        let pool = exchange.pool
         pool.acquire(fresh: fresh) { result in
             switch result {
-            case .success(let connection): self.attach(connection)
+            case .success(let connection): self.attach(connection, from: pool)
             case .failure(is UpstreamPool.AllConnectionsBusy): self.answerBusy()
             case .failure(let error): self.failBeforeResponse(error, connecting: true)
             }
@@ -444,7 +460,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: upstream phase
 
-    func attach(_ connection: UpstreamPool.Connection) {
+    func attach(_ connection: UpstreamPool.Connection, from pool: UpstreamPool) {
         guard let exchange, context != nil else {
             pool.release(connection)  // the client left while we connected
             return

@@ -13,13 +13,18 @@ import Synchronization
 /// connection is cut.
 struct Serving: Sendable {
     let services: ProxyServices
-    let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+    let pools: PoolsByLoop
+    /// The pools of the arms that have an upstream of their own (`ArmVariant.upstream`).
+    let armPools: [UpstreamURL: PoolsByLoop]
     /// What the pools were built for: a reload keeps them while this stays the same.
     let upstream: UpstreamIdentity
 
-    /// What makes two upstream pools interchangeable.
+    typealias PoolsByLoop = [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+
+    /// What makes two sets of upstream pools interchangeable.
     struct UpstreamIdentity: Equatable {
         var upstream: UpstreamURL
+        var armUpstreams: Set<UpstreamURL>
         var caFile: String?
         var connectSeconds: Double
         var idleSeconds: Double
@@ -27,6 +32,7 @@ struct Serving: Sendable {
 
         init(_ config: ProxyConfig) {
             upstream = config.upstream
+            armUpstreams = Set(config.experiments.flatMap { $0.armVariants.compactMap(\.upstream) })
             caFile = config.upstreamCAFile
             connectSeconds = config.timeouts.connectSeconds
             idleSeconds = config.timeouts.idleSeconds
@@ -46,36 +52,47 @@ struct Serving: Sendable {
             logger: logger, metrics: metrics, accessLog: accessLog)
         let identity = UpstreamIdentity(config)
         if let previous, previous.upstream == identity {
-            return Serving(services: services, pools: previous.pools, upstream: identity)
+            return Serving(services: services, pools: previous.pools, armPools: previous.armPools, upstream: identity)
         }
+        let pools = try await makePools(for: config.upstream, config: config, metrics: metrics, group: group)
+        var armPools: [UpstreamURL: PoolsByLoop] = [:]
+        for upstream in identity.armUpstreams {
+            armPools[upstream] = try await makePools(for: upstream, config: config, metrics: metrics, group: group)
+        }
+        return Serving(services: services, pools: pools, armPools: armPools, upstream: identity)
+    }
+
+    /// One pool per event loop for `upstream`, with the main upstream's timeouts, limit and TLS trust.
+    private static func makePools(
+        for upstream: UpstreamURL, config: ProxyConfig, metrics: ProxyMetrics, group: any EventLoopGroup
+    ) async throws -> PoolsByLoop {
         let loops = Array(group.makeIterator())
         let settings = UpstreamPool.Settings(
-            host: config.upstream.host, port: config.upstream.port,
+            host: upstream.host, port: upstream.port,
             connectTimeout: .milliseconds(Int64(config.timeouts.connectSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(config.timeouts.idleSeconds * 1000)), metrics: metrics,
-            tls: try upstreamTLS(config),
+            tls: try upstreamTLS(upstream, caFile: config.upstreamCAFile),
             // A name is checked against the certificate (and sent as SNI); an IP address cannot be.
-            serverHostname: IPRange(config.upstream.host) == nil ? config.upstream.host : nil,
+            serverHostname: IPRange(upstream.host) == nil ? upstream.host : nil,
             // Each loop's pool gets its share of the limit (rounded up: a limit below the number
             // of loops still lets every loop open one).
             maxConnections: config.maxUpstreamConnections.map { ($0 + loops.count - 1) / loops.count })
-        let pools = try await oneForEachLoop(of: group) { loop in UpstreamPool(eventLoop: loop, settings: settings) }
-        return Serving(services: services, pools: pools, upstream: identity)
+        return try await oneForEachLoop(of: group) { loop in UpstreamPool(eventLoop: loop, settings: settings) }
     }
 
     /// The client TLS context for an https upstream: the system's trust roots plus
     /// `upstreamTLS.caFile`, full certificate verification.
-    static func upstreamTLS(_ config: ProxyConfig) throws -> NIOSSLContext? {
-        guard config.upstream.scheme == "https" else { return nil }
+    static func upstreamTLS(_ upstream: UpstreamURL, caFile: String?) throws -> NIOSSLContext? {
+        guard upstream.scheme == "https" else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
-        if let caFile = config.upstreamCAFile { tls.additionalTrustRoots = [.file(caFile)] }
+        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
         return try NIOSSLContext(configuration: tls)
     }
 
     /// Closes the idle upstream connections; connections still in use close when released.
     func closePools() async {
-        for pool in pools.values {
+        for pool in pools.values + armPools.values.flatMap(\.values) {
             try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
         }
     }

@@ -31,7 +31,7 @@ import Testing
         return LiveServing(
             Serving(
                 services: services, pools: [ObjectIdentifier(loop): NIOLoopBound(pool, eventLoop: loop)],
-                upstream: .init(config)))
+                armPools: [:], upstream: .init(config)))
     }
 
     @Test func aClosedConnectionsHandlerIsFreed() throws {

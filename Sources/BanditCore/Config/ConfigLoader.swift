@@ -53,7 +53,9 @@ public enum ConfigLoader {
             reader.fail("upstream", "is required: the site behind the proxy, e.g. \"http://127.0.0.1:8000\"")
             upstream = nil
         } else {
-            upstream = reader.string(root, "upstream", at: "").flatMap { parseUpstream($0, reader: reader) }
+            upstream = reader.string(root, "upstream", at: "").flatMap {
+                parseUpstream($0, at: "upstream", reader: reader)
+            }
         }
         var config = ProxyConfig(upstream: upstream ?? UpstreamURL(host: "127.0.0.1", port: 80))
         config.storage = .sqlite(path: resolve("bandits.sqlite", against: baseDirectory))
@@ -269,10 +271,11 @@ public enum ConfigLoader {
         return HostPort(host: String(host), port: port)
     }
 
-    private static func parseUpstream(_ text: String, reader: ConfigReader) -> UpstreamURL? {
+    /// An upstream's origin (`upstream`, or an arm's), or nil with an error at `keyPath`.
+    static func parseUpstream(_ text: String, at keyPath: String, reader: ConfigReader) -> UpstreamURL? {
         let fail = { (why: String) -> UpstreamURL? in
             reader.fail(
-                "upstream", "\"\(text)\" \(why); expected http[s]://host[:port], e.g. \"http://127.0.0.1:8000\"")
+                keyPath, "\"\(text)\" \(why); expected http[s]://host[:port], e.g. \"http://127.0.0.1:8000\"")
             return nil
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {

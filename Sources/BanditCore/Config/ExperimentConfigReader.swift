@@ -71,26 +71,7 @@ struct ExperimentConfigReader {
                 "is the same path as source; a conversion must happen on another page (or name a method, e.g. POST)")
         }
 
-        var arms = ["off", "on"]
-        if let given = reader.strings(members, "arms", at: path) {
-            arms = given
-            if given.count < 2 {
-                reader.fail(
-                    "\(path).arms",
-                    "has \(given.count) arm\(given.count == 1 ? "" : "s"); an experiment needs two or more")
-            }
-            var seen = Set<String>()
-            for (index, arm) in given.enumerated() {
-                if !Syntax.isName(arm, extra: "_.-") || arm.count > 64 {
-                    reader.fail(
-                        "\(path).arms[\(index)]",
-                        "\"\(arm)\" is not allowed; use up to 64 letters, digits, '_', '.' and '-'")
-                }
-                if !seen.insert(arm).inserted {
-                    reader.fail("\(path).arms[\(index)]", "\"\(arm)\" appears twice; arm names must be unique")
-                }
-            }
-        }
+        let (arms, variants) = readArms(members, at: path, source: source)
 
         let algorithm = readAlgorithm(members, at: path)
         let injection = readInjection(members, at: path, name: name)
@@ -126,6 +107,7 @@ struct ExperimentConfigReader {
             name: name, source: source, target: goals[0].path, arms: arms, algorithm: algorithm, injection: injection,
             minViews: minViews ?? 100, significance: significance ?? 0.05, ignoreAuthenticated: ignoreAuthenticated)
         experiment.goals = goals
+        experiment.armVariants = variants
         experiment.coverage = coverage
         experiment.weights = weights
         experiment.minShares = minShares ?? ExperimentConfig.defaultMinShares(arms: arms.count, algorithm: algorithm)

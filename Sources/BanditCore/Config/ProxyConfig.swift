@@ -82,7 +82,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// `http://host:port` or `https://host:port`; the certificate of an https upstream is verified.
-public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
+public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     public var scheme: String
     public var host: String
     public var port: Int
@@ -175,8 +175,14 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var source: PathPattern
     /// Where conversions happen (`target`: a path, or a list of paths and goals); never empty.
     public var goals: [Goal]
-    /// Two or more unique names, each `[A-Za-z0-9_.-]+`.
-    public var arms: [String]
+    /// Two or more unique names, each `[A-Za-z0-9_.-]+`. A change of their number resets
+    /// `armVariants` to plain ones, so that the two always have one entry per arm.
+    public var arms: [String] {
+        didSet { if armVariants.count != arms.count { armVariants = arms.map { _ in .plain } } }
+    }
+    /// What each arm does besides naming itself (a path, a redirect, another upstream), one
+    /// per arm.
+    public var armVariants: [ArmVariant]
     public var algorithm: Algorithm
     /// How the arm reaches the upstream.
     public var injection: Injection
@@ -223,6 +229,7 @@ public struct ExperimentConfig: Sendable, Equatable {
         self.source = source
         self.goals = [Goal(path: target)]
         self.arms = arms
+        self.armVariants = arms.map { _ in .plain }
         self.algorithm = algorithm
         self.injection = injection ?? .header("X-Bandit-\(name)")
         self.minViews = minViews

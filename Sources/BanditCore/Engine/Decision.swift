@@ -48,6 +48,13 @@ extension ServedArm {
     }
 }
 
+/// One arm of one experiment, by index.
+public struct ArmReference: Sendable, Equatable {
+    /// Index into the engine's experiments.
+    public var experiment: Int
+    public var arm: Int
+}
+
 /// The engine's answer for one request: what to tell the upstream, what to count, which cookie to set.
 public struct Decision: Sendable {
     /// The request target to send upstream when it differs from the client's (stripped or injected query).
@@ -72,6 +79,11 @@ public struct Decision: Sendable {
     /// The arms this request carries (for the injected headers, cache safety and access logs),
     /// with the propensity of each a policy picked on this request.
     public var served: [ServedArm] = []
+    /// The arm whose `upstream` serves this request, when one does (`ArmVariant.upstream`).
+    public var upstreamArm: ArmReference?
+    /// The visitor is sent here with a 302 instead of being proxied (an arm's `path` with
+    /// `redirect`); the counts and cookie are those of the source page.
+    public var redirectLocation: String?
 
     public init() {}
 

@@ -28,6 +28,9 @@ public final class ExperimentEngine: Sendable {
     static let pathIndexThreshold = 16
     /// `limits.newSessionsPerMinute`, when set.
     public let newSessionBudget: NewSessionBudget?
+    /// Experiments with an arm that has its own upstream: its sessions are routed on every
+    /// request, excluded ones (a page's assets) too.
+    let upstreamRoutingExperiments: [ExperimentRuntime]
 
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
@@ -36,6 +39,7 @@ public final class ExperimentEngine: Sendable {
         sessionSettings = config.session
         exclusions = ExclusionRules(config.exclude)
         newSessionBudget = config.newSessionsPerMinute.map { NewSessionBudget(perMinute: $0) }
+        upstreamRoutingExperiments = experiments.filter { $0.config.armVariants.contains { $0.upstream != nil } }
         var headers: [String] = []
         var queries = Set<Substring>()
         for experiment in config.experiments {
@@ -149,6 +153,7 @@ public final class ExperimentEngine: Sendable {
         if experiments.isEmpty || exclusions.excludes(path: rawPath, userAgent: facts.userAgent) {
             decision.excluded = true
             if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
+            if !upstreamRoutingExperiments.isEmpty { routeExcluded(facts, cookieMemo: &cookieMemo, into: &decision) }
             return
         }
 
@@ -193,6 +198,8 @@ public final class ExperimentEngine: Sendable {
         where !(experiments[event.experiment].config.ignoreAuthenticated && authenticated) {
             decision.assignments.append(event)
         }
+        // An arm's `path`: the source page is fetched from there.
+        var sourcePath: String?
         for experiment in concerned(path: path, session: assigned) {
             var propensity: Double?
             guard
@@ -201,6 +208,12 @@ public final class ExperimentEngine: Sendable {
                     decision: &decision, propensity: &propensity, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
+            let variant = experiment.config.armVariants[arm]
+            if variant.path != nil || variant.upstream != nil {
+                route(
+                    variant, of: ArmReference(experiment: experiment.index, arm: arm), experiment.config,
+                    path: path, query: query, sourcePath: &sourcePath, into: &decision)
+            }
             switch experiment.config.injection {
             case .header(let name):
                 decision.served.append(
@@ -211,7 +224,14 @@ public final class ExperimentEngine: Sendable {
             }
         }
 
-        if query.changed { decision.rewrittenURI = String(rawPath) + query.suffix }
+        if let sourcePath {
+            decision.rewrittenURI = sourcePath + query.suffix
+        } else if query.changed {
+            decision.rewrittenURI = String(rawPath) + query.suffix
+        }
+        if decision.upstreamArm == nil && !upstreamRoutingExperiments.isEmpty {
+            decision.upstreamArm = decidedUpstreamArm()
+        }
         if incoming == nil && !assigned.entries.isEmpty {
             let id = Base64URL.randomIdentifier(using: &rng)
             assigned.id = id

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Arms that need no code in the site: a `path` fetched in place of the source page (or
+/// redirected to), an `upstream` that serves every request of the arm's sessions.
+extension ExperimentEngine {
+    /// Applies the served arm's variant: its path on the source page, its upstream on any
+    /// page (the first experiment's, when several experiments route).
+    func route(
+        _ variant: ArmVariant, of arm: ArmReference, _ config: ExperimentConfig, path: String, query: RequestQuery,
+        sourcePath: inout String?, into decision: inout Decision
+    ) {
+        if decision.upstreamArm == nil, variant.upstream != nil { decision.upstreamArm = arm }
+        guard let target = variant.path, config.source.matches(normalisedPath: path) else { return }
+        if variant.redirect {
+            decision.redirectLocation = target + query.suffix
+        } else if sourcePath == nil {
+            sourcePath = target
+        }
+    }
+
+    /// A request no experiment concerns (an asset, a page the exclusions name) still goes to
+    /// the upstream of its session's arm, so that a new deployment serves its own assets.
+    func routeExcluded(_ facts: RequestFacts, cookieMemo: inout DecodedCookieMemo, into decision: inout Decision) {
+        let session = facts.cookie(named: sessionSettings.cookie).flatMap { value in
+            cookieMemo.decode(value, with: codec.decode)
+        }
+        for entry in session?.entries ?? [] where isCurrent(entry) {
+            guard let experiment = experiment(named: entry.experiment) else { continue }
+            let state = experiment.state
+            let arm =
+                switch state.status {
+                case .running: entry.arm
+                case .decided: state.winner ?? entry.arm
+                case .paused: 0
+                }
+            if entry.holdout && state.status != .decided { continue }
+            if experiment.config.armVariants[arm].upstream != nil {
+                decision.upstreamArm = ArmReference(experiment: experiment.index, arm: arm)
+                return
+            }
+        }
+        decision.upstreamArm = decidedUpstreamArm()
+    }
+
+    /// A decided experiment whose winner has its own upstream serves everyone from it.
+    func decidedUpstreamArm() -> ArmReference? {
+        for experiment in upstreamRoutingExperiments {
+            let state = experiment.state
+            guard state.status == .decided, let winner = state.winner,
+                experiment.config.armVariants[winner].upstream != nil
+            else { continue }
+            return ArmReference(experiment: experiment.index, arm: winner)
+        }
+        return nil
+    }
+
+    /// The upstream an arm reference names.
+    public func upstream(of arm: ArmReference) -> UpstreamURL? {
+        experiments[arm.experiment].config.armVariants[arm.arm].upstream
+    }
+}
