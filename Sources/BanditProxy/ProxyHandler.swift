@@ -47,6 +47,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let responseDeadline: LazyDeadline
     /// The connection closes once the response being written is out.
     private var closingAfterResponse = false
+    /// What the client still sends after the last response, read and dropped (see `linger`).
+    private var lingering: Lingering?
     /// Response bytes written to the client since its last flush.
     var clientHasUnflushedWrites = false
     /// A client read held back until the upstream can take more, or pipelined requests are served.
@@ -150,6 +152,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if closingAfterResponse {
+            // Nothing after the last response is served; what arrives while it is written,
+            // or while lingering, is dropped.
+            if lingering?.discard(unwrapInboundIn(data).readableBytes) == .enough { context.close(promise: nil) }
+            return
+        }
         reader.append(unwrapInboundIn(data))
         handlingEvent { readRequests(context: context) }
     }
@@ -250,6 +258,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         stopDeadlines()
+        lingering?.deadline.cancel()
+        lingering = nil
         if let exchange, !exchange.finished {
             exchange.connection?.channel.close(promise: nil)
             if !exchange.responseStarted { services.pendingCommits.ended() }
@@ -265,7 +275,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if holdsClientReads {
+        if holdsClientReads && lingering == nil {
             readPending = true  // resumed by `resumeClientReads`
         } else {
             context.read()
@@ -309,6 +319,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // Shutting down: finish the response in flight, if any, then close.
             requests.quiescing = true
             if !requests.responding { context.close(promise: nil) }
+        case ChannelEvent.inputClosed as ChannelEvent where lingering != nil:
+            context.close(promise: nil)  // the client read our answer and closed: done
         case ChannelEvent.inputClosed as ChannelEvent:
             // The client stopped sending in the middle of a request: it can never be complete.
             if reader.isMidRequest { refuse(.truncated) }
@@ -343,7 +355,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if closing {
             closingAfterResponse = true  // nothing the client sent after this is served
             requests.dropWaiting()
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.assumeIsolated().whenComplete { _ in self.linger(context: context) }
             return
         }
         awaitNextRequest()
@@ -351,6 +363,28 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !requests.responding {  // the half-closed client's last request is answered
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+    }
+
+    /// Closes after a response that ends the connection without resetting it: a client still
+    /// sending (an upload refused with 413, a 431 for a huge header) would get a reset for the
+    /// bytes it sends after our close, and a reset can destroy the answer before the client
+    /// reads it. So, as nginx's `lingering_close`: send a FIN, read and drop what the client
+    /// still sends, and close when it closes, or after `Lingering.limit` bytes or seconds.
+    private func linger(context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        if requests.clientFinishedSending {
+            context.close(promise: nil)
+            return
+        }
+        lingering = Lingering(
+            deadline: context.eventLoop.assumeIsolated().scheduleTask(in: Lingering.time) {
+                context.close(promise: nil)
+            })
+        let closeOutput = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .output, promise: closeOutput)
+        closeOutput.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        nextRequestDeadline.disarm()
+        context.read()
     }
 
     /// Writes a whole response of the proxy's own (an error page, an admin answer) and ends it.
