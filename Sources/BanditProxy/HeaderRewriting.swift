@@ -6,7 +6,7 @@ import NIOHTTP1
 /// ASCII case-insensitively: no lowercased copy of every name a browser sends.
 enum KnownHeader {
     case transferEncoding, te, otherHopByHop
-    case host, forwardedFor, forwardedProto, forwardedHost, forwarded
+    case host, forwardedFor, forwardedProto, forwardedHost, forwarded, realIP
     case other
 
     init(bytes name: UnsafeRawBufferPointer) {
@@ -17,6 +17,7 @@ enum KnownHeader {
             case 4 where `is`("host"): .host
             case 7 where `is`("trailer") || `is`("upgrade"): .otherHopByHop
             case 9 where `is`("forwarded"): .forwarded
+            case 9 where `is`("x-real-ip"): .realIP
             case 10 where `is`("connection") || `is`("keep-alive"): .otherHopByHop
             case 15 where `is`("x-forwarded-for"): .forwardedFor
             case 16 where `is`("proxy-connection"): .otherHopByHop
@@ -90,7 +91,7 @@ public enum UpstreamRequest {
                 case .forwardedHost:
                     guard clientIsTrusted else { return false }
                     hasForwardedHost = true
-                case .forwarded:
+                case .forwarded, .realIP:
                     guard clientIsTrusted else { return false }
                 default:
                     // The client's own copies of experiment headers; checking its few headers costs

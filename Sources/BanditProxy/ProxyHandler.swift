@@ -6,7 +6,7 @@ import NIOHTTP1
 /// One client connection: routes `/__bandits` to the admin API and everything else through
 /// the experiment engine to a pooled upstream connection on the same event loop.
 ///
-/// Phases, as in DESIGN.md: request (engine decision) → upstream (rewritten head, streamed
+/// Phases, as in docs/ARCHITECTURE.md: request (engine decision) → upstream (rewritten head, streamed
 /// body) → response (commit counts by status, Set-Cookie) → done (connection back to the pool).
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests are read here (`ClientRequestReader`), not by a decoder in front: one pipeline

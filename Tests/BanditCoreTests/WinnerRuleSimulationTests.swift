@@ -5,7 +5,7 @@ import Testing
 /// The winner rule under continuous monitoring: simulated experiments in which the rule is
 /// checked after EVERY session, as the proxy may check it every second, forever.
 ///
-/// The reference point (DESIGN.md): django-bandits ran a fresh t-test after every conversion
+/// The reference point: django-bandits ran a fresh t-test after every conversion
 /// and, on identical arms over 1,600 sessions at α = 0.05, declared a false winner in 20–39%
 /// of experiments. `naiveTestCheckedContinuouslyIsNotHonest` reproduces that failure in this
 /// harness, which shows the harness can detect a dishonest rule.

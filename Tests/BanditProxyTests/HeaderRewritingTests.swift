@@ -74,21 +74,27 @@ import Testing
         let headers = try Self.upstreamHead([
             ("HOST", "shop.example"), ("X-FORWARDED-FOR", "10.0.0.1"), ("x-forwarded-proto", "https"),
             ("X-Forwarded-HOST", "evil.example"), ("FORWARDED", "for=10.0.0.1"), ("x-BANDIT-headline", "control"),
+            ("X-Real-IP", "10.0.0.1"),
         ])
         #expect(headers["x-forwarded-for"] == ["192.0.2.1"])
         #expect(headers["x-forwarded-proto"] == ["http"])
         #expect(headers["x-forwarded-host"] == ["shop.example"])
         #expect(headers["forwarded"] == [])
+        #expect(headers["x-real-ip"] == [], "a site that trusts X-Real-IP from its proxy must not see a client's")
         #expect(headers["x-bandit-headline"] == ["bold"])
         #expect(headers["host"] == ["shop.example"])
     }
 
     @Test func aTrustedPeersForwardingHeadersAreKeptAndExtended() throws {
         let headers = try Self.upstreamHead(
-            [("X-Forwarded-For", "198.51.100.1"), ("x-forwarded-for", "10.0.0.1"), ("X-Forwarded-Proto", "https")],
+            [
+                ("X-Forwarded-For", "198.51.100.1"), ("x-forwarded-for", "10.0.0.1"), ("X-Forwarded-Proto", "https"),
+                ("X-Real-IP", "198.51.100.1"),
+            ],
             trusted: true, upstreamHost: "origin.internal")
         #expect(headers["x-forwarded-for"] == ["198.51.100.1, 10.0.0.1, 192.0.2.1"])
         #expect(headers["x-forwarded-proto"] == ["https"])
+        #expect(headers["x-real-ip"] == ["198.51.100.1"])
         #expect(headers["host"] == ["origin.internal"])
     }
 
