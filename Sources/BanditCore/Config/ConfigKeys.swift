@@ -21,13 +21,16 @@ enum ConfigKeys {
         "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
         "countViews", "version", "minDetectableEffect",
     ]
+    /// An arm object in an experiment's `arms` (an arm may also be a plain name).
+    static let arm = ["name", "path", "redirect", "upstream"]
     /// A goal object in an experiment's `target` (alone, or in a list).
     static let goal = ["path", "method", "status"]
 
     /// Each object with the path its keys are written under: `timeouts.connectSeconds`,
-    /// `experiments[].name`, `experiments[].target[].method` (the root's keys bare).
+    /// `experiments[].name`, `experiments[].arms[].path` (the root's keys bare).
     static let sections: [(path: String, keys: [String])] = [
         ("", root), ("timeouts", timeouts), ("session", session), ("exclude", exclude), ("limits", limits),
-        ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].target[]", goal),
+        ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].arms[]", arm),
+        ("experiments[].target[]", goal),
     ]
 }
