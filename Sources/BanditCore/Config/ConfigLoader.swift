@@ -3,12 +3,6 @@ import Foundation
 /// Reads `proxy.json` into a validated `ProxyConfig`, or reports every problem found, each
 /// named by its key path, its value and what is allowed.
 public enum ConfigLoader {
-    static let topLevelKeys = [
-        "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
-        "experiments", "trustedProxies", "hostHeader", "limits", "accessLog", "upstreamTLS",
-        "cacheSafety",
-    ]
-
     /// Reads the file at `path`; `${NAME}` values come from this process's environment.
     public static func load(path: String) throws(ConfigErrors) -> ProxyConfig {
         try load(path: path, environment: ProcessInfo.processInfo.environment)
@@ -47,7 +41,7 @@ public enum ConfigLoader {
             reader.fail("", "the file holds \(document.typeName); expected a JSON object, {\"upstream\": …}")
             return nil
         }
-        guard let root = reader.object(document, at: "", known: topLevelKeys) else { return nil }
+        guard let root = reader.object(document, at: "", known: ConfigKeys.root) else { return nil }
         let upstream: UpstreamURL?
         if root["upstream"] == nil {
             reader.fail("upstream", "is required: the site behind the proxy, e.g. \"http://127.0.0.1:8000\"")
@@ -89,8 +83,7 @@ public enum ConfigLoader {
         if let value = root["session"] { config.session = readSession(value, reader: reader) }
         if let value = root["exclude"] { config.exclude = readExclude(value, reader: reader) }
         if let value = root["limits"],
-            let limits = reader.object(
-                value, at: "limits", known: ["maxBodyBytes", "maxUpstreamConnections", "newSessionsPerMinute"])
+            let limits = reader.object(value, at: "limits", known: ConfigKeys.limits)
         {
             config.maxRequestBodyBytes = reader.integer(
                 limits, "maxBodyBytes", at: "limits", in: 1...Int(Int64.max / 2), what: "a positive number of bytes")
@@ -119,7 +112,9 @@ public enum ConfigLoader {
                 reader.fail("hostHeader", "\"\(host)\" is not allowed; expected \"client\" or \"upstream\"")
             }
         }
-        if let value = root["upstreamTLS"], let tls = reader.object(value, at: "upstreamTLS", known: ["caFile"]) {
+        if let value = root["upstreamTLS"],
+            let tls = reader.object(value, at: "upstreamTLS", known: ConfigKeys.upstreamTLS)
+        {
             if let file = reader.string(tls, "caFile", at: "upstreamTLS") {
                 let path = resolve(file, against: baseDirectory)
                 if FileManager.default.isReadableFile(atPath: path) {
@@ -151,11 +146,7 @@ public enum ConfigLoader {
 
     private static func readTimeouts(_ value: JSONValue, reader: ConfigReader) -> Timeouts {
         var timeouts = Timeouts()
-        let keys = [
-            "connectSeconds", "responseSeconds", "idleSeconds", "clientIdleSeconds", "shutdownGraceSeconds",
-            "tunnelIdleSeconds",
-        ]
-        guard let members = reader.object(value, at: "timeouts", known: keys) else { return timeouts }
+        guard let members = reader.object(value, at: "timeouts", known: ConfigKeys.timeouts) else { return timeouts }
         func seconds(_ key: String, allowZero: Bool = false) -> Double? {
             guard let value = reader.number(members, key, at: "timeouts") else { return nil }
             guard value.isFinite, allowZero ? value >= 0 : value > 0, value <= 86_400 else {
@@ -179,8 +170,7 @@ public enum ConfigLoader {
 
     private static func readSession(_ value: JSONValue, reader: ConfigReader) -> SessionSettings {
         var session = SessionSettings()
-        let keys = ["cookie", "secret", "previousSecrets", "maxAgeDays", "authCookie"]
-        guard let members = reader.object(value, at: "session", known: keys) else { return session }
+        guard let members = reader.object(value, at: "session", known: ConfigKeys.session) else { return session }
         if let cookie = reader.string(members, "cookie", at: "session") {
             if Syntax.isToken(cookie) {
                 session.cookie = cookie
@@ -221,7 +211,7 @@ public enum ConfigLoader {
 
     private static func readExclude(_ value: JSONValue, reader: ConfigReader) -> ExcludeRules {
         var rules = ExcludeRules()
-        guard let members = reader.object(value, at: "exclude", known: ["paths", "regex", "userAgents"]) else {
+        guard let members = reader.object(value, at: "exclude", known: ConfigKeys.exclude) else {
             return rules
         }
         if let paths = reader.strings(members, "paths", at: "exclude") {

@@ -1,8 +1,6 @@
 /// The keys that shape who enters an experiment, how traffic is split and what counts as a
 /// conversion: `target` goals, `coverage`, `weights`, `minShare`, `attributionWindow`.
 extension ExperimentConfigReader {
-    static let goalKeys = ["path", "method", "status"]
-
     /// `target`: a path, or a list of paths and `{"path", "method", "status"}` goals.
     func readGoals(_ members: [String: JSONValue], at path: String) -> [Goal]? {
         let keyPath = reader.join(path, "target")
@@ -27,7 +25,7 @@ extension ExperimentConfigReader {
             reader.fail(keyPath, value.mismatch(expected: "a path, or an object with path, method and status"))
             return nil
         }
-        guard let members = reader.object(value, at: keyPath, known: Self.goalKeys) else { return nil }
+        guard let members = reader.object(value, at: keyPath, known: ConfigKeys.goal) else { return nil }
         guard let pathValue = members["path"] else {
             reader.fail("\(keyPath).path", "is required")
             return nil

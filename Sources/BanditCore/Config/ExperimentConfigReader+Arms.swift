@@ -1,8 +1,6 @@
 /// An experiment's `arms`: names, or objects that also say what the arm does (a path, a
 /// redirect, another upstream), so an experiment can need no code in the site.
 extension ExperimentConfigReader {
-    static let armKeys = ["name", "path", "redirect", "upstream"]
-
     func readArms(_ members: [String: JSONValue], at path: String, source: PathPattern?) -> (
         [String], [ArmVariant]
     ) {
@@ -45,7 +43,7 @@ extension ExperimentConfigReader {
     private func readArmObject(_ value: JSONValue, at armPath: String, source: PathPattern?) -> (
         name: String, variant: ArmVariant
     )? {
-        guard let members = reader.object(value, at: armPath, known: Self.armKeys) else { return nil }
+        guard let members = reader.object(value, at: armPath, known: ConfigKeys.arm) else { return nil }
         guard let name = reader.string(members, "name", at: armPath) else {
             if members["name"] == nil { reader.fail("\(armPath).name", "is required: the arm's name") }
             return nil

@@ -3,11 +3,6 @@ struct ExperimentConfigReader {
     let reader: ConfigReader
     let session: SessionSettings
 
-    static let keys = [
-        "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
-        "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
-        "countViews", "version", "minDetectableEffect",
-    ]
     /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
     /// the request's identity, and the forwarding headers the proxy writes itself.
     static let reservedHeaders: Set<String> = [
@@ -55,7 +50,7 @@ struct ExperimentConfigReader {
     }
 
     private func readOne(_ value: JSONValue, at path: String) -> ExperimentConfig? {
-        guard let members = reader.object(value, at: path, known: Self.keys) else { return nil }
+        guard let members = reader.object(value, at: path, known: ConfigKeys.experiment) else { return nil }
         let errorsBefore = reader.errors.count
 
         let name = required(members, "name", at: path)

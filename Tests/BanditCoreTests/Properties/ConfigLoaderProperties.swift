@@ -153,8 +153,7 @@ enum ConfigMutation {
     ]
 
     static let knownKeys =
-        ConfigLoader.topLevelKeys + ExperimentConfigReader.keys
-        + ExperimentConfigReader.goalKeys
+        ConfigKeys.root + ConfigKeys.experiment + ConfigKeys.goal
         + ["connectSeconds", "paths", "regex", "cookie", "secret", "maxBodyBytes", "caFile", "Upstream", "experiment"]
 
     /// The sample with one value replaced, removed, or a member added.

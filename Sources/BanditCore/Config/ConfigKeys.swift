@@ -1,0 +1,36 @@
+/// The keys `proxy.json` accepts, object by object, in the order an "unknown key" error lists
+/// them. The readers refuse any other key; docs/CONFIGURATION.md documents every one of them
+/// (`ConfigurationDocsTests` fails when it does not).
+enum ConfigKeys {
+    static let root = [
+        "listen", "upstream", "storage", "flushIntervalMs", "adminToken", "timeouts", "session", "exclude",
+        "experiments", "trustedProxies", "hostHeader", "limits", "accessLog", "upstreamTLS",
+        "cacheSafety",
+    ]
+    static let timeouts = [
+        "connectSeconds", "responseSeconds", "idleSeconds", "clientIdleSeconds", "shutdownGraceSeconds",
+        "tunnelIdleSeconds",
+    ]
+    static let session = ["cookie", "secret", "previousSecrets", "maxAgeDays", "authCookie"]
+    static let exclude = ["paths", "regex", "userAgents"]
+    static let limits = ["maxBodyBytes", "maxUpstreamConnections", "newSessionsPerMinute"]
+    static let upstreamTLS = ["caFile"]
+    /// One element of `experiments`.
+    static let experiment = [
+        "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
+        "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
+        "countViews", "version", "minDetectableEffect",
+    ]
+    /// An arm object in an experiment's `arms` (an arm may also be a plain name).
+    static let arm = ["name", "path", "redirect", "upstream"]
+    /// A goal object in an experiment's `target` (alone, or in a list).
+    static let goal = ["path", "method", "status"]
+
+    /// Each object with the path its keys are written under: `timeouts.connectSeconds`,
+    /// `experiments[].name`, `experiments[].arms[].path` (the root's keys bare).
+    static let sections: [(path: String, keys: [String])] = [
+        ("", root), ("timeouts", timeouts), ("session", session), ("exclude", exclude), ("limits", limits),
+        ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].arms[]", arm),
+        ("experiments[].target[]", goal),
+    ]
+}
