@@ -13,7 +13,7 @@ import Testing
 ///
 /// A request goes to the arm with probability `armShare`, else to the control, and fails
 /// with its side's rate. Seeds are fixed. The figures printed here are the table in
-/// docs/STATISTICS.md ("Guardrails"): `swift test --filter GuardrailSimulation`.
+/// docs/STATISTICS.md ("Guardrails"): `swift test --filter 'Guardrail.*Simulation'`.
 @Suite struct GuardrailSimulationTests {
     struct Scenario: Sendable, CustomStringConvertible {
         var controlRate: Double
