@@ -56,6 +56,19 @@ enum SpecialFunctions {
         }
     }
 
+    /// ln I_x(a, b), accurate also where I_x(a, b) is too small for `regularizedIncompleteBeta`
+    /// to tell from 0 (the guardrails' outright test takes the log of a far tail).
+    static func logRegularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
+        if x <= 0 { return -.infinity }
+        if x >= 1 { return 0 }
+        let logFront = a * log(x) + b * log1p(-x) - logBeta(a, b)
+        if x < (a + 1) / (a + b + 2) {
+            return logFront + log(continuedFraction(x, a: a, b: b) / a)
+        } else {
+            return log1p(-exp(logFront) * continuedFraction(1 - x, a: b, b: a) / b)
+        }
+    }
+
     private static func continuedFraction(_ x: Double, a: Double, b: Double) -> Double {
         let tiny = 1e-300
         let qab = a + b
