@@ -33,6 +33,8 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The streaming HTML rewriter behind arms that edit the page; no dependencies.
+        .target(name: "BanditHTML", swiftSettings: strict),
         .target(
             name: "BanditStore",
             dependencies: [
@@ -89,6 +91,7 @@ let package = Package(
             dependencies: ["BanditCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
+        .testTarget(name: "BanditHTMLTests", dependencies: ["BanditHTML"], swiftSettings: strict),
         .testTarget(
             name: "BanditStoreTests", dependencies: ["BanditStore", "BanditCore", "PostgresTestSupport"],
             swiftSettings: strict),
