@@ -30,7 +30,7 @@ let package = Package(
     targets: [
         .target(
             name: "BanditCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BanditHTML", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The streaming HTML rewriter behind arms that edit the page; no dependencies.

@@ -38,6 +38,8 @@ final class Exchange {
     /// How the response body reaches the client, once its head is known.
     var clientFraming = ClientBodyFraming.asReceived
     var retried = false
+    /// Edits the page as it streams, for arms with `html` edits (see `PageEditing`).
+    var pageEditor: PageEditor?
 
     init(
         clientHead: ClientRequestHead, upstreamHead: ByteBuffer, decision: Decision, pool: UpstreamPool,

@@ -6,7 +6,7 @@ import NIOHTTP1
 /// ASCII case-insensitively: no lowercased copy of every name a browser sends.
 enum KnownHeader {
     case transferEncoding, te, otherHopByHop
-    case host, forwardedFor, forwardedProto, forwardedHost, forwarded, realIP
+    case host, forwardedFor, forwardedProto, forwardedHost, forwarded, realIP, acceptEncoding
     case other
 
     init(bytes name: UnsafeRawBufferPointer) {
@@ -20,6 +20,7 @@ enum KnownHeader {
             case 9 where `is`("x-real-ip"): .realIP
             case 10 where `is`("connection") || `is`("keep-alive"): .otherHopByHop
             case 15 where `is`("x-forwarded-for"): .forwardedFor
+            case 15 where `is`("accept-encoding"): .acceptEncoding
             case 16 where `is`("proxy-connection"): .otherHopByHop
             case 16 where `is`("x-forwarded-host"): .forwardedHost
             case 17 where `is`("transfer-encoding"): .transferEncoding
@@ -49,7 +50,7 @@ public enum UpstreamRequest {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected served: [ServedArm], clientAddress: String?, clientIsTrusted: Bool,
-        upstreamHost: String?, upgrade: String?, into out: inout ByteBuffer
+        upstreamHost: String?, upgrade: String?, uncompressed: Bool = false, into out: inout ByteBuffer
     ) {
         out.reserveCapacity(minimumWritableBytes: client.bytes.readableBytes + 256)
         out.writeString(client.method.rawValue)
@@ -93,6 +94,10 @@ public enum UpstreamRequest {
                     hasForwardedHost = true
                 case .forwarded, .realIP:
                     guard clientIsTrusted else { return false }
+                // A page the proxy edits must come uncompressed (RFC 9110 §12.5.3: no
+                // Accept-Encoding asks for the identity coding).
+                case .acceptEncoding:
+                    if uncompressed { return false }
                 default:
                     // The client's own copies of experiment headers; checking its few headers costs
                     // the same with one experiment or a thousand.

@@ -27,7 +27,11 @@ extension ProxyHandler: UpstreamDelegate {
             headBuffers.giveBack(out)
         case .head(let head):
             respond(with: head, context: context, exchange: exchange)
-        case .body(let buffer):
+        case .body(var buffer):
+            if let editor = exchange.pageEditor {
+                guard let edited = editor.edit(buffer, allocator: allocator) else { return }
+                buffer = edited
+            }
             exchange.responseBytes += buffer.readableBytes
             clientHasUnflushedWrites = true
             if exchange.unsentHead != nil && exchange.clientFraming != .chunkEncoded
@@ -55,8 +59,16 @@ extension ProxyHandler: UpstreamDelegate {
         services.pendingCommits.ended()
         // Fields read one by one: a copy of the client's head would retain each of its buffers.
         let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
-        let framing = ClientBodyFraming(
-            upstream: head, requestIsHEAD: exchange.clientHead.method == .HEAD, clientIsHTTP10: clientIsHTTP10)
+        let requestIsHEAD = exchange.clientHead.method == .HEAD
+        exchange.pageEditor = PageEditor(
+            for: head, arms: exchange.decision.htmlArms, engine: services.engine, requestIsHEAD: requestIsHEAD)
+        // An edited page's length is known only at its end: chunks (or, for HTTP/1.0, the close).
+        var framing = ClientBodyFraming(upstream: head, requestIsHEAD: requestIsHEAD, clientIsHTTP10: clientIsHTTP10)
+        if exchange.pageEditor != nil {
+            framing = clientIsHTTP10 ? .untilClose : .chunkEncoded
+        } else if framing == .chunkedAsReceived && !exchange.decision.htmlArms.isEmpty {
+            framing = .chunkEncoded  // read as data in case it was a page to edit (see `attach`)
+        }
         exchange.clientFraming = framing
         // After an upgrade request the HTTP parsers on both connections stop at its end (what
         // follows would have been the new protocol): a declined upgrade ends both connections.
@@ -69,8 +81,12 @@ extension ProxyHandler: UpstreamDelegate {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = headBuffers.take()
+        let edited = exchange.pageEditor != nil
         ClientResponseHead.start(
-            from: head, dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false), into: &out)
+            from: head,
+            dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: edited),
+            into: &out)
+        if edited, let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
         if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
@@ -134,6 +150,13 @@ extension ProxyHandler: UpstreamDelegate {
     }
 
     private func finishResponse(context: ChannelHandlerContext, exchange: Exchange) {
+        if let editor = exchange.pageEditor, let rest = editor.finish(allocator: allocator, engine: services.engine) {
+            exchange.responseBytes += rest.readableBytes
+            writeUnsentHead(of: exchange, context: context)
+            let framed =
+                exchange.clientFraming == .chunkEncoded ? ClientBodyFraming.chunk(rest, allocator: allocator) : rest
+            context.write(wrapOutboundOut(framed), promise: nil)
+        }
         exchange.finished = true
         self.exchange = nil
         record(exchange, status: exchange.status)

@@ -434,7 +434,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream
                 ? (armUpstream ?? services.config.upstream).hostHeader : nil,
-            upgrade: upgrade, into: &upstreamHead)
+            upgrade: upgrade, uncompressed: !decision.htmlArms.isEmpty, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,
@@ -502,9 +502,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let upstream = connection.handler
         upstream.delegate = self
         exchange.connection = connection
-        // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection at the end.
+        // An HTTP/1.0 client cannot read chunks: it gets only their data, and a closed connection
+        // at the end. A page that may be edited is read as data too, and chunked anew.
         upstream.expectResponse(
-            toHEAD: exchange.clientHead.method == .HEAD, dechunk: exchange.clientHead.minorVersion == 0)
+            toHEAD: exchange.clientHead.method == .HEAD,
+            dechunk: exchange.clientHead.minorVersion == 0 || !exchange.decision.htmlArms.isEmpty)
         let parts = exchange.buffered
         exchange.buffered = []
         upstream.send(exchange.upstreamHead, flush: parts.isEmpty)

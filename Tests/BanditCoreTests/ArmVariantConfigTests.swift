@@ -1,3 +1,4 @@
+import BanditHTML
 import Testing
 
 @testable import BanditCore
@@ -26,13 +27,19 @@ import Testing
             #"""
             ["control", {"name": "redesign", "path": "/landing-v2/"},
              {"name": "moved", "path": "/v3/", "redirect": true},
-             {"name": "new-stack", "upstream": "https://next.internal:8443"}]
+             {"name": "new-stack", "upstream": "https://next.internal:8443"},
+             {"name": "bold", "html": [{"selector": "h1#headline", "text": "Ship"}, {"selector": "a.cta", "attribute": "href", "value": "/x"}]}]
             """#)
-        #expect(experiment.arms == ["control", "redesign", "moved", "new-stack"])
+        #expect(experiment.arms == ["control", "redesign", "moved", "new-stack", "bold"])
         #expect(
             experiment.armVariants == [
                 .plain, ArmVariant(path: "/landing-v2/"), ArmVariant(path: "/v3/", redirect: true),
                 ArmVariant(upstream: UpstreamURL(scheme: "https", host: "next.internal", port: 8443)),
+                ArmVariant(html: [
+                    HTMLEdit(selector: try HTMLSelector(parsing: "h1#headline"), action: .text("Ship")),
+                    HTMLEdit(
+                        selector: try HTMLSelector(parsing: "a.cta"), action: .setAttribute(name: "href", value: "/x")),
+                ]),
             ])
     }
 
@@ -49,6 +56,24 @@ import Testing
         (#"["a", {"name": "a"}]"#, "experiments[0].arms[1]: \"a\" appears twice"),
         (#"["a", 7]"#, "experiments[0].arms[1]: "),
         (#"[{"name": "only"}]"#, "experiments[0].arms: has 1 arm"),
+        (
+            #"["a", {"name": "b", "html": [{"selector": "a.", "remove": true}]}]"#,
+            "experiments[0].arms[1].html[0].selector: "
+        ),
+        (#"["a", {"name": "b", "html": [{"selector": "h1"}]}]"#, "experiments[0].arms[1].html[0]: names no action"),
+        (
+            #"["a", {"name": "b", "html": [{"selector": "h1", "text": "x", "remove": true}]}]"#,
+            "experiments[0].arms[1].html[0]: names 2 actions"
+        ),
+        (
+            #"["a", {"name": "b", "html": [{"selector": "h1", "text": "x", "value": "y"}]}]"#,
+            "experiments[0].arms[1].html[0].value: goes with"
+        ),
+        (
+            #"["a", {"name": "b", "html": [{"selector": "a", "attribute": "href"}]}]"#,
+            "experiments[0].arms[1].html[0].value: is required"
+        ),
+        (#"["a", {"name": "b", "html": [{"text": "x"}]}]"#, "experiments[0].arms[1].html[0].selector: is required"),
     ])
     func mistakesAreNamedByKeyPath(arms: String, expected: String) {
         let found = problems(arms)

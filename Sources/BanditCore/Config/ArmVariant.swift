@@ -1,3 +1,5 @@
+public import BanditHTML
+
 /// What an arm does besides being named to the site: the experiments that need no code in
 /// the site (`"arms": [{"name": …, "path": …, "upstream": …}]`). A plain string arm is a
 /// variant that does nothing more.
@@ -9,13 +11,35 @@ public struct ArmVariant: Sendable, Equatable {
     public var redirect = false
     /// Every request of a session on this arm goes to this upstream instead of the main one.
     public var upstream: UpstreamURL?
+    /// Edits applied to the source page's HTML as it streams to the arm's sessions.
+    public var html: [HTMLEdit]
 
-    public init(path: String? = nil, redirect: Bool = false, upstream: UpstreamURL? = nil) {
+    public init(path: String? = nil, redirect: Bool = false, upstream: UpstreamURL? = nil, html: [HTMLEdit] = []) {
         self.path = path
         self.redirect = redirect
         self.upstream = upstream
+        self.html = html
     }
 
     /// The arm only names itself to the site.
     public static let plain = ArmVariant()
+
+    /// Whether the arm does nothing but name itself (checked for every arm served).
+    public var isPlain: Bool { path == nil && upstream == nil && html.isEmpty }
+}
+
+extension HTMLEditAction {
+    /// The action's key in `proxy.json` (`text`, `attribute`, `remove`, …), for reports.
+    public var name: String {
+        switch self {
+        case .text: "text"
+        case .html: "html"
+        case .setAttribute(let name, _): "attribute \(name)"
+        case .remove: "remove"
+        case .append: "append"
+        case .prepend: "prepend"
+        case .before: "before"
+        case .after: "after"
+        }
+    }
 }

@@ -22,7 +22,11 @@ enum ConfigKeys {
         "countViews", "version", "minDetectableEffect",
     ]
     /// An arm object in an experiment's `arms` (an arm may also be a plain name).
-    static let arm = ["name", "path", "redirect", "upstream"]
+    static let arm = ["name", "path", "redirect", "upstream", "html"]
+    /// One edit in an arm's `html`: a selector and one action.
+    static let htmlEdit = [
+        "selector", "text", "html", "attribute", "value", "remove", "append", "prepend", "before", "after",
+    ]
     /// A goal object in an experiment's `target` (alone, or in a list).
     static let goal = ["path", "method", "status"]
 
@@ -31,6 +35,7 @@ enum ConfigKeys {
     static let sections: [(path: String, keys: [String])] = [
         ("", root), ("timeouts", timeouts), ("session", session), ("exclude", exclude), ("limits", limits),
         ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].arms[]", arm),
+        ("experiments[].arms[].html[]", htmlEdit),
         ("experiments[].target[]", goal),
     ]
 }

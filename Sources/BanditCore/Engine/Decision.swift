@@ -81,6 +81,8 @@ public struct Decision: Sendable {
     public var served: [ServedArm] = []
     /// The arm whose `upstream` serves this request, when one does (`ArmVariant.upstream`).
     public var upstreamArm: ArmReference?
+    /// The arms whose `html` edits apply to this response (the source page of each).
+    public var htmlArms: [ArmReference] = []
     /// The visitor is sent here with a 302 instead of being proxied (an arm's `path` with
     /// `redirect`); the counts and cookie are those of the source page.
     public var redirectLocation: String?

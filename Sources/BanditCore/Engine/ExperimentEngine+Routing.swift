@@ -1,3 +1,4 @@
+public import BanditHTML
 import Foundation
 
 /// Arms that need no code in the site: a `path` fetched in place of the source page (or
@@ -10,7 +11,9 @@ extension ExperimentEngine {
         sourcePath: inout String?, into decision: inout Decision
     ) {
         if decision.upstreamArm == nil, variant.upstream != nil { decision.upstreamArm = arm }
-        guard let target = variant.path, config.source.matches(normalisedPath: path) else { return }
+        guard config.source.matches(normalisedPath: path) else { return }
+        if !variant.html.isEmpty { decision.htmlArms.append(arm) }
+        guard let target = variant.path else { return }
         if variant.redirect {
             decision.redirectLocation = target + query.suffix
         } else if sourcePath == nil {
@@ -57,5 +60,22 @@ extension ExperimentEngine {
     /// The upstream an arm reference names.
     public func upstream(of arm: ArmReference) -> UpstreamURL? {
         experiments[arm.experiment].config.armVariants[arm.arm].upstream
+    }
+
+    /// The `html` edits of the arms a response is edited for, in order.
+    public func htmlEdits(of arms: [ArmReference]) -> [HTMLEdit] {
+        arms.flatMap { experiments[$0.experiment].config.armVariants[$0.arm].html }
+    }
+
+    /// Counts one response edited for `arms`, and which of their edits matched in it
+    /// (`matched` in the order of `htmlEdits(of:)`).
+    public func recordEditedResponse(for arms: [ArmReference], matched: [Bool]) {
+        var offset = 0
+        for arm in arms {
+            let experiment = experiments[arm.experiment]
+            let count = experiment.config.armVariants[arm.arm].html.count
+            experiment.recordEditedResponse(arm: arm.arm, matched: matched[offset..<min(offset + count, matched.count)])
+            offset += count
+        }
     }
 }

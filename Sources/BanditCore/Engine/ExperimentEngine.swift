@@ -209,7 +209,7 @@ public final class ExperimentEngine: Sendable {
             else { continue }
             let armName = experiment.config.arms[arm]
             let variant = experiment.config.armVariants[arm]
-            if variant.path != nil || variant.upstream != nil {
+            if !variant.isPlain {
                 route(
                     variant, of: ArmReference(experiment: experiment.index, arm: arm), experiment.config,
                     path: path, query: query, sourcePath: &sourcePath, into: &decision)

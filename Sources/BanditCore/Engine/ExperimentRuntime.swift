@@ -21,6 +21,10 @@ public final class ExperimentRuntime: Sendable {
     private let allocationSnapshot = Mutex<(counts: [ArmCounts], shares: [Double]?)?>(nil)
     /// New sessions served but never counted, since this process started, by reason.
     private let overBudgetSessions = Atomic<Int>(0)
+    /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
+    /// (since this process started): a selector the site's markup no longer has shows as 0.
+    private let editedResponses: [Counter]
+    private let editMatches: [[Counter]]
 
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
@@ -30,6 +34,23 @@ public final class ExperimentRuntime: Sendable {
             significance: config.significance, minViews: config.minViews,
             minDetectableEffect: config.minDetectableEffect)
         armCounters = config.arms.map { _ in ArmCounter() }
+        editedResponses = config.arms.map { _ in Counter() }
+        editMatches = config.armVariants.map { $0.html.map { _ in Counter() } }
+    }
+
+    func recordEditedResponse(arm: Int, matched: ArraySlice<Bool>) {
+        editedResponses[arm].value.wrappingAdd(1, ordering: .relaxed)
+        for (edit, didMatch) in zip(editMatches[arm], matched) where didMatch {
+            edit.value.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    /// Responses edited for `arm`, and per edit how many of them it matched.
+    public func editCounts(arm: Int) -> (responses: Int, matches: [Int]) {
+        (
+            editedResponses[arm].value.load(ordering: .relaxed),
+            editMatches[arm].map { $0.value.load(ordering: .relaxed) }
+        )
     }
 
     public var name: String { config.name }
@@ -133,6 +154,11 @@ public final class ExperimentRuntime: Sendable {
     public func setCounts(arm: Int, _ counts: ArmCounts) {
         armCounters[arm].set(counts)
     }
+}
+
+/// One atomic count, for arrays of them.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// Four atomic counters for one arm.

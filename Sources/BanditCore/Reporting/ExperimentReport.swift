@@ -69,6 +69,20 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         /// hour, which corrects for traffic having moved while rates drifted (`StratifiedRate`);
         /// nil otherwise (without a floor it is biased) or without data.
         public var correctedRate: Double?
+        /// For an arm with `html` edits: the pages edited for it and, per edit, in how many
+        /// of them its selector matched (0 flags a selector the site's markup no longer has).
+        public var html: HTMLEditsReport?
+    }
+
+    public struct HTMLEditsReport: Sendable, Equatable, Encodable {
+        public var editedResponses: Int
+        public var edits: [Edit]
+
+        public struct Edit: Sendable, Equatable, Encodable {
+            public var selector: String
+            public var action: String
+            public var matchedResponses: Int
+        }
     }
 
     public init(_ experiment: ExperimentRuntime) {
@@ -109,7 +123,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
                 interval: [interval.lower, interval.upper],
                 probabilityBest: index < best.count ? best[index] : 0,
                 trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews),
-                allocation: allocation.flatMap { index < $0.count ? $0[index] : nil })
+                allocation: allocation.flatMap { index < $0.count ? $0[index] : nil },
+                html: HTMLEditsReport(experiment, arm: index))
         }
     }
 
@@ -149,6 +164,18 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(arms, forKey: .arms)
         try container.encode(warnings, forKey: .warnings)
         try container.encode(uncountedSessions, forKey: .uncountedSessions)
+    }
+}
+
+extension ExperimentReport.HTMLEditsReport {
+    init?(_ experiment: ExperimentRuntime, arm: Int) {
+        let edits = experiment.config.armVariants[arm].html
+        guard !edits.isEmpty else { return nil }
+        let (responses, matches) = experiment.editCounts(arm: arm)
+        editedResponses = responses
+        self.edits = zip(edits, matches).map { edit, matched in
+            Edit(selector: edit.selector.text, action: edit.action.name, matchedResponses: matched)
+        }
     }
 }
 

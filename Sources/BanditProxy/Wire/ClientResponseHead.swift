@@ -8,6 +8,8 @@ enum ClientResponseHead {
     /// Which of the upstream's fields the client must not see besides the hop-by-hop ones.
     struct Dropped {
         var cacheControl = false
+        /// The body is edited on its way: its length and strong validator no longer hold.
+        var lengthAndETag = false
     }
 
     /// The upstream's status line and fields without the hop-by-hop ones, written to `out`;
@@ -27,6 +29,9 @@ enum ClientResponseHead {
                 let name = raw.name(of: field)
                 if KnownHeader(bytes: name).isHopByHop
                     || (dropped.cacheControl && HTTPSyntax.equalsLowercase(name, "cache-control"))
+                    || (dropped.lengthAndETag
+                        && (HTTPSyntax.equalsLowercase(name, "content-length")
+                            || HTTPSyntax.equalsLowercase(name, "etag")))
                     || (!listed.isEmpty && raw.lists(name, in: listed))
                 {
                     copier.drop(field, into: &out)
