@@ -33,11 +33,13 @@ nginx -p "$work/nx" -c "$peer_conf" &
 # /, never decided) on `port` (default 18082), started once the upstream and the nginx peer
 # answer. Sets bandit_pid, cookie_bandit (a returning visitor's final cookie: assigned, view
 # confirmed) and cookie_nginx (the peer's split cookie).
+# A third argument adds top-level members to its proxy.json, e.g.
+# '"limits": {"newSessionsPerMinute": 30},'.
 start_bandit_proxy() {
-  local program=${1:-$binary} listen=${2:-18082}
+  local program=${1:-$binary} listen=${2:-18082} settings=${3:-}
   mkdir -p "$work/$listen"
   cat >"$work/$listen/proxy.json" <<JSON
-{"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite",
+{"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite", $settings
  "session": {"secret": "bench-secret-0123456789"},
  "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
                   "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
