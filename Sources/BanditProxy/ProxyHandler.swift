@@ -422,7 +422,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // retained again for every field line of the request.
         let engine = services.engine
         var facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
-        if engine.readsClientAddress { facts.clientAddress = budgetedClient(of: head) }
+        // Only a request that may open a session is budgeted: a returning visitor's is not.
+        if engine.readsClientAddress && !engine.hasValidSession(facts, cookieMemo: &cookieMemo) {
+            facts.clientAddress = budgetedClient(of: head)
+        }
         let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
@@ -587,8 +590,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// whatever it claims to relay.
     private func budgetedClient(of head: borrowing ClientRequestHead) -> String? {
         guard clientIsTrusted else { return clientAddress }
+        let forwarding = head.forwardingHeaders
+        guard !forwarding.isEmpty else { return clientAddress }
         return ForwardedClient(
-            peer: clientAddress, headers: head.headerList, trustedProxies: services.config.trustedProxies
+            peer: clientAddress, headers: forwarding, trustedProxies: services.config.trustedProxies
         ).address ?? clientAddress
     }
 

@@ -91,6 +91,14 @@ public final class ExperimentEngine: Sendable {
     /// Whether decisions read `RequestFacts.clientAddress` (`limits.newSessionsPerMinute`).
     public var readsClientAddress: Bool { newSessionBudget != nil }
 
+    /// Whether the request carries a valid session cookie: then no new session is opened and
+    /// its client address need not be resolved. Decoded through `cookieMemo`, so the decision
+    /// that follows does not decode it again.
+    public func hasValidSession(_ facts: RequestFacts, cookieMemo: inout DecodedCookieMemo) -> Bool {
+        guard let value = facts.cookie(named: sessionSettings.cookie) else { return false }
+        return cookieMemo.decode(value, with: codec.decode) != nil
+    }
+
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
     /// Whether a request header, named by the bytes it arrived in, is one an experiment injects

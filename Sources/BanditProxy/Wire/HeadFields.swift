@@ -29,6 +29,24 @@ extension ParsedHead {
         }
     }
 
+    /// The `X-Forwarded-For`, `Forwarded` and `X-Real-IP` fields, in order: all that
+    /// `ForwardedClient` reads, without a string for every other field.
+    var forwardingHeaders: [(name: String, value: String)] {
+        withBytes { raw in
+            var found: [(name: String, value: String)] = []
+            for field in fields {
+                let name = raw.name(of: field)
+                guard
+                    HTTPSyntax.equalsLowercase(name, "x-forwarded-for") || HTTPSyntax.equalsLowercase(name, "forwarded")
+                        || HTTPSyntax.equalsLowercase(name, "x-real-ip")
+                else { continue }
+                found.append(
+                    (String(decoding: name, as: UTF8.self), String(decoding: raw.value(of: field), as: UTF8.self)))
+            }
+            return found
+        }
+    }
+
     /// The first value of the field `name` (lowercase), as a string.
     func firstValue(of name: StaticString) -> String? {
         withBytes { raw in
