@@ -421,12 +421,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Held once: read through `services` in the closure below, the engine would be
         // retained again for every field line of the request.
         let engine = services.engine
-        var facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
-        // Only a request that may open a session is budgeted: a returning visitor's is not.
-        if engine.readsClientAddress && !engine.hasValidSession(facts, cookieMemo: &cookieMemo) {
-            facts.clientAddress = budgetedClient(of: head)
-        }
-        let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo)
+        let facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
+        let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo) { budgetedClient(of: head) }
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))

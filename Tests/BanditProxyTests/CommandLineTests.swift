@@ -137,7 +137,9 @@ import Testing
         defer { Task { try await upstream.stop() } }
         let proxy = try await RunningBinary.start(
             upstreamPort: upstream.port,
-            settings: #""storage": ":memory:", "timeouts": {"clientIdleSeconds": 0.5, "responseSeconds": 0.5}"#,
+            // Short enough that a stalled request is given up within a round, long enough that a
+            // busy machine's scheduling never turns an ordinary request into a timeout.
+            settings: #""storage": ":memory:", "timeouts": {"clientIdleSeconds": 2, "responseSeconds": 10}"#,
             logLevel: "critical")
         defer { proxy.stop() }
         let (process, port) = (proxy.process, proxy.port)

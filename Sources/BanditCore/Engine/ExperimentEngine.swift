@@ -88,17 +88,6 @@ public final class ExperimentEngine: Sendable {
     /// browser's is over 100 bytes, a String of its own on every request otherwise.
     public var readsUserAgent: Bool { exclusions.readsUserAgent }
 
-    /// Whether decisions read `RequestFacts.clientAddress` (`limits.newSessionsPerMinute`).
-    public var readsClientAddress: Bool { newSessionBudget != nil }
-
-    /// Whether the request carries a valid session cookie: then no new session is opened and
-    /// its client address need not be resolved. Decoded through `cookieMemo`, so the decision
-    /// that follows does not decode it again.
-    public func hasValidSession(_ facts: RequestFacts, cookieMemo: inout DecodedCookieMemo) -> Bool {
-        guard let value = facts.cookie(named: sessionSettings.cookie) else { return false }
-        return cookieMemo.decode(value, with: codec.decode) != nil
-    }
-
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
     /// Whether a request header, named by the bytes it arrived in, is one an experiment injects
@@ -125,26 +114,32 @@ public final class ExperimentEngine: Sendable {
     /// The same with the proxy's generator, named so that this module compiles the decision
     /// specialised for it: called generically from another module, every random draw would
     /// look up generic metadata at run time.
+    ///
+    /// `clientAddress` resolves the client's address (`limits.newSessionsPerMinute`); it is
+    /// called only for a request that opens a session, so returning visitors never pay for it.
     public func decide(
-        _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo
+        _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo,
+        clientAddress: () -> String? = { nil }
     ) -> Decision {
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo)
+        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress)
     }
 
     /// Filled in place and returned as it is: built in a local and returned from the long
     /// function below, the whole decision was copied on the way out.
     @inline(__always)
     private func makeDecision<R: RandomNumberGenerator>(
-        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo,
+        clientAddress: () -> String? = { nil }
     ) -> Decision {
         var decision = Decision()
-        fillDecision(facts, using: &rng, cookieMemo: &cookieMemo, into: &decision)
+        fillDecision(facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress, into: &decision)
         return decision
     }
 
     @inline(__always)
     private func fillDecision<R: RandomNumberGenerator>(
-        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo, into decision: inout Decision
+        _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo,
+        clientAddress: () -> String?, into decision: inout Decision
     ) {
         let uri = Substring(facts.uri)
         // The first "?" byte starts the query, as the upstream will read it, even where a
@@ -212,7 +207,8 @@ public final class ExperimentEngine: Sendable {
             var propensity: Double?
             guard
                 let arm = apply(
-                    experiment, context, facts: facts, budget: &budget, assigned: &assigned, counted: &counted,
+                    experiment, context, facts: facts, clientAddress: clientAddress, budget: &budget,
+                    assigned: &assigned, counted: &counted,
                     decision: &decision, propensity: &propensity, rng: &rng)
             else { continue }
             let armName = experiment.config.arms[arm]
@@ -298,7 +294,9 @@ public final class ExperimentEngine: Sendable {
     }
 
     /// The budget's verdict for this request's new session, asking it the first time.
-    private func isOverBudget(_ facts: RequestFacts, _ verdict: inout BudgetVerdict) -> Bool {
+    private func isOverBudget(_ facts: RequestFacts, _ clientAddress: () -> String?, _ verdict: inout BudgetVerdict)
+        -> Bool
+    {
         switch verdict {
         case .notApplicable, .within: return false
         case .over: return true
@@ -306,7 +304,8 @@ public final class ExperimentEngine: Sendable {
             guard let newSessionBudget else { return false }
             let seconds = facts.now ?? Int(Date().timeIntervalSince1970)
             // A client whose address is unknown shares one allowance with every other.
-            let admitted = newSessionBudget.admit(address: facts.clientAddress ?? "unknown", atSecond: seconds)
+            let address = clientAddress() ?? facts.clientAddress ?? "unknown"
+            let admitted = newSessionBudget.admit(address: address, atSecond: seconds)
             verdict = admitted ? .within : .over
             return !admitted
         }
@@ -331,7 +330,8 @@ public final class ExperimentEngine: Sendable {
     /// conversion marks, and becomes the cookie if the upstream answers below 400.
     private func apply<R: RandomNumberGenerator>(
         _ experiment: ExperimentRuntime, _ context: SessionContext, facts: RequestFacts,
-        budget: inout BudgetVerdict, assigned: inout SessionState, counted: inout SessionState,
+        clientAddress: () -> String?, budget: inout BudgetVerdict, assigned: inout SessionState,
+        counted: inout SessionState,
         decision: inout Decision,
         propensity: inout Double?, rng: inout R
     ) -> Int? {
@@ -354,7 +354,7 @@ public final class ExperimentEngine: Sendable {
                 } else {
                     let arm = experiment.policy.choose(experiment.evidence, using: &rng)
                     entry = .init(experiment: config.name, generation: state.generation, arm: arm)
-                    if isOverBudget(facts, &budget) {
+                    if isOverBudget(facts, clientAddress, &budget) {
                         entry!.overBudget = true
                         experiment.sessionLeftUncounted(.overBudget)
                     }

@@ -14,7 +14,8 @@ public struct RequestFacts: Sendable {
     /// Seconds since 1970, for attribution windows; nil: the clock (tests set it).
     public var now: Int?
     /// The client's address, resolved through `trustedProxies` (`ForwardedClient`); read only
-    /// with `limits.newSessionsPerMinute` (`ExperimentEngine.readsClientAddress`).
+    /// with `limits.newSessionsPerMinute`, when the `clientAddress` resolver given to
+    /// `ExperimentEngine.decide` has none (the proxy resolves it only for a new session).
     public var clientAddress: String?
 
     public init(
