@@ -151,6 +151,19 @@ enum Dashboard {
         return html + "</div>"
     }
 
+    /// Under an arm that edits the page: how many pages were edited, and per edit in how many
+    /// its selector matched; a selector that matched none is flagged, as the site's markup
+    /// has probably changed.
+    private static func editsLine(_ edits: ExperimentReport.HTMLEditsReport) -> String {
+        let parts = edits.edits.map { edit in
+            let text = "\(HTML.escape(edit.selector)) \(Format.count(edit.matchedResponses))"
+            return edits.editedResponses > 0 && edit.matchedResponses == 0
+                ? "<span class=\"warn\" title=\"this selector matched no edited page\">⚠ \(text)</span>" : text
+        }
+        return "<span class=\"sub edits\" title=\"pages edited, and per edit the pages its selector matched\">"
+            + "\(Format.count(edits.editedResponses)) pages edited: \(parts.joined(separator: " · "))</span>"
+    }
+
     private static func armTable(_ report: ExperimentReport) -> String {
         let confidence = "\(Int(((1 - report.significance) * 100).rounded()))%"
         var html =
@@ -167,6 +180,7 @@ enum Dashboard {
             if index == 0 && !arm.name.lowercased().contains("control") {
                 html += " <span class=\"sub\" style=\"display:inline\">· control</span>"
             }
+            if let edits = arm.html { html += editsLine(edits) }
             html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))"
             // Counts from before confirmation existed have none: no line for those.
             if arm.confirmedViews != arm.views && (arm.confirmedViews > 0 || report.countViews == "confirmed") {

@@ -84,6 +84,9 @@ import Testing
         #expect(edited >= 1)
         let matches = try #require(html["edits"] as? [[String: Any]]).map { $0["matchedResponses"] as? Int }
         #expect(matches == [edited, edited, edited, edited, edited, 0], "the selector that matches nothing shows 0")
+        let dashboard = try await harness.get("/__bandits")
+        #expect(dashboard.body.contains("\(edited) pages edited: h1#headline \(edited)"), "shown on the dashboard")
+        #expect(dashboard.body.contains("⚠ nav.gone 0"), "a selector that matched nothing is flagged")
     }
 
     @Test func otherPagesOfTheSessionAreNotEdited() async throws {
