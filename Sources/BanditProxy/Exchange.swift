@@ -29,6 +29,8 @@ final class Exchange {
     /// For metrics and the access log.
     let started: NIODeadline
     var upstreamStarted: NIODeadline?
+    /// When the upstream's response head arrived.
+    var upstreamAnswered: NIODeadline?
     var status = 0
     var responseBytes = 0
     /// The protocol the client asked to switch to (`Upgrade`), if any.

@@ -52,6 +52,7 @@ extension ProxyHandler: UpstreamDelegate {
 
     private func respond(with head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
         responseDeadline.disarm()
+        exchange.upstreamAnswered = now
         exchange.responseStarted = true
         exchange.upstreamKeepAlive = head.keepsConnectionAlive
         exchange.status = head.status

@@ -581,6 +581,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         respond(head, body: body, close: close, context: context)
     }
 
+    /// Counts the request for each arm it carried: its status, and the time to the upstream's
+    /// answer (or to the proxy's own 502/504).
+    private func recordPerArm(_ exchange: Exchange, status: Int, end: NIODeadline) {
+        let latency = ((exchange.upstreamAnswered ?? end) - (exchange.upstreamStarted ?? exchange.started)).nanoseconds
+        let experiments = services.engine.experiments
+        for served in exchange.decision.served {
+            guard let arm = served.reference else { continue }
+            experiments[arm.experiment].requestStats[arm.arm].record(
+                status: status, latencyNanoseconds: latency, slowNanoseconds: nil)
+        }
+    }
+
     /// The address a new session is budgeted to (`limits.newSessionsPerMinute`): the client
     /// a trusted front proxy names, else the peer. An untrusted peer is held to account for
     /// whatever it claims to relay.
@@ -601,6 +613,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let duration = end - exchange.started
         let upstreamDuration = exchange.upstreamStarted.map { end - $0 }
         services.metrics.requestFinished(status: status, duration: duration, upstreamDuration: upstreamDuration)
+        if !exchange.decision.served.isEmpty { recordPerArm(exchange, status: status, end: end) }
         guard services.accessLog.isEnabled else { return }
         services.accessLog.record(
             AccessLog.Entry(

@@ -37,6 +37,8 @@ public struct ServedArm: Sendable {
     public var header: String?
     /// Where a policy picked the arm on this request: the probability it had (the propensity).
     public var propensity: Double?
+    /// The arm by index, for its request counts (`ExperimentRuntime.requestStats`).
+    public var reference: ArmReference?
 }
 
 extension ServedArm {

@@ -221,9 +221,14 @@ public final class ExperimentEngine: Sendable {
             switch experiment.config.injection {
             case .header(let name):
                 decision.served.append(
-                    ServedArm(experiment: experiment.name, arm: armName, header: name, propensity: propensity))
+                    ServedArm(
+                        experiment: experiment.name, arm: armName, header: name, propensity: propensity,
+                        reference: ArmReference(experiment: experiment.index, arm: arm)))
             case .query(let name):
-                decision.served.append(ServedArm(experiment: experiment.name, arm: armName, propensity: propensity))
+                decision.served.append(
+                    ServedArm(
+                        experiment: experiment.name, arm: armName, propensity: propensity,
+                        reference: ArmReference(experiment: experiment.index, arm: arm)))
                 query.append(name: name, value: armName)
             }
         }

@@ -23,6 +23,9 @@ public final class ExperimentRuntime: Sendable {
     private let overBudgetSessions = Atomic<Int>(0)
     /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
     /// (since this process started): a selector the site's markup no longer has shows as 0.
+    /// Per arm, the requests of its sessions as the proxy answered them: 5xx share and upstream
+    /// latency, shown whether or not guardrails are set (counts of this process).
+    public let requestStats: [ArmRequestStats]
     private let editedResponses: [Counter]
     private let editMatches: [[Counter]]
 
@@ -34,6 +37,7 @@ public final class ExperimentRuntime: Sendable {
             significance: config.significance, minViews: config.minViews,
             minDetectableEffect: config.minDetectableEffect)
         armCounters = config.arms.map { _ in ArmCounter() }
+        requestStats = config.arms.map { _ in ArmRequestStats() }
         editedResponses = config.arms.map { _ in Counter() }
         editMatches = config.armVariants.map { $0.html.map { _ in Counter() } }
     }

@@ -72,6 +72,23 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         /// For an arm with `html` edits: the pages edited for it and, per edit, in how many
         /// of them its selector matched (0 flags a selector the site's markup no longer has).
         public var html: HTMLEditsReport?
+        /// The requests of the arm's sessions: how many, the share answered 5xx, and the
+        /// upstream's latency (this instance, since it started).
+        public var requests: RequestsReport
+    }
+
+    public struct RequestsReport: Sendable, Equatable, Encodable {
+        public var requests: Int
+        public var errorRate: Double
+        public var p50Ms: Double?
+        public var p95Ms: Double?
+
+        init(_ snapshot: ArmRequestSnapshot) {
+            requests = snapshot.requests
+            errorRate = snapshot.errorRate
+            p50Ms = snapshot.p50Milliseconds
+            p95Ms = snapshot.p95Milliseconds
+        }
     }
 
     public struct HTMLEditsReport: Sendable, Equatable, Encodable {
@@ -124,7 +141,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
                 probabilityBest: index < best.count ? best[index] : 0,
                 trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews),
                 allocation: allocation.flatMap { index < $0.count ? $0[index] : nil },
-                html: HTMLEditsReport(experiment, arm: index))
+                html: HTMLEditsReport(experiment, arm: index),
+                requests: RequestsReport(experiment.requestStats[index].snapshot))
         }
     }
 
