@@ -84,6 +84,13 @@ import Testing
         let armBefore = over.lastArm()
         try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
         #expect(over.lastArm() == armBefore, "its arm sticks")
+        // Uncounted, but served like any session: the winner once there is one.
+        let other = armBefore == "bold" ? "control" : "bold"
+        let winner = try await harness.get(
+            "/__bandits/api/experiments/headline/winner", method: "POST", body: #"{"arm": "\#(other)"}"#)
+        #expect(winner.status == 200)
+        try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
+        #expect(over.lastArm() == other)
     }
 
     @Test func withoutTheLimitEverySessionCounts() async throws {

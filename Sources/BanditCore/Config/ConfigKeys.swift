@@ -24,9 +24,9 @@ enum ConfigKeys {
     /// An arm object in an experiment's `arms` (an arm may also be a plain name).
     static let arm = ["name", "path", "redirect", "upstream", "html"]
     /// One edit in an arm's `html`: a selector and one action.
-    static let htmlEdit = [
-        "selector", "text", "html", "attribute", "value", "remove", "append", "prepend", "before", "after",
-    ]
+    static let htmlEdit = ["selector"] + htmlActions + ["value"]
+    /// The actions of an edit, one of which each edit names.
+    static let htmlActions = ["text", "html", "attribute", "remove", "append", "prepend", "before", "after"]
     /// A goal object in an experiment's `target` (alone, or in a list).
     static let goal = ["path", "method", "status"]
 

@@ -107,7 +107,7 @@ extension ExperimentConfigReader {
 
     /// The one action an edit names.
     private func readHTMLAction(_ members: [String: JSONValue], at path: String) -> HTMLEditAction? {
-        let actions = ["text", "html", "attribute", "remove", "append", "prepend", "before", "after"]
+        let actions = ConfigKeys.htmlActions
         let named = actions.filter { members[$0] != nil }
         guard named.count == 1, let key = named.first else {
             reader.fail(

@@ -29,14 +29,7 @@ extension ExperimentEngine {
         }
         for entry in session?.entries ?? [] where isCurrent(entry) {
             guard let experiment = experiment(named: entry.experiment) else { continue }
-            let state = experiment.state
-            let arm =
-                switch state.status {
-                case .running: entry.arm
-                case .decided: state.winner ?? entry.arm
-                case .paused: 0
-                }
-            if entry.holdout && state.status != .decided { continue }
+            let arm = Self.servedArm(entry, experiment.state)
             if experiment.config.armVariants[arm].upstream != nil {
                 decision.upstreamArm = ArmReference(experiment: experiment.index, arm: arm)
                 return

@@ -373,8 +373,7 @@ public final class ExperimentEngine: Sendable {
             }
         }
         guard var entry else { return nil }
-        if entry.holdout { return state.status == .decided ? state.winner ?? 0 : 0 }
-        if !entry.isCounted { return entry.arm }  // forced for QA
+        if !entry.isCounted { return Self.servedArm(entry, state) }  // held out, forced, over budget
 
         let countable = state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
         if countable {
@@ -406,6 +405,15 @@ public final class ExperimentEngine: Sendable {
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
         }
+        return Self.servedArm(entry, state)
+    }
+
+    /// The arm a session's entry is served: an arm forced for QA as forced; a held-out
+    /// session the control, or the winner once decided; any other its own arm while the
+    /// experiment runs, the winner once decided, the control while paused.
+    static func servedArm(_ entry: SessionState.Entry, _ state: ExperimentRuntime.State) -> Int {
+        if entry.forced && !entry.recorded { return entry.arm }
+        if entry.holdout { return state.status == .decided ? state.winner ?? 0 : 0 }
         switch state.status {
         case .running: return entry.arm
         case .decided: return state.winner ?? entry.arm

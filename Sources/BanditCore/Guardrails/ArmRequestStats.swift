@@ -9,17 +9,13 @@ import Synchronization
 public final class ArmRequestStats: Sendable {
     /// One cell per `LatencyBuckets` bucket. The request count is their sum: one atomic add
     /// per request fewer, and the percentiles always cover exactly the requests counted.
-    private let latencyCells: [Cell]
+    private let latencyCells: [Counter]
     private let errors = Atomic<Int>(0)
     private let slow = Atomic<Int>(0)
 
-    private final class Cell: Sendable {
-        let value = Atomic<Int>(0)
-    }
-
     /// Empty counters.
     public init() {
-        latencyCells = (0..<LatencyBuckets.count).map { _ in Cell() }
+        latencyCells = (0..<LatencyBuckets.count).map { _ in Counter() }
     }
 
     /// Counts one request: `status` is the status sent to the client (the upstream's, or the
