@@ -114,6 +114,10 @@ struct AdminRouter: Sendable {
             } catch {
                 return .error(503, "the history could not be read from storage: \(error)")
             }
+        case (_, "api", 4) where segments[1] == "experiments" && segments[3] == "segments":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            guard reads else { return AdminRouter.getOnly }
+            return .json(200, SegmentReport(experiment))
         case (let method, "api", 4) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard method == "POST" else {

@@ -422,7 +422,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // retained again for every field line of the request.
         let engine = services.engine
         let facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
-        let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo) { budgetedClient(of: head) }
+        let decision = engine.decide(
+            facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: { budgetedClient(of: head) },
+            requestHeader: { head.firstValue(named: $0) })
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))

@@ -175,6 +175,7 @@ public final class ProxyRuntime: Sendable {
         await flushLoop.value
         let generations = Dictionary(uniqueKeysWithValues: engine.experiments.map { ($0.name, $0.state.generation) })
         let dropped = await successor.absorb(keeper.unwritten(), generations: generations)
+        await successor.absorbSegments(keeper.unwrittenSegments(), generations: generations)
         if dropped > 0 {
             logger.notice(
                 "counts of requests in flight during the reload belong to experiment versions that ended; not counted",

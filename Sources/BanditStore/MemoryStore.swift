@@ -28,6 +28,7 @@ public final class MemoryStore: StateStore {
             state.history += batch.archives
             for name in batch.resets {
                 state.stored.experiments[name]?.arms = [:]
+                state.stored.experiments[name]?.segments = [:]
                 state.series[name] = nil
             }
             for increment in batch.increments {
@@ -49,6 +50,10 @@ public final class MemoryStore: StateStore {
                     points.append(SeriesPoint(hour: batch.hour, arm: increment.arm, counts: increment.delta))
                 }
                 state.series[increment.experiment] = points
+            }
+            for increment in batch.segmentIncrements {
+                state.stored.experiments[increment.experiment, default: StoredExperiment()].segments[
+                    increment.key, default: SegmentTally()] += increment.delta
             }
             for (name, update) in batch.states {
                 var experiment = state.stored.experiments[name] ?? StoredExperiment()

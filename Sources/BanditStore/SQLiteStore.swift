@@ -12,7 +12,8 @@ import SQLiteNIO
 public final class SQLiteStore: StateStore {
     /// The schema this binary writes; older files are migrated forward, newer ones refused.
     /// 1: counts, states, hourly series, history. 2: confirmed views, experiment versions.
-    static let schemaVersion = 2
+    /// 3: counts by segment.
+    static let schemaVersion = 3
 
     private let connection: SQLiteConnection
     /// One transaction at a time on the connection, whoever asks.
@@ -104,6 +105,18 @@ public final class SQLiteStore: StateStore {
                 try await setSchemaVersion(2)
             }
         }
+        if version < 3 {
+            try await transaction {
+                _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS segment_counts (
+                        experiment TEXT NOT NULL, segment TEXT NOT NULL, value TEXT NOT NULL, arm TEXT NOT NULL,
+                        views INTEGER NOT NULL, conversions INTEGER NOT NULL,
+                        PRIMARY KEY (experiment, segment, value, arm))
+                    """)
+                try await setSchemaVersion(3)
+            }
+        }
     }
 
     private func setSchemaVersion(_ version: Int) async throws {
@@ -134,6 +147,16 @@ public final class SQLiteStore: StateStore {
                 conversions: row.column("conversions")?.integer ?? 0,
                 confirmedViews: row.column("confirmed_views")?.integer ?? 0)
         }
+        let segments = try await connection.query(
+            "SELECT experiment, segment, value, arm, views, conversions FROM segment_counts")
+        for row in segments {
+            guard let name = row.column("experiment")?.string, let segment = row.column("segment")?.string,
+                let value = row.column("value")?.string, let arm = row.column("arm")?.string
+            else { continue }
+            state.experiments[name, default: StoredExperiment()].segments[
+                SegmentKey(segment: segment, value: value, arm: arm)] = SegmentTally(
+                    views: row.column("views")?.integer ?? 0, conversions: row.column("conversions")?.integer ?? 0)
+        }
         return state
     }
 
@@ -152,6 +175,21 @@ public final class SQLiteStore: StateStore {
             for name in batch.resets {
                 _ = try await connection.query("DELETE FROM arm_counts WHERE experiment = ?", [.text(name)])
                 _ = try await connection.query("DELETE FROM arm_hourly WHERE experiment = ?", [.text(name)])
+                _ = try await connection.query("DELETE FROM segment_counts WHERE experiment = ?", [.text(name)])
+            }
+            for increment in batch.segmentIncrements {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO segment_counts (experiment, segment, value, arm, views, conversions)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (experiment, segment, value, arm) DO UPDATE SET
+                        views = views + excluded.views, conversions = conversions + excluded.conversions
+                    """,
+                    [
+                        .text(increment.experiment), .text(increment.key.segment), .text(increment.key.value),
+                        .text(increment.key.arm), .integer(increment.delta.views),
+                        .integer(increment.delta.conversions),
+                    ])
             }
             for increment in batch.increments {
                 _ = try await connection.query(

@@ -41,11 +41,20 @@ extension StoreBatch {
                 current[increment.experiment]?.generation ?? 0, kept.states[increment.experiment]?.generation ?? 0)
             return generation >= after
         }
+        kept.segmentIncrements = segmentIncrements.filter { increment in
+            guard let generation = increment.generation else { return true }
+            let after = max(
+                current[increment.experiment]?.generation ?? 0, kept.states[increment.experiment]?.generation ?? 0)
+            return generation >= after
+        }
         return kept
     }
 
     /// The experiments whose stored state decides what of this batch is stale.
     var touchedExperiments: [String] {
-        Set(increments.map(\.experiment) + resets + states.keys + archives.map(\.experiment)).sorted()
+        Set(
+            increments.map(\.experiment) + segmentIncrements.map(\.experiment) + resets + states.keys
+                + archives.map(\.experiment)
+        ).sorted()
     }
 }

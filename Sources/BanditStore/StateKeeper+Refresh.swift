@@ -28,6 +28,7 @@ extension StateKeeper {
                         confirmedViews: others.confirmedViews)
                     flushed[index][arm] = savedCounts[arm]
                 }
+                experiment.segmentCounts?.replaceStored(experiment.segmentCells(saved.segments))
                 if !changedHere { adopt(saved, in: experiment) }
             } else if saved.generation > local.generation && !changedHere {
                 // Another instance reset the experiment or started it with other arms: the
@@ -36,6 +37,8 @@ extension StateKeeper {
                 // stores lands in the new version: the same tiny window a local reset has.)
                 for arm in arms.indices { experiment.setCounts(arm: arm, savedCounts[arm]) }
                 flushed[index] = savedCounts
+                experiment.segmentCounts?.reset()
+                experiment.segmentCounts?.replaceStored(experiment.segmentCells(saved.segments))
                 adopt(saved, in: experiment)
                 logger.notice(
                     "experiment started over on another instance",

@@ -92,6 +92,7 @@ public actor StateKeeper {
                 experiment.setCounts(arm: arm, counts)
                 flushed[experiment.index][arm] = counts
             }
+            experiment.segmentCounts?.replaceStored(experiment.segmentCells(saved.segments))
             let winner = saved.winner.flatMap { arms.firstIndex(of: $0) }
             // A winner whose arm left the config cannot be served: run again.
             let status = saved.status == .decided && winner == nil ? .running : saved.status
@@ -143,6 +144,18 @@ public actor StateKeeper {
         var totals = flushed
         return engine.experiments.flatMap { experiment in
             countedSinceWrite(experiment, generation: experiment.state.generation, totals: &totals)
+        }
+    }
+
+    /// What was counted by segment since the last write (taken out: this keeper is retired).
+    public func unwrittenSegments() -> [StoreBatch.SegmentIncrement] {
+        engine.experiments.flatMap { $0.takeUnwrittenSegments(generation: $0.state.generation).increments }
+    }
+
+    /// Adds a retired keeper's last segment counts, for experiments whose version carried over.
+    public func absorbSegments(_ increments: [StoreBatch.SegmentIncrement], generations: [String: Int]) {
+        for experiment in engine.experiments where generations[experiment.name] == experiment.state.generation {
+            experiment.absorbSegments(increments)
         }
     }
 
@@ -225,11 +238,15 @@ public actor StateKeeper {
         batch.archives = archives
         var totals = flushed
         var generations: [Int] = []
+        var segmentCells: [[SegmentCell: SegmentTally]] = []
         for experiment in engine.experiments {
             let state = experiment.state
             generations.append(state.generation)
             if resets.contains(experiment.index) { batch.resets.append(experiment.name) }
             batch.increments += countedSinceWrite(experiment, generation: state.generation, totals: &totals)
+            let segments = experiment.takeUnwrittenSegments(generation: state.generation)
+            segmentCells.append(segments.cells)
+            batch.segmentIncrements += segments.increments
             if dirty.contains(experiment.index) {
                 batch.states[experiment.name] = .init(
                     status: state.status, winner: state.winner.map { experiment.config.arms[$0] },
@@ -241,6 +258,10 @@ public actor StateKeeper {
         do {
             try await store.write(batch)
         } catch {
+            // Segment counts wait for the next batch, unless a reset voided them meanwhile.
+            for experiment in engine.experiments where experiment.state.generation == generations[experiment.index] {
+                experiment.segmentCounts?.notWritten(segmentCells[experiment.index])
+            }
             pendingArchives = archives + pendingArchives
             pendingResets.formUnion(resets)
             // A state changed again meanwhile is the admin's now, not the rule's.
@@ -252,6 +273,7 @@ public actor StateKeeper {
         // A reset during the write zeroed `flushed` for its experiment; keep that.
         for experiment in engine.experiments where experiment.state.generation == generations[experiment.index] {
             flushed[experiment.index] = totals[experiment.index]
+            experiment.segmentCounts?.written(segmentCells[experiment.index])
         }
         return true
     }
@@ -327,6 +349,7 @@ public actor StateKeeper {
             experiment.setCounts(arm: arm, ArmCounts())
             flushed[experiment.index][arm] = ArmCounts()
         }
+        experiment.segmentCounts?.reset()
         pendingResets.insert(experiment.index)
         await change(experiment, to: .init(status: .running, winner: nil, generation: state.generation + 1))
     }

@@ -40,6 +40,8 @@ public struct StoredExperiment: Sendable, Equatable {
     public var armNames: [String]?
     /// The configured `version` when the state was last written; nil if never written.
     public var version: Int?
+    /// Views and conversions by segment, value and arm (`segments`).
+    public var segments: [SegmentKey: SegmentTally] = [:]
 
     public init(
         status: ExperimentStatus = .running, winner: String? = nil, generation: Int = 0,
@@ -62,6 +64,8 @@ public struct StoreBatch: Sendable, Equatable {
     /// Experiments whose counts are zeroed before the increments apply.
     public var resets: [String] = []
     public var increments: [Increment] = []
+    /// Views and conversions by segment, written in the same transaction as `increments`.
+    public var segmentIncrements: [SegmentIncrement] = []
     public var states: [String: ExperimentState] = [:]
     /// The hour (seconds since 1970 / 3600) the increments are filed under in the series.
     public var hour: Int = StoreBatch.currentHour()
@@ -70,7 +74,24 @@ public struct StoreBatch: Sendable, Equatable {
 
     public static func currentHour() -> Int { Int(Date().timeIntervalSince1970 / 3600) }
 
-    public var isEmpty: Bool { archives.isEmpty && resets.isEmpty && increments.isEmpty && states.isEmpty }
+    public var isEmpty: Bool {
+        archives.isEmpty && resets.isEmpty && increments.isEmpty && segmentIncrements.isEmpty && states.isEmpty
+    }
+
+    /// What one segment value of one arm counted since the last write.
+    public struct SegmentIncrement: Sendable, Equatable {
+        public var experiment: String
+        public var key: SegmentKey
+        public var delta: SegmentTally
+        /// As for `Increment`: a shared store drops counts of a version already ended.
+        public var generation: Int?
+        public init(experiment: String, key: SegmentKey, delta: SegmentTally, generation: Int? = nil) {
+            self.experiment = experiment
+            self.key = key
+            self.delta = delta
+            self.generation = generation
+        }
+    }
 
     public struct Increment: Sendable, Equatable {
         public var experiment: String
@@ -112,6 +133,19 @@ public struct StoreBatch: Sendable, Equatable {
             self.version = version
             self.automatic = automatic
         }
+    }
+}
+
+/// Where a segment tally is stored: by names, so it survives a reordering of `segments`.
+public struct SegmentKey: Sendable, Equatable, Hashable {
+    /// As configured, e.g. `device` or `query:utm_source`.
+    public var segment: String
+    public var value: String
+    public var arm: String
+    public init(segment: String, value: String, arm: String) {
+        self.segment = segment
+        self.value = value
+        self.arm = arm
     }
 }
 

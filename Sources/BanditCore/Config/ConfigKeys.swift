@@ -19,7 +19,7 @@ enum ConfigKeys {
     static let experiment = [
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
         "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
-        "countViews", "version", "minDetectableEffect",
+        "countViews", "version", "minDetectableEffect", "segments",
     ]
     /// An arm object in an experiment's `arms` (an arm may also be a plain name).
     static let arm = ["name", "path", "redirect", "upstream", "html"]

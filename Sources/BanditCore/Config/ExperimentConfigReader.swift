@@ -94,6 +94,7 @@ struct ExperimentConfigReader {
                 reader.fail("\(path).countViews", "\"\(given)\" is not allowed; expected \"all\" or \"confirmed\"")
             }
         }
+        let segments = readSegments(members, at: path)
         let version = reader.integer(
             members, "version", at: path, in: 1...Int(Int32.max), what: "a whole number ≥ 1")
 
@@ -110,6 +111,7 @@ struct ExperimentConfigReader {
         experiment.attributionWindowSeconds = attributionWindow
         experiment.countViews = countViews
         experiment.version = version ?? 1
+        experiment.segments = segments
         return experiment
     }
 

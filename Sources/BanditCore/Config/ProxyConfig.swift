@@ -210,6 +210,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// Bumping it starts a new version: everyone is re-randomised, the old counts go to the
     /// history. Weights, floors and coverage may change without it.
     public var version = 1
+    /// How the results are split besides the totals (`segments`), in the configured order.
+    public var segments: [Segment] = []
 
     /// The first goal's path, for one-line summaries.
     public var target: PathPattern { goals[0].path }

@@ -11,8 +11,13 @@ public struct CountEvent: Sendable, Equatable {
     public var arm: Int
     /// For a conversion on a goal with a `status`: the statuses that count it.
     public var statuses: ClosedRange<Int>?
+    /// For a view or conversion of an experiment with `segments`: the session's value in each.
+    public var segmentValues: [String]?
 
-    public init(_ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil) {
+    public init(
+        _ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil, segmentValues: [String]? = nil
+    ) {
+        self.segmentValues = segmentValues
         self.kind = kind
         self.experiment = experiment
         self.arm = arm

@@ -37,6 +37,7 @@ extension ExperimentEngine {
         var updated = session
         updated.set(entry)
         experiment.add(arm: entry.arm, conversions: 1, confirmedViews: confirms ? 1 : 0)
+        experiment.segmentCounts?.record(arm: entry.arm, values: entry.segmentValues, conversions: 1)
         let writer = SessionCookieWriter(
             codec: codec, settings: sessionSettings, https: facts.isHTTPS, experimentNames: [])
         return .counted(setCookie: writer.setCookie(updated))

@@ -117,11 +117,14 @@ public final class ExperimentEngine: Sendable {
     ///
     /// `clientAddress` resolves the client's address (`limits.newSessionsPerMinute`); it is
     /// called only for a request that opens a session, so returning visitors never pay for it.
+    /// `requestHeader` reads a request header by lowercase name, for `segments`: called only
+    /// when a view of an experiment with segments is counted.
     public func decide(
         _ facts: RequestFacts, using rng: inout Xoshiro256, cookieMemo: inout DecodedCookieMemo,
-        clientAddress: () -> String? = { nil }
+        clientAddress: () -> String? = { nil }, requestHeader: (String) -> String? = { _ in nil }
     ) -> Decision {
-        makeDecision(facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress)
+        makeDecision(
+            facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress, requestHeader: requestHeader)
     }
 
     /// Filled in place and returned as it is: built in a local and returned from the long
@@ -129,17 +132,19 @@ public final class ExperimentEngine: Sendable {
     @inline(__always)
     private func makeDecision<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo,
-        clientAddress: () -> String? = { nil }
+        clientAddress: () -> String? = { nil }, requestHeader: (String) -> String? = { _ in nil }
     ) -> Decision {
         var decision = Decision()
-        fillDecision(facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress, into: &decision)
+        fillDecision(
+            facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: clientAddress, requestHeader: requestHeader,
+            into: &decision)
         return decision
     }
 
     @inline(__always)
     private func fillDecision<R: RandomNumberGenerator>(
         _ facts: RequestFacts, using rng: inout R, cookieMemo: inout DecodedCookieMemo,
-        clientAddress: () -> String?, into decision: inout Decision
+        clientAddress: () -> String?, requestHeader: (String) -> String?, into decision: inout Decision
     ) {
         let uri = Substring(facts.uri)
         // The first "?" byte starts the query, as the upstream will read it, even where a
@@ -207,7 +212,8 @@ public final class ExperimentEngine: Sendable {
             var propensity: Double?
             guard
                 let arm = apply(
-                    experiment, context, facts: facts, clientAddress: clientAddress, budget: &budget,
+                    experiment, context, facts: facts, clientAddress: clientAddress, requestHeader: requestHeader,
+                    budget: &budget,
                     assigned: &assigned, counted: &counted,
                     decision: &decision, propensity: &propensity, rng: &rng)
             else { continue }
@@ -335,7 +341,8 @@ public final class ExperimentEngine: Sendable {
     /// conversion marks, and becomes the cookie if the upstream answers below 400.
     private func apply<R: RandomNumberGenerator>(
         _ experiment: ExperimentRuntime, _ context: SessionContext, facts: RequestFacts,
-        clientAddress: () -> String?, budget: inout BudgetVerdict, assigned: inout SessionState,
+        clientAddress: () -> String?, requestHeader: (String) -> String?, budget: inout BudgetVerdict,
+        assigned: inout SessionState,
         counted: inout SessionState,
         decision: inout Decision,
         propensity: inout Double?, rng: inout R
@@ -382,8 +389,14 @@ public final class ExperimentEngine: Sendable {
             if isSource && !entry.viewed {
                 entry.viewed = true
                 if config.attributionWindowSeconds != nil { entry.viewedAtMinute = context.minute }
+                if !config.segments.isEmpty {
+                    entry.segmentValues = SegmentValues.of(
+                        config.segments, header: requestHeader, query: { facts.queryValue(named: $0) },
+                        isNewSession: !context.returning)
+                }
                 marked = true
-                decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
+                decision.pendingCounts.append(
+                    CountEvent(.view, experiment: experiment.index, arm: entry.arm, segmentValues: entry.segmentValues))
                 // A view on the session's first request is confirmed when the cookie comes back.
                 if context.returning {
                     decision.pendingCounts.append(
@@ -400,7 +413,9 @@ public final class ExperimentEngine: Sendable {
                 entry.converted = true
                 marked = true
                 decision.pendingCounts.append(
-                    CountEvent(.conversion, experiment: experiment.index, arm: entry.arm, statuses: goal.statuses))
+                    CountEvent(
+                        .conversion, experiment: experiment.index, arm: entry.arm, statuses: goal.statuses,
+                        segmentValues: entry.segmentValues))
             }
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
@@ -429,8 +444,14 @@ public final class ExperimentEngine: Sendable {
         }
         for event in decision.pendingCounts where event.counts(status: status) {
             switch event.kind {
-            case .view: experiments[event.experiment].add(arm: event.arm, views: 1)
-            case .conversion: experiments[event.experiment].add(arm: event.arm, conversions: 1)
+            case .view:
+                experiments[event.experiment].add(arm: event.arm, views: 1)
+                experiments[event.experiment].segmentCounts?.record(
+                    arm: event.arm, values: event.segmentValues, views: 1)
+            case .conversion:
+                experiments[event.experiment].add(arm: event.arm, conversions: 1)
+                experiments[event.experiment].segmentCounts?.record(
+                    arm: event.arm, values: event.segmentValues, conversions: 1)
             case .assignment: experiments[event.experiment].add(arm: event.arm, assignments: 1)
             case .confirmation: experiments[event.experiment].add(arm: event.arm, confirmedViews: 1)
             }

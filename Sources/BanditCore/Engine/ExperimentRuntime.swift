@@ -26,6 +26,8 @@ public final class ExperimentRuntime: Sendable {
     /// Per arm, the requests of its sessions as the proxy answered them: 5xx share and upstream
     /// latency, shown whether or not guardrails are set (counts of this process).
     public let requestStats: [ArmRequestStats]
+    /// Views and conversions by segment value, for experiments with `segments`.
+    public let segmentCounts: SegmentCounts?
     private let editedResponses: [Counter]
     private let editMatches: [[Counter]]
 
@@ -39,6 +41,7 @@ public final class ExperimentRuntime: Sendable {
         armCounters = config.arms.map { _ in ArmCounter() }
         requestStats = config.arms.map { _ in ArmRequestStats() }
         editedResponses = config.arms.map { _ in Counter() }
+        segmentCounts = config.segments.isEmpty ? nil : SegmentCounts(segments: config.segments)
         editMatches = config.armVariants.map { $0.html.map { _ in Counter() } }
     }
 

@@ -6,10 +6,12 @@ import Foundation
 /// Format (every character is a valid RFC 6265 cookie-octet, readable when debugging):
 ///
 ///     1.<id>.<entry>~<entry>….<signature>
-///     entry = <experiment>:<generation>:<arm>:<flags>[:<viewed-at>]
+///     entry = <experiment>:<generation>:<arm>:<flags>[:<viewed-at>][:s<segment values>]
 ///     flags ⊆ "vcfrhub" (viewed, converted, forced, recorded, holdout, unconfirmed,
 ///             over the new-sessions budget), or "-"
 ///     viewed-at = minutes since 1970, only for experiments with an attribution window
+///     segment values = the view's value in each of the experiment's segments, "!" between
+///             them, each percent-encoded but for letters, digits, "-" and "_" (`SegmentValueCoding`)
 ///
 /// The signature is the first 16 bytes of HMAC-SHA256(secret, everything before it),
 /// base64url without padding. Any value that does not parse or verify decodes to nil: the
@@ -38,7 +40,10 @@ public struct SessionCodec: Sendable {
     /// up to 20 bytes (a sign and 19 digits), seven flags, and a colon and a minute.
     func maximumLength(for state: SessionState) -> Int {
         4 + state.id.utf8.count + Self.signatureLength + max(0, state.entries.count - 1)
-            + state.entries.reduce(0) { $0 + $1.experiment.utf8.count + 3 + 20 + 20 + 7 + 1 + 20 }
+            + state.entries.reduce(0) {
+                $0 + $1.experiment.utf8.count + 3 + 20 + 20 + 7 + 1 + 20
+                    + ($1.segmentValues.map { SegmentValueCoding.maximumLength(of: $0) } ?? 0)
+            }
     }
 
     /// Writes the signed value, such as into a `Set-Cookie` value being built (with
@@ -70,6 +75,7 @@ public struct SessionCodec: Sendable {
                 writer.append(UInt8(ascii: ":"))
                 writer.append(minute)
             }
+            if let values = entry.segmentValues { SegmentValueCoding.encode(values, into: &writer) }
         }
         let mac = signature(of: writer.written(from: bodyStart))
         writer.append(UInt8(ascii: "."))
@@ -99,7 +105,7 @@ public struct SessionCodec: Sendable {
         state.entries.reserveCapacity(entries.count)
         for text in entries {
             let fields = Self.split(text, at: UInt8(ascii: ":"), capacity: 5)
-            guard fields.count == 4 || fields.count == 5, !fields[0].isEmpty,
+            guard (4...6).contains(fields.count), !fields[0].isEmpty,
                 let generation = Int(fields[1]), generation >= 0,
                 let arm = Int(fields[2]), arm >= 0
             else { return nil }
@@ -123,15 +129,24 @@ public struct SessionCodec: Sendable {
                 }
             }
             var viewedAtMinute: Int?
-            if fields.count == 5 {
-                guard let minute = Int(fields[4]), minute >= 0 else { return nil }
-                viewedAtMinute = minute
+            var segmentValues: [String]?
+            for field in fields.dropFirst(4) {
+                if field.utf8.first == UInt8(ascii: "s"), segmentValues == nil {
+                    guard let values = SegmentValueCoding.decode(field.dropFirst()) else { return nil }
+                    segmentValues = values
+                } else {
+                    guard viewedAtMinute == nil, segmentValues == nil, let minute = Int(field), minute >= 0 else {
+                        return nil
+                    }
+                    viewedAtMinute = minute
+                }
             }
             state.set(
                 SessionState.Entry(
                     experiment: String(fields[0]), generation: generation, arm: arm,
                     viewed: viewed, converted: converted, forced: forced, recorded: recorded, holdout: holdout,
-                    viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed, overBudget: overBudget))
+                    viewedAtMinute: viewedAtMinute, unconfirmed: unconfirmed, overBudget: overBudget,
+                    segmentValues: segmentValues))
         }
         return state
     }

@@ -43,12 +43,16 @@ public struct SessionState: Sendable, Equatable {
         /// Opened while its client address was over `limits.newSessionsPerMinute`: served
         /// and remembered like any other, never counted.
         public var overBudget: Bool
+        /// The session's value in each of the experiment's `segments` at its view, so that its
+        /// conversion is credited to the same ones; nil for experiments without segments.
+        public var segmentValues: [String]?
 
         public init(
             experiment: String, generation: Int, arm: Int, viewed: Bool = false, converted: Bool = false,
             forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil,
-            unconfirmed: Bool = false, overBudget: Bool = false
+            unconfirmed: Bool = false, overBudget: Bool = false, segmentValues: [String]? = nil
         ) {
+            self.segmentValues = segmentValues
             self.unconfirmed = unconfirmed
             self.overBudget = overBudget
             self.experiment = experiment

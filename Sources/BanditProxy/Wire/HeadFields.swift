@@ -57,6 +57,21 @@ extension ParsedHead {
         }
     }
 
+    /// The first value of the field `name` (lowercase), for a name known only at run time
+    /// (an experiment's `header:NAME` segment); a view's, never on every request.
+    func firstValue(named name: String) -> String? {
+        withBytes { raw in
+            for field in fields {
+                let fieldName = raw.name(of: field)
+                guard fieldName.count == name.utf8.count,
+                    zip(fieldName, name.utf8).allSatisfy({ HTTPSyntax.lowercased($0) == $1 })
+                else { continue }
+                return String(decoding: raw.value(of: field), as: UTF8.self)
+            }
+            return nil
+        }
+    }
+
     /// The field names a `Connection` field lists besides `close` and `keep-alive`, as
     /// ranges of `raw`: hop-by-hop too (RFC 9110 §7.6.1). Usually there are none.
     func connectionListed(in raw: UnsafeRawBufferPointer) -> [Range<Int>] {

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// Applies one batch inside the caller's transaction, in `StoreBatch`'s order: archives,
-/// resets, increments, states.
+/// resets, increments (segments' too), states.
 ///
 /// Increments go in one statement per table (`unnest` of arrays), whatever the number of
 /// arms, so a batch costs the same few round trips at ten events or ten thousand.
@@ -23,6 +23,24 @@ struct PostgresBatchWriter {
         if !batch.resets.isEmpty {
             try await connection.query("DELETE FROM arm_counts WHERE experiment = ANY(\(batch.resets))", logger: logger)
             try await connection.query("DELETE FROM arm_hourly WHERE experiment = ANY(\(batch.resets))", logger: logger)
+            try await connection.query(
+                "DELETE FROM segment_counts WHERE experiment = ANY(\(batch.resets))", logger: logger)
+        }
+        let segmentIncrements = batch.summedSegmentIncrements
+        if !segmentIncrements.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO segment_counts (experiment, segment, value, arm, views, conversions)
+                SELECT * FROM unnest(\(segmentIncrements.map(\.experiment))::text[],
+                                     \(segmentIncrements.map(\.key.segment))::text[],
+                                     \(segmentIncrements.map(\.key.value))::text[],
+                                     \(segmentIncrements.map(\.key.arm))::text[],
+                                     \(segmentIncrements.map(\.delta.views))::bigint[],
+                                     \(segmentIncrements.map(\.delta.conversions))::bigint[])
+                ON CONFLICT (experiment, segment, value, arm) DO UPDATE SET
+                    views = segment_counts.views + excluded.views,
+                    conversions = segment_counts.conversions + excluded.conversions
+                """, logger: logger)
         }
         let increments = batch.summedIncrements
         if !increments.isEmpty {

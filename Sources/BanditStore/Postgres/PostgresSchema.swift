@@ -27,11 +27,28 @@ extension PostgresStore {
                     )
                 }
                 if version < 1 { try await Self.createVersion1(on: connection, logger: logger) }
+                if version < 2 { try await Self.createVersion2(on: connection, logger: logger) }
                 // Writer rows only matter while their process may retry; a month is plenty.
                 try await connection.query(
                     "DELETE FROM writers WHERE written_at < now() - interval '30 days'", logger: logger)
             }
         }
+    }
+
+    /// 2: counts by segment. Forward only, in place: the other tables are untouched.
+    private static func createVersion2(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS segment_counts (
+                experiment TEXT NOT NULL, segment TEXT NOT NULL, value TEXT NOT NULL, arm TEXT NOT NULL,
+                views BIGINT NOT NULL, conversions BIGINT NOT NULL,
+                PRIMARY KEY (experiment, segment, value, arm))
+            """, logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO meta (key, value) VALUES ('schema_version', '2')
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """, logger: logger)
     }
 
     private static func createVersion1(on connection: PostgresConnection, logger: Logger) async throws {
@@ -67,7 +84,7 @@ extension PostgresStore {
                 id TEXT PRIMARY KEY, last_batch BIGINT NOT NULL, written_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """,
             """
-            INSERT INTO meta (key, value) VALUES ('schema_version', \(String(schemaVersion)))
+            INSERT INTO meta (key, value) VALUES ('schema_version', '1')
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """,
         ]

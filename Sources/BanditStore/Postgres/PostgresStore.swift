@@ -14,7 +14,8 @@ public final class PostgresStore: StateStore {
     /// The schema this binary writes; newer ones are refused. PostgreSQL's numbers are its
     /// own: its first schema already has what SQLite's second added (confirmed views,
     /// experiment versions).
-    static let schemaVersion = 1
+    /// 1: counts, states, hourly series, history, writers. 2: counts by segment.
+    static let schemaVersion = 2
 
     public let url: PostgresURL
     private let client: PostgresClient
@@ -123,6 +124,15 @@ public final class PostgresStore: StateStore {
                 {
                     state.experiments[experiment, default: StoredExperiment()].arms[arm] = ArmCounts(
                         assignments: assignments, views: views, conversions: conversions, confirmedViews: confirmed)
+                }
+                let segments = try await connection.query(
+                    "SELECT experiment, segment, value, arm, views, conversions FROM segment_counts", logger: logger)
+                for try await (experiment, segment, value, arm, views, conversions) in segments.decode(
+                    (String, String, String, String, Int, Int).self)
+                {
+                    state.experiments[experiment, default: StoredExperiment()].segments[
+                        SegmentKey(segment: segment, value: value, arm: arm)] = SegmentTally(
+                            views: views, conversions: conversions)
                 }
                 return state
             }

@@ -28,6 +28,24 @@ extension StoreBatch {
         }
     }
 
+    /// Counts per experiment, segment, value and arm, duplicates summed, in a stable order.
+    var summedSegmentIncrements: [SegmentIncrement] {
+        var sums: [String: [SegmentKey: SegmentIncrement]] = [:]
+        for increment in segmentIncrements {
+            if var existing = sums[increment.experiment]?[increment.key] {
+                existing.delta += increment.delta
+                sums[increment.experiment]![increment.key] = existing
+            } else {
+                sums[increment.experiment, default: [:]][increment.key] = increment
+            }
+        }
+        return sums.keys.sorted().flatMap { experiment in
+            sums[experiment]!.values.sorted {
+                ($0.key.segment, $0.key.value, $0.key.arm) < ($1.key.segment, $1.key.value, $1.key.arm)
+            }
+        }
+    }
+
     /// This batch without the increments of `stored`, a batch the keeper believes lost but
     /// that was committed. An experiment this batch resets starts from nothing, so nothing
     /// is subtracted there.
@@ -48,6 +66,18 @@ extension StoreBatch {
                 conversions: max(0, difference.conversions), confirmedViews: max(0, difference.confirmedViews))
             return rest.delta == ArmCounts() ? nil : rest
         }
+        var owedSegments: [String: [SegmentKey: SegmentTally]] = [:]
+        for increment in stored.segmentIncrements where !resets.contains(increment.experiment) {
+            owedSegments[increment.experiment, default: [:]][increment.key, default: SegmentTally()] += increment.delta
+        }
+        remaining.segmentIncrements = summedSegmentIncrements.compactMap { increment in
+            guard let already = owedSegments[increment.experiment]?[increment.key] else { return increment }
+            var rest = increment
+            rest.delta = SegmentTally(
+                views: max(0, increment.delta.views - already.views),
+                conversions: max(0, increment.delta.conversions - already.conversions))
+            return rest.delta.isZero ? nil : rest
+        }
         return remaining
     }
 
@@ -58,6 +88,9 @@ extension StoreBatch {
         merged.increments =
             increments.filter { !later.resets.contains($0.experiment) } + later.increments
         merged.increments = merged.summedIncrements
+        merged.segmentIncrements =
+            segmentIncrements.filter { !later.resets.contains($0.experiment) } + later.segmentIncrements
+        merged.segmentIncrements = merged.summedSegmentIncrements
         return merged
     }
 }
