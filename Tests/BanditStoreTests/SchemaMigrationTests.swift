@@ -52,6 +52,11 @@ import Testing
         batch.increments = [.init(experiment: "headline", arm: "bold", delta: ArmCounts(views: 1, confirmedViews: 1))]
         batch.states["headline"] = .init(
             status: .decided, winner: "bold", generation: 3, arms: ["control", "bold"], version: 2)
+        batch.segmentIncrements = [
+            .init(
+                experiment: "headline", key: SegmentKey(segment: "device", value: "mobile", arm: "bold"),
+                delta: SegmentTally(views: 1))
+        ]
         try await store.write(batch)
         await store.close()
 
@@ -60,6 +65,7 @@ import Testing
         await reopened.close()
         #expect(after.arms["bold"] == ArmCounts(assignments: 60, views: 61, conversions: 9, confirmedViews: 1))
         #expect(after.version == 2)
+        #expect(after.segments == [SegmentKey(segment: "device", value: "mobile", arm: "bold"): SegmentTally(views: 1)])
     }
 }
 

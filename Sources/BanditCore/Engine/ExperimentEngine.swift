@@ -98,9 +98,12 @@ public final class ExperimentEngine: Sendable {
             && experimentHeaderSet.contains(String(decoding: name, as: UTF8.self).lowercased())
     }
 
-    public func decide<R: RandomNumberGenerator>(_ facts: RequestFacts, using rng: inout R) -> Decision {
+    /// `requestHeader` reads a request header by lowercase name, for `segments`.
+    public func decide<R: RandomNumberGenerator>(
+        _ facts: RequestFacts, using rng: inout R, requestHeader: (String) -> String? = { _ in nil }
+    ) -> Decision {
         var memo = DecodedCookieMemo()
-        return decide(facts, using: &rng, cookieMemo: &memo)
+        return makeDecision(facts, using: &rng, cookieMemo: &memo, requestHeader: requestHeader)
     }
 
     /// Decides with `cookieMemo` remembering the connection's last decoded session cookie;
