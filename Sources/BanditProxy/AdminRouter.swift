@@ -88,7 +88,9 @@ struct AdminRouter: Sendable {
         case (_, "experiments", 2):
             guard reads else { return AdminRouter.getOnly }
             guard let experiment = engine.experiment(named: segments[1]) else { return unknownPage(segments[1]) }
-            return .html(DetailPage.render(await entry(experiment)))
+            var detail = await entry(experiment)
+            if experiment.segmentCounts != nil { detail.segments = SegmentReport(experiment) }
+            return .html(DetailPage.render(detail))
         case (_, "metrics", 1):
             guard reads else { return AdminRouter.getOnly }
             return AdminResponse(

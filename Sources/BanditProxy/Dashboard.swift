@@ -13,6 +13,8 @@ enum Dashboard {
         var points: [SeriesPoint]
         /// Why the series could not be read, if it could not.
         var seriesProblem: String?
+        /// Results by segment, for the detail page of an experiment with `segments`.
+        var segments: SegmentReport?
 
         init(report: ExperimentReport, points: [SeriesPoint] = [], seriesProblem: String? = nil) {
             self.report = report

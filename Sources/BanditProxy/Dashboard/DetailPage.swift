@@ -12,6 +12,7 @@ enum DetailPage {
         let report = experiment.report
         var main = "<p class=\"meta\" style=\"margin:0 0 .8em\"><a href=\"\(Dashboard.base)\">← all experiments</a></p>"
         main += Dashboard.card(experiment, wide: true)
+        if let segments = experiment.segments { main += SegmentsSection.render(segments) }
         main += "<section class=\"card\"><div class=\"card-head\"><h2>Hourly series</h2><div class=\"actions\">"
         main += "<a href=\"\(Dashboard.base)/api/experiments/\(HTML.escape(Dashboard.pathComponent(report.name)))"
         main += "/series.csv\" download>Download CSV</a></div></div>"
