@@ -24,11 +24,13 @@ struct FleetTests {
             config.storage = .postgres(url: url)
             config.session.secret = nil
             config.flushIntervalMs = flushIntervalMs
+            config.experiments[0].segments = [.device]
+            let fleetConfig = config
             var logger = Logger(label: "test")
             logger.logLevel = .critical
             // Both start at once against an empty database.
-            async let first = ProxyRuntime.start(config: config, logger: logger)
-            async let second = ProxyRuntime.start(config: config, logger: logger)
+            async let first = ProxyRuntime.start(config: fleetConfig, logger: logger)
+            async let second = ProxyRuntime.start(config: fleetConfig, logger: logger)
             let (a, b) = try await (first, second)
             return Fleet(
                 upstream: upstream, a: ProxyHarness(upstream: upstream, runtime: a),
@@ -70,12 +72,16 @@ struct FleetTests {
             let fleet = try await Fleet.start(url: url, flushIntervalMs: 50)
             let arms = ["control", "bold"]
             var truth = [ArmCounts(), ArmCounts()]
+            var truthByDevice: [String: [SegmentTally]] = [:]
             for number in 0..<40 {
                 // The view on one instance, a second look and the conversion on the other.
                 let (first, other) = number.isMultiple(of: 2) ? (fleet.a, fleet.b) : (fleet.b, fleet.a)
                 let visitor = Visitor(first)
+                let mobile = number % 4 < 2
+                if mobile { visitor.userAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148" }
                 #expect(try await visitor.get("/").status == 200)
                 let arm = try #require(visitor.lastArm().flatMap { arms.firstIndex(of: $0) })
+                truthByDevice[mobile ? "mobile" : "desktop", default: [SegmentTally(), SegmentTally()]][arm].views += 1
                 truth[arm].assignments += 1
                 truth[arm].views += 1
                 let moved = Visitor(other, cookie: visitor.cookie)
@@ -85,10 +91,20 @@ struct FleetTests {
                 if number % 3 != 1 {
                     try await moved.get("/contact/")
                     truth[arm].conversions += 1
+                    truthByDevice[mobile ? "mobile" : "desktop"]![arm].conversions += 1
                 }
+            }
+            // Segment counts as each instance reports them: the whole fleet's, by device.
+            func byDevice(_ harness: ProxyHarness) -> [String: [SegmentTally]] {
+                var result: [String: [SegmentTally]] = [:]
+                for (cell, tally) in harness.runtime.engine.experiments[0].segmentCounts?.totals ?? [:] {
+                    result[cell.value, default: [SegmentTally(), SegmentTally()]][cell.arm] += tally
+                }
+                return result
             }
             let converged = try await Self.waitUntil(within: .seconds(10)) {
                 fleet.a.counts("headline") == truth && fleet.b.counts("headline") == truth
+                    && byDevice(fleet.a) == truthByDevice && byDevice(fleet.b) == truthByDevice
             }
             #expect(
                 converged != nil, "A \(fleet.a.counts("headline")), B \(fleet.b.counts("headline")), truth \(truth)")
@@ -99,6 +115,13 @@ struct FleetTests {
             let stored = try await store.load().experiments["headline"]
             await store.close()
             #expect(arms.map { stored?.arms[$0] ?? ArmCounts() } == truth, "and the database holds exactly the truth")
+            for (device, tallies) in truthByDevice {
+                for (arm, name) in arms.enumerated() {
+                    #expect(
+                        stored?.segments[SegmentKey(segment: "device", value: device, arm: name)] ?? SegmentTally()
+                            == tallies[arm], "\(device), \(name): the segments too")
+                }
+            }
         }
     }
 
