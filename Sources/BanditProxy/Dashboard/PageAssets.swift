@@ -57,6 +57,9 @@ enum PageAssets {
         svg .empty-text{fill:var(--muted);font-size:13px}
         .empty-page{text-align:center;color:var(--muted);padding:2.5em 1em}
         .series{max-height:28em;overflow:auto}
+        .segments{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26em),1fr));gap:.5em 1.5em}
+        .segment h3{margin:.6em 0 .3em;font-size:1em}.segment-chart{max-width:36em}
+        .segment-table td,.segment-table th{white-space:nowrap}
         footer{color:var(--muted);font-size:.8em;text-align:center;padding:0 1em 2em}
         .series-table th:nth-child(2),.series-table td:nth-child(2){text-align:left}
         @media (max-width:600px){main{padding:.6em}.card{padding:.8em .85em 1em;border-radius:10px}

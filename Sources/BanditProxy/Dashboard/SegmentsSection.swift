@@ -15,16 +15,17 @@ enum SegmentsSection {
             "\(report.correction.comparisons) = \(Self.alpha(report.correction.rowSignificance)), corrected for the "
         html += "\(report.correction.comparisons) rows these segments can show (Bonferroni), so it holds however often "
         html += "you look. ⚑ marks a value whose significant leader differs from the overall one.</p>"
+        html += "<div class=\"segments\">"
         for segment in report.segments {
-            html += "<h3>\(HTML.escape(segment.segment))</h3>"
-            guard !segment.values.isEmpty else {
+            html += "<div class=\"segment\"><h3>\(HTML.escape(segment.segment))</h3>"
+            if segment.values.isEmpty {
                 html += "<p class=\"meta\">No views yet.</p>"
-                continue
+            } else {
+                html += chart(segment) + table(segment)
             }
-            html += chart(segment)
-            html += table(segment)
+            html += "</div>"
         }
-        return html + "</section>"
+        return html + "</div></section>"
     }
 
     static func alpha(_ value: Double) -> String {
@@ -65,7 +66,7 @@ enum SegmentsSection {
                     " y1=\"\(SVG.n(y + barHeight / 2))\" y2=\"\(SVG.n(y + barHeight / 2))\" stroke=\"\(SVG.colour(arm))\" stroke-width=\"1.5\"/>"
             }
         }
-        return "<div class=\"chart\">" + svg + "</svg></div>"
+        return "<div class=\"segment-chart\">" + svg + "</svg></div>"
     }
 
     static func table(_ segment: SegmentReport.SegmentResults) -> String {
