@@ -46,76 +46,80 @@ import Testing
     }
 
     @Test func aDirectLoopbackClientMayUseEveryRoute() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        expectAllAllowed(try await statuses(harness, headers: []), "direct loopback client")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            expectAllAllowed(try await statuses(harness, headers: []), "direct loopback client")
+        }
     }
 
     @Test func aLoopbackFrontProxyForwardingAnOutsideVisitorIsRefused() async throws {
         // README's deployment: nginx on this host, the default trustedProxies (loopback).
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        for header in [
-            ("X-Forwarded-For", "203.0.113.9"), ("Forwarded", "for=203.0.113.9;proto=https"),
-            ("X-Real-IP", "203.0.113.9"), ("X-Forwarded-For", "203.0.113.9, 127.0.0.1"),
-            ("Forwarded", "for=\"[2001:db8::7]:4711\""),
-        ] {
-            expectAll(try await statuses(harness, headers: [header]), 403, "\(header)")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            for header in [
+                ("X-Forwarded-For", "203.0.113.9"), ("Forwarded", "for=203.0.113.9;proto=https"),
+                ("X-Real-IP", "203.0.113.9"), ("X-Forwarded-For", "203.0.113.9, 127.0.0.1"),
+                ("Forwarded", "for=\"[2001:db8::7]:4711\""),
+            ] {
+                expectAll(try await statuses(harness, headers: [header]), 403, "\(header)")
+            }
+            let state = harness.runtime.engine.experiment(named: "headline")!.state
+            #expect(state.status == .running && state.winner == nil && state.generation == 0, "nothing was acted on")
         }
-        let state = harness.runtime.engine.experiment(named: "headline")!.state
-        #expect(state.status == .running && state.winner == nil && state.generation == 0, "nothing was acted on")
     }
 
     @Test func aLoopbackFrontProxyForwardingALoopbackClientIsLetIn() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        expectAllAllowed(try await statuses(harness, headers: [("X-Forwarded-For", "127.0.0.1")]), "forwarded loopback")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            expectAllAllowed(
+                try await statuses(harness, headers: [("X-Forwarded-For", "127.0.0.1")]), "forwarded loopback")
+        }
     }
 
     @Test func withoutTrustedProxiesAForwardedRequestIsRefused() async throws {
         // Nobody trusted: the headers cannot name the client, but they say it is not the peer.
-        let harness = try await ProxyHarness.start(configure: { $0.trustedProxies = [] })
-        defer { Task { try await harness.stop() } }
-        expectAll(try await statuses(harness, headers: [("X-Forwarded-For", "203.0.113.9")]), 403, "untrusted relay")
-        expectAll(
-            try await statuses(harness, headers: [("X-Forwarded-For", "127.0.0.1")]), 403,
-            "an untrusted peer's headers never grant access")
-        expectAllAllowed(try await statuses(harness, headers: []), "the loopback peer itself")
+        try await withProxy(await ProxyHarness.start(configure: { $0.trustedProxies = [] })) { harness in
+            expectAll(
+                try await statuses(harness, headers: [("X-Forwarded-For", "203.0.113.9")]), 403, "untrusted relay")
+            expectAll(
+                try await statuses(harness, headers: [("X-Forwarded-For", "127.0.0.1")]), 403,
+                "an untrusted peer's headers never grant access")
+            expectAllAllowed(try await statuses(harness, headers: []), "the loopback peer itself")
+        }
     }
 
     @Test func aTrustedFrontProxyNamesTheClient() async throws {
         // The front proxy connects from 127.0.0.2 and is the only trusted peer.
-        let harness = try await ProxyHarness.start(configure: { $0.trustedProxies = [IPRange("127.0.0.2")!] })
-        defer { Task { try await harness.stop() } }
-        expectAll(
-            try await statuses(harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "198.51.100.4")]), 403,
-            "an outside visitor through the trusted proxy")
-        expectAllAllowed(
-            try await statuses(harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "127.0.0.1")]),
-            "a loopback client through the trusted proxy")
-        expectAll(
-            try await statuses(
-                harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "127.0.0.1, 198.51.100.4")]), 403,
-            "the right-most untrusted hop is the client; a spoofed first hop is ignored")
+        try await withProxy(await ProxyHarness.start(configure: { $0.trustedProxies = [IPRange("127.0.0.2")!] })) {
+            harness in
+            expectAll(
+                try await statuses(harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "198.51.100.4")]), 403,
+                "an outside visitor through the trusted proxy")
+            expectAllAllowed(
+                try await statuses(harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "127.0.0.1")]),
+                "a loopback client through the trusted proxy")
+            expectAll(
+                try await statuses(
+                    harness, from: "127.0.0.2", headers: [("X-Forwarded-For", "127.0.0.1, 198.51.100.4")]), 403,
+                "the right-most untrusted hop is the client; a spoofed first hop is ignored")
+        }
     }
 
     @Test func spoofedHeadersFromAnUntrustedPeerGrantNothing() async throws {
         // 127.0.0.3 is not trusted; what it says of its client is not believed.
-        let harness = try await ProxyHarness.start(configure: { $0.trustedProxies = [IPRange("127.0.0.2")!] })
-        defer { Task { try await harness.stop() } }
-        for header in [("X-Forwarded-For", "127.0.0.1"), ("X-Real-IP", "::1"), ("Forwarded", "for=127.0.0.1")] {
-            expectAll(try await statuses(harness, from: "127.0.0.3", headers: [header]), 403, "\(header)")
+        try await withProxy(await ProxyHarness.start(configure: { $0.trustedProxies = [IPRange("127.0.0.2")!] })) {
+            harness in
+            for header in [("X-Forwarded-For", "127.0.0.1"), ("X-Real-IP", "::1"), ("Forwarded", "for=127.0.0.1")] {
+                expectAll(try await statuses(harness, from: "127.0.0.3", headers: [header]), 403, "\(header)")
+            }
         }
     }
 
     @Test func withATokenForwardedClientsStillNeedIt() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.adminToken = "s3cret-token" })
-        defer { Task { try await harness.stop() } }
-        expectAll(try await statuses(harness, headers: [("X-Forwarded-For", "203.0.113.9")]), 401, "no token")
-        expectAllAllowed(
-            try await statuses(
-                harness, headers: [("X-Forwarded-For", "203.0.113.9"), ("Authorization", "Bearer s3cret-token")]),
-            "token given")
+        try await withProxy(await ProxyHarness.start(configure: { $0.adminToken = "s3cret-token" })) { harness in
+            expectAll(try await statuses(harness, headers: [("X-Forwarded-For", "203.0.113.9")]), 401, "no token")
+            expectAllAllowed(
+                try await statuses(
+                    harness, headers: [("X-Forwarded-For", "203.0.113.9"), ("Authorization", "Bearer s3cret-token")]),
+                "token given")
+        }
     }
 }
 

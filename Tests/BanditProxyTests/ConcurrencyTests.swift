@@ -8,22 +8,24 @@ import Testing
 /// Many clients at once: every one is served, nothing is dropped.
 @Suite struct ConcurrencyTests {
     @Test func aThousandConcurrentKeepAliveClientsAreAllServed() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let clients = 1000
-        let requestsEach = 3
-        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for _ in 0..<clients {
-                group.addTask { try await KeepAliveClient.run(port: harness.port, path: "/", requests: requestsEach) }
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let clients = 1000
+            let requestsEach = 3
+            let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<clients {
+                    group.addTask {
+                        try await KeepAliveClient.run(port: harness.port, path: "/", requests: requestsEach)
+                    }
+                }
+                var all: [Int] = []
+                for try await statuses in group { all += statuses }
+                return all
             }
-            var all: [Int] = []
-            for try await statuses in group { all += statuses }
-            return all
+            #expect(statuses.count == clients * requestsEach)
+            #expect(statuses.allSatisfy { $0 == 200 })
+            #expect(harness.upstream.requests.count == clients * requestsEach)
+            #expect(harness.totalViews("headline") == clients, "one view per client session")
         }
-        #expect(statuses.count == clients * requestsEach)
-        #expect(statuses.allSatisfy { $0 == 200 })
-        #expect(harness.upstream.requests.count == clients * requestsEach)
-        #expect(harness.totalViews("headline") == clients, "one view per client session")
     }
 }
 

@@ -23,21 +23,21 @@ import Testing
 
     @Test(.enabled(if: curl != nil, "curl is not installed; .ci/run installs it (apt-get install curl)"))
     func aBrowserLikeClientIsCountedOnceAndSticksToItsArm() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.adminToken = "curl-token" })
-        defer { Task { try await harness.stop() } }
-        let jar = FileManager.default.temporaryDirectory.appendingPathComponent("jar-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: jar) }
-        let base = "http://127.0.0.1:\(harness.port)"
-        for _ in 0..<3 { _ = try Self.curl(["-c", jar, "-b", jar, "\(base)/"]) }
-        let arms = Set(harness.upstream.requests.compactMap { $0.header("X-Bandit-Headline") })
-        #expect(arms.count == 1)
-        _ = try Self.curl(["-c", jar, "-b", jar, "\(base)/contact/"])
-        #expect(harness.totalViews("headline") == 1)
-        #expect(harness.totalConversions("headline") == 1)
+        try await withProxy(await ProxyHarness.start(configure: { $0.adminToken = "curl-token" })) { harness in
+            let jar = FileManager.default.temporaryDirectory.appendingPathComponent("jar-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: jar) }
+            let base = "http://127.0.0.1:\(harness.port)"
+            for _ in 0..<3 { _ = try Self.curl(["-c", jar, "-b", jar, "\(base)/"]) }
+            let arms = Set(harness.upstream.requests.compactMap { $0.header("X-Bandit-Headline") })
+            #expect(arms.count == 1)
+            _ = try Self.curl(["-c", jar, "-b", jar, "\(base)/contact/"])
+            #expect(harness.totalViews("headline") == 1)
+            #expect(harness.totalConversions("headline") == 1)
 
-        let json = try Self.curl(["-u", "admin:curl-token", "\(base)/__bandits/api/experiments/headline"])
-        #expect(json.contains("\"conversions\" : 1"))
-        let denied = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "\(base)/__bandits/api/experiments"])
-        #expect(denied == "401")
+            let json = try Self.curl(["-u", "admin:curl-token", "\(base)/__bandits/api/experiments/headline"])
+            #expect(json.contains("\"conversions\" : 1"))
+            let denied = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "\(base)/__bandits/api/experiments"])
+            #expect(denied == "401")
+        }
     }
 }

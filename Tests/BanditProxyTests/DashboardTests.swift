@@ -313,80 +313,81 @@ import Testing
     static let bearer = ("Authorization", "Bearer \(token)")
 
     @Test func pagesAndCSVNeedTheTokenAndUnknownExperimentsAre404() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.adminToken = DashboardTests.token })
-        defer { Task { try await harness.stop() } }
-        for path in [
-            "/__bandits/experiments/headline", "/__bandits/api/experiments/headline/series.csv", "/__bandits/metrics",
-        ] {
-            #expect(try await harness.get(path).status == 401, "\(path)")
-            #expect(try await harness.get(path, headers: [Self.bearer]).status == 200, "\(path)")
+        try await withProxy(await ProxyHarness.start(configure: { $0.adminToken = DashboardTests.token })) { harness in
+            for path in [
+                "/__bandits/experiments/headline", "/__bandits/api/experiments/headline/series.csv",
+                "/__bandits/metrics",
+            ] {
+                #expect(try await harness.get(path).status == 401, "\(path)")
+                #expect(try await harness.get(path, headers: [Self.bearer]).status == 200, "\(path)")
+            }
+            #expect(try await harness.get("/__bandits/experiments/nope", headers: [Self.bearer]).status == 404)
+            let csv404 = try await harness.get("/__bandits/api/experiments/nope/series.csv", headers: [Self.bearer])
+            #expect(csv404.status == 404)
+            #expect(csv404.body.contains("nope"))
+            let post = try await harness.get(
+                "/__bandits/api/experiments/headline/series.csv", headers: [Self.bearer], method: "POST")
+            #expect(post.status == 405)
+            let crossSite = try await harness.get(
+                "/__bandits/api/experiments/headline/pause", headers: [Self.bearer, ("Origin", "http://evil.example")],
+                method: "POST")
+            #expect(crossSite.status == 403)
+            #expect(harness.runtime.engine.experiment(named: "headline")?.state.status == .running)
+            let sameOrigin = try await harness.get(
+                "/__bandits/api/experiments/headline/pause",
+                headers: [Self.bearer, ("Origin", "http://127.0.0.1:\(harness.port)")], method: "POST")
+            #expect(sameOrigin.status == 200)
         }
-        #expect(try await harness.get("/__bandits/experiments/nope", headers: [Self.bearer]).status == 404)
-        let csv404 = try await harness.get("/__bandits/api/experiments/nope/series.csv", headers: [Self.bearer])
-        #expect(csv404.status == 404)
-        #expect(csv404.body.contains("nope"))
-        let post = try await harness.get(
-            "/__bandits/api/experiments/headline/series.csv", headers: [Self.bearer], method: "POST")
-        #expect(post.status == 405)
-        let crossSite = try await harness.get(
-            "/__bandits/api/experiments/headline/pause", headers: [Self.bearer, ("Origin", "http://evil.example")],
-            method: "POST")
-        #expect(crossSite.status == 403)
-        #expect(harness.runtime.engine.experiment(named: "headline")?.state.status == .running)
-        let sameOrigin = try await harness.get(
-            "/__bandits/api/experiments/headline/pause",
-            headers: [Self.bearer, ("Origin", "http://127.0.0.1:\(harness.port)")], method: "POST")
-        #expect(sameOrigin.status == 200)
     }
 
     @Test func detailPageAndCSVShowWhatVisitorsDid() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        for index in 0..<12 {
-            let visitor = Visitor(harness)
-            try await visitor.get("/")
-            if index % 3 == 0 { try await visitor.get("/contact/") }
-        }
-        await harness.runtime.keeper.flush()
-        let counts = harness.counts("headline")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            for index in 0..<12 {
+                let visitor = Visitor(harness)
+                try await visitor.get("/")
+                if index % 3 == 0 { try await visitor.get("/contact/") }
+            }
+            await harness.runtime.keeper.flush()
+            let counts = harness.counts("headline")
 
-        let page = try await harness.get("/__bandits/experiments/headline")
-        #expect(page.status == 200)
-        #expect(page.header("content-type")?.hasPrefix("text/html") == true)
-        Self.expectWellFormed(page.body)
-        Self.expectFinite(page.body)
-        #expect(page.body.contains("<h2><a href=\"/__bandits/experiments/headline\">headline</a></h2>"))
-        #expect(page.body.contains("Hourly series"))
-        #expect(page.body.occurrences(of: "<svg") == 4)
-        #expect(!page.body.contains(Charts.emptySeriesMessage), "the flushed hour is charted")
-        for arm in ["control", "bold"] where counts[arm == "control" ? 0 : 1].views > 0 {
-            #expect(page.body.contains("<td>\(arm)</td>"), "\(arm) in the series table")
-        }
+            let page = try await harness.get("/__bandits/experiments/headline")
+            #expect(page.status == 200)
+            #expect(page.header("content-type")?.hasPrefix("text/html") == true)
+            Self.expectWellFormed(page.body)
+            Self.expectFinite(page.body)
+            #expect(page.body.contains("<h2><a href=\"/__bandits/experiments/headline\">headline</a></h2>"))
+            #expect(page.body.contains("Hourly series"))
+            #expect(page.body.occurrences(of: "<svg") == 4)
+            #expect(!page.body.contains(Charts.emptySeriesMessage), "the flushed hour is charted")
+            for arm in ["control", "bold"] where counts[arm == "control" ? 0 : 1].views > 0 {
+                #expect(page.body.contains("<td>\(arm)</td>"), "\(arm) in the series table")
+            }
 
-        let csv = try await harness.get("/__bandits/api/experiments/headline/series.csv")
-        #expect(csv.status == 200)
-        #expect(csv.header("content-type")?.hasPrefix("text/csv") == true)
-        #expect(csv.header("content-disposition")?.contains("headline-series.csv") == true)
-        let lines = csv.body.split(separator: "\n").map(String.init)
-        #expect(lines.first == "hour_utc,arm,assignments,views,conversions")
-        var views = 0
-        var conversions = 0
-        for line in lines.dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(fields.count == 5)
-            #expect(fields[0].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:00:00Z/) != nil)
-            views += Int(fields[3]) ?? -1
-            conversions += Int(fields[4]) ?? -1
-        }
-        #expect(views == 12)
-        #expect(conversions == counts.reduce(0) { $0 + $1.conversions })
+            let csv = try await harness.get("/__bandits/api/experiments/headline/series.csv")
+            #expect(csv.status == 200)
+            #expect(csv.header("content-type")?.hasPrefix("text/csv") == true)
+            #expect(csv.header("content-disposition")?.contains("headline-series.csv") == true)
+            let lines = csv.body.split(separator: "\n").map(String.init)
+            #expect(lines.first == "hour_utc,arm,assignments,views,conversions")
+            var views = 0
+            var conversions = 0
+            for line in lines.dropFirst() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                #expect(fields.count == 5)
+                #expect(fields[0].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:00:00Z/) != nil)
+                views += Int(fields[3]) ?? -1
+                conversions += Int(fields[4]) ?? -1
+            }
+            #expect(views == 12)
+            #expect(conversions == counts.reduce(0) { $0 + $1.conversions })
 
-        let dashboard = try await harness.get("/__bandits")
-        Self.expectWellFormed(dashboard.body)
-        Self.expectFinite(dashboard.body)
-        #expect(dashboard.body.occurrences(of: "<svg") == 8, "four charts for each of the two experiments")
-        for name in ["headline", "control", "bold", "cta", "plain", "green", "red"] {
-            #expect(dashboard.body.contains(name))
+            let dashboard = try await harness.get("/__bandits")
+            Self.expectWellFormed(dashboard.body)
+            Self.expectFinite(dashboard.body)
+            #expect(dashboard.body.occurrences(of: "<svg") == 8, "four charts for each of the two experiments")
+            for name in ["headline", "control", "bold", "cta", "plain", "green", "red"] {
+                #expect(dashboard.body.contains(name))
+            }
         }
     }
 }

@@ -41,33 +41,34 @@ import Testing
     }
 
     @Test func theDefaultPolicyDecidesAClearWinnerWithinAFewThousandSessions() async throws {
-        let harness = try await Self.start(significance: 0.05)
-        defer { Task { try await harness.stop() } }
-        let sent = try await Self.visit(harness, visitors: 4000, rates: ["control": 0.03, "bold": 0.20], seed: 0xE2E)
-        // The rule runs at each flush (every 50 ms here): wait for it rather than guess.
-        let decided = try await FleetTests.waitUntil(within: .seconds(30)) {
-            harness.runtime.engine.experiment(named: "headline")!.state.status == .decided
+        try await withProxy(await Self.start(significance: 0.05)) { harness in
+            let sent = try await Self.visit(
+                harness, visitors: 4000, rates: ["control": 0.03, "bold": 0.20], seed: 0xE2E)
+            // The rule runs at each flush (every 50 ms here): wait for it rather than guess.
+            let decided = try await FleetTests.waitUntil(within: .seconds(30)) {
+                harness.runtime.engine.experiment(named: "headline")!.state.status == .decided
+            }
+            let state = harness.runtime.engine.experiment(named: "headline")!.state
+            print("3% vs 20% through the proxy: decided after \(sent) visitors, counts \(harness.counts("headline"))")
+            #expect(decided != nil)
+            #expect(state.winner == 1, "bold wins")
+            let report = try await harness.get("/__bandits/api/experiments/headline")
+            #expect(report.body.contains("\"reason\" : \"bold converts better than every other arm"))
         }
-        let state = harness.runtime.engine.experiment(named: "headline")!.state
-        print("3% vs 20% through the proxy: decided after \(sent) visitors, counts \(harness.counts("headline"))")
-        #expect(decided != nil)
-        #expect(state.winner == 1, "bold wins")
-        let report = try await harness.get("/__bandits/api/experiments/headline")
-        #expect(report.body.contains("\"reason\" : \"bold converts better than every other arm"))
     }
 
     @Test func anAAExperimentGetsNoWinner() async throws {
         // α = 0.001 so that this one run tests the plumbing, not luck (the error rate itself
         // is DecisionSimulationTests' business).
-        let harness = try await Self.start(significance: 0.001)
-        defer { Task { try await harness.stop() } }
-        _ = try await Self.visit(harness, visitors: 2000, rates: ["control": 0.10, "bold": 0.10], seed: 0xA2A)
-        _ = await harness.runtime.keeper.flush()
-        await harness.runtime.keeper.decideWinners()
-        let state = harness.runtime.engine.experiment(named: "headline")!.state
-        #expect(state.winner == nil)
-        let views = harness.counts("headline").map(\.views)
-        print("A/A through the proxy: views \(views), state \(state.status)")
-        #expect(views.allSatisfy { $0 >= 150 }, "the floor keeps both arms measured: \(views)")
+        try await withProxy(await Self.start(significance: 0.001)) { harness in
+            _ = try await Self.visit(harness, visitors: 2000, rates: ["control": 0.10, "bold": 0.10], seed: 0xA2A)
+            _ = await harness.runtime.keeper.flush()
+            await harness.runtime.keeper.decideWinners()
+            let state = harness.runtime.engine.experiment(named: "headline")!.state
+            #expect(state.winner == nil)
+            let views = harness.counts("headline").map(\.views)
+            print("A/A through the proxy: views \(views), state \(state.status)")
+            #expect(views.allSatisfy { $0 >= 150 }, "the floor keeps both arms measured: \(views)")
+        }
     }
 }

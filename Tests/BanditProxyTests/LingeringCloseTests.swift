@@ -17,13 +17,14 @@ import Testing
         ("GARBAGE\r\n\r\n\(huge)", "HTTP/1.1 400"),
     ])
     func aClientStillSendingReadsTheAnswer(request: String, expected: String) async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 1000 })
-        defer { Task { try await harness.stop() } }
-        for attempt in 0..<10 {
-            let answer = await BlockingClient.exchange(port: harness.port, send: Array(request.utf8))
-            #expect(answer.hasPrefix(expected), "attempt \(attempt): \(answer.prefix(80))")
+        try await withProxy(await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 1000 })) {
+            harness async throws in
+            for attempt in 0..<10 {
+                let answer = await BlockingClient.exchange(port: harness.port, send: Array(request.utf8))
+                #expect(answer.hasPrefix(expected), "attempt \(attempt): \(answer.prefix(80))")
+            }
+            #expect(harness.upstream.requests.isEmpty)
+            #expect(try await harness.get("/about/").status == 200, "and it keeps serving")
         }
-        #expect(harness.upstream.requests.isEmpty)
-        #expect(try await harness.get("/about/").status == 200, "and it keeps serving")
     }
 }

@@ -11,70 +11,71 @@ import Testing
         "GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
     ])
     func malformedRequestsGet400AndTheProxyKeepsServing(request: String) async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let answer = try await RawConnection.exchange(port: harness.port, send: request)
-        #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
-        #expect(harness.upstream.requests.isEmpty, "nothing was smuggled to the upstream")
-        #expect(try await harness.get("/about/").status == 200)
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let answer = try await RawConnection.exchange(port: harness.port, send: request)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
+            #expect(harness.upstream.requests.isEmpty, "nothing was smuggled to the upstream")
+            #expect(try await harness.get("/about/").status == 200)
+        }
     }
 
     @Test func nothingPipelinedAfterARefusedRequestIsServed() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 10 })
-        defer { Task { try await harness.stop() } }
-        // Idle upstream connections on both event loops, so a request served by mistake would
-        // go out at once rather than lose the race with the close.
-        for _ in 0..<4 { _ = try await harness.get("/warm") }
-        let answer = try await RawConnection.exchange(
-            port: harness.port,
-            send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + String(repeating: "a", count: 20)
-                + "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(80))")
-        #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "one response, then the connection closes")
-        #expect(!harness.upstream.requests.contains { $0.path == "/after" })
+        try await withProxy(await ProxyHarness.start(configure: { $0.maxRequestBodyBytes = 10 })) { harness in
+            // Idle upstream connections on both event loops, so a request served by mistake would
+            // go out at once rather than lose the race with the close.
+            for _ in 0..<4 { _ = try await harness.get("/warm") }
+            let answer = try await RawConnection.exchange(
+                port: harness.port,
+                send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n"
+                    + String(repeating: "a", count: 20)
+                    + "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(80))")
+            #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "one response, then the connection closes")
+            #expect(!harness.upstream.requests.contains { $0.path == "/after" })
+        }
     }
 
     @Test func oversizedHeadersGet431() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let huge = String(repeating: "a", count: 70 * 1024)
-        let answer = try await RawConnection.exchange(
-            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n")
-        #expect(answer.hasPrefix("HTTP/1.1 431"), "\(answer.prefix(80))")
-        #expect(harness.upstream.requests.isEmpty)
-        let large = String(repeating: "b", count: 40 * 1024)
-        #expect(try await harness.get("/about/", headers: [("X-Large", large)]).status == 200, "64 KiB is allowed")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let huge = String(repeating: "a", count: 70 * 1024)
+            let answer = try await RawConnection.exchange(
+                port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 431"), "\(answer.prefix(80))")
+            #expect(harness.upstream.requests.isEmpty)
+            let large = String(repeating: "b", count: 40 * 1024)
+            #expect(try await harness.get("/about/", headers: [("X-Large", large)]).status == 200, "64 KiB is allowed")
+        }
     }
 
     @Test func slowAndIdleClientsAreDisconnected() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 0.3 })
-        defer { Task { try await harness.stop() } }
-        let started = ContinuousClock.now
-        // Half a request head, never finished: the proxy closes the connection.
-        let answer = try await RawConnection.exchange(
-            port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(30))
-        #expect(answer.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(20), "closed by the proxy, not by the test's deadline")
-        #expect(harness.upstream.requests.isEmpty)
+        try await withProxy(await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 0.3 })) { harness in
+            let started = ContinuousClock.now
+            // Half a request head, never finished: the proxy closes the connection.
+            let answer = try await RawConnection.exchange(
+                port: harness.port, send: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(30))
+            #expect(answer.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(20), "closed by the proxy, not by the test's deadline")
+            #expect(harness.upstream.requests.isEmpty)
+        }
     }
 
     @Test func aBodyThatStopsArrivingGets408AndFreesTheUpstream() async throws {
         // Long enough that a loaded test machine still delivers the head in time.
-        let harness = try await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 4 })
-        defer { Task { try await harness.stop() } }
-        let answer = try await RawConnection.exchange(
-            port: harness.port, send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part",
-            timeout: .seconds(30))
-        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(60))")
+        try await withProxy(await ProxyHarness.start(configure: { $0.timeouts.clientIdleSeconds = 4 })) { harness in
+            let answer = try await RawConnection.exchange(
+                port: harness.port, send: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part",
+                timeout: .seconds(30))
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(60))")
+        }
     }
 
     @Test func keepAliveClientsCanSendSeveralRequestsOnOneConnection() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let twoRequests =
-            "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        let answer = try await RawConnection.exchange(port: harness.port, send: twoRequests)
-        #expect(answer.components(separatedBy: "HTTP/1.1 200").count == 3, "\(answer)")
-        #expect(harness.upstream.requests.map(\.uri) == ["/a", "/b"])
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let twoRequests =
+                "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            let answer = try await RawConnection.exchange(port: harness.port, send: twoRequests)
+            #expect(answer.components(separatedBy: "HTTP/1.1 200").count == 3, "\(answer)")
+            #expect(harness.upstream.requests.map(\.uri) == ["/a", "/b"])
+        }
     }
 }

@@ -56,130 +56,139 @@ import Testing
     }
 
     @Test func scrapeParsesAndMatchesWhatVisitorsDid() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        for index in 0..<9 {
-            let visitor = Visitor(harness)
-            try await visitor.get("/")
-            if index % 2 == 0 { try await visitor.get("/contact/") }
-            if index < 3 { try await visitor.get("/pricing/") }
-        }
-        let response = try await harness.get("/__bandits/metrics")
-        #expect(response.status == 200)
-        #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
-        let (samples, types) = Self.parse(response.body)
-
-        let families: [String: String] = [
-            "bandit_requests_total": "counter", "bandit_request_duration_seconds": "histogram",
-            "bandit_upstream_duration_seconds": "histogram", "bandit_upstream_connect_errors_total": "counter",
-            "bandit_upstream_timeouts_total": "counter", "bandit_open_client_connections": "gauge",
-            "bandit_open_upstream_connections": "gauge", "bandit_assignments_total": "counter",
-            "bandit_views_total": "counter", "bandit_conversions_total": "counter",
-            "bandit_experiment_status": "gauge",
-        ]
-        for (family, type) in families { #expect(types[family] == type, "\(family)") }
-        for statusClass in ["1xx", "2xx", "3xx", "4xx", "5xx"] {
-            #expect(Self.value(samples, "bandit_requests_total", ["status_class": statusClass]) != nil)
-        }
-
-        for (experiment, arms) in [("headline", ["control", "bold"]), ("cta", ["plain", "green", "red"])] {
-            let counts = harness.counts(experiment)
-            for (index, arm) in arms.enumerated() {
-                let labels = ["experiment": experiment, "arm": arm]
-                #expect(Self.value(samples, "bandit_views_total", labels) == Double(counts[index].views), "\(labels)")
-                #expect(
-                    Self.value(samples, "bandit_conversions_total", labels) == Double(counts[index].conversions))
-                #expect(
-                    Self.value(samples, "bandit_assignments_total", labels) == Double(counts[index].assignments))
+        try await withProxy(await ProxyHarness.start()) { harness in
+            for index in 0..<9 {
+                let visitor = Visitor(harness)
+                try await visitor.get("/")
+                if index % 2 == 0 { try await visitor.get("/contact/") }
+                if index < 3 { try await visitor.get("/pricing/") }
             }
-        }
-        let headlineViews = samples.filter { $0.name == "bandit_views_total" && $0.labels["experiment"] == "headline" }
-        #expect(headlineViews.map(\.value).reduce(0, +) == 9)
-        let ctaViews = samples.filter { $0.name == "bandit_views_total" && $0.labels["experiment"] == "cta" }
-        #expect(ctaViews.map(\.value).reduce(0, +) == 3)
-        #expect(Self.value(samples, "bandit_experiment_status", ["experiment": "headline", "status": "running"]) == 1)
-        #expect(Self.value(samples, "bandit_experiment_status", ["experiment": "headline", "status": "paused"]) == 0)
+            let response = try await harness.get("/__bandits/metrics")
+            #expect(response.status == 200)
+            #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let (samples, types) = Self.parse(response.body)
 
-        // Histograms: cumulative buckets ending in +Inf, which equals the count.
-        for histogram in ["bandit_request_duration_seconds", "bandit_upstream_duration_seconds"] {
-            let buckets = samples.filter { $0.name == histogram + "_bucket" }
-            #expect(buckets.count == ProxyMetrics.durationBuckets.count + 1)
-            #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.value <= $1.value }, "cumulative")
-            #expect(buckets.last?.labels["le"] == "+Inf")
-            #expect(buckets.last?.value == Self.value(samples, histogram + "_count"))
-            #expect(Self.value(samples, histogram + "_sum") != nil)
+            let families: [String: String] = [
+                "bandit_requests_total": "counter", "bandit_request_duration_seconds": "histogram",
+                "bandit_upstream_duration_seconds": "histogram", "bandit_upstream_connect_errors_total": "counter",
+                "bandit_upstream_timeouts_total": "counter", "bandit_open_client_connections": "gauge",
+                "bandit_open_upstream_connections": "gauge", "bandit_assignments_total": "counter",
+                "bandit_views_total": "counter", "bandit_conversions_total": "counter",
+                "bandit_experiment_status": "gauge",
+            ]
+            for (family, type) in families { #expect(types[family] == type, "\(family)") }
+            for statusClass in ["1xx", "2xx", "3xx", "4xx", "5xx"] {
+                #expect(Self.value(samples, "bandit_requests_total", ["status_class": statusClass]) != nil)
+            }
+
+            for (experiment, arms) in [("headline", ["control", "bold"]), ("cta", ["plain", "green", "red"])] {
+                let counts = harness.counts(experiment)
+                for (index, arm) in arms.enumerated() {
+                    let labels = ["experiment": experiment, "arm": arm]
+                    #expect(
+                        Self.value(samples, "bandit_views_total", labels) == Double(counts[index].views), "\(labels)")
+                    #expect(
+                        Self.value(samples, "bandit_conversions_total", labels) == Double(counts[index].conversions))
+                    #expect(
+                        Self.value(samples, "bandit_assignments_total", labels) == Double(counts[index].assignments))
+                }
+            }
+            let headlineViews = samples.filter {
+                $0.name == "bandit_views_total" && $0.labels["experiment"] == "headline"
+            }
+            #expect(headlineViews.map(\.value).reduce(0, +) == 9)
+            let ctaViews = samples.filter { $0.name == "bandit_views_total" && $0.labels["experiment"] == "cta" }
+            #expect(ctaViews.map(\.value).reduce(0, +) == 3)
+            #expect(
+                Self.value(samples, "bandit_experiment_status", ["experiment": "headline", "status": "running"]) == 1)
+            #expect(
+                Self.value(samples, "bandit_experiment_status", ["experiment": "headline", "status": "paused"]) == 0)
+
+            // Histograms: cumulative buckets ending in +Inf, which equals the count.
+            for histogram in ["bandit_request_duration_seconds", "bandit_upstream_duration_seconds"] {
+                let buckets = samples.filter { $0.name == histogram + "_bucket" }
+                #expect(buckets.count == ProxyMetrics.durationBuckets.count + 1)
+                #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.value <= $1.value }, "cumulative")
+                #expect(buckets.last?.labels["le"] == "+Inf")
+                #expect(buckets.last?.value == Self.value(samples, histogram + "_count"))
+                #expect(Self.value(samples, histogram + "_sum") != nil)
+            }
         }
     }
 
     @Test func proxiedRequestsAndConnectionsAreCountedByTheProxyItself() async throws {
-        let harness = try await ProxyHarness.start { request in
-            request.path == "/missing" ? .init(status: 404, body: "no") : .init()
+        try await withProxy(
+            await ProxyHarness.start { request in
+                request.path == "/missing" ? .init(status: 404, body: "no") : .init()
+            }
+        ) { harness in
+            for _ in 0..<7 { _ = try await harness.get("/about/") }
+            for _ in 0..<2 { _ = try await harness.get("/missing") }
+            try await Task.sleep(for: .milliseconds(100))  // let the client connections' closes land
+            let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
+            #expect(Self.value(samples, "bandit_requests_total", ["status_class": "2xx"]) == 7)
+            #expect(Self.value(samples, "bandit_requests_total", ["status_class": "4xx"]) == 2)
+            #expect(Self.value(samples, "bandit_request_duration_seconds_count") == 9)
+            #expect(Self.value(samples, "bandit_upstream_duration_seconds_count") == 9)
+            #expect(Self.value(samples, "bandit_open_client_connections") == 1, "only the scrape's own connection")
+            #expect((Self.value(samples, "bandit_open_upstream_connections") ?? 0) >= 1, "kept alive in the pool")
         }
-        defer { Task { try await harness.stop() } }
-        for _ in 0..<7 { _ = try await harness.get("/about/") }
-        for _ in 0..<2 { _ = try await harness.get("/missing") }
-        try await Task.sleep(for: .milliseconds(100))  // let the client connections' closes land
-        let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
-        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "2xx"]) == 7)
-        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "4xx"]) == 2)
-        #expect(Self.value(samples, "bandit_request_duration_seconds_count") == 9)
-        #expect(Self.value(samples, "bandit_upstream_duration_seconds_count") == 9)
-        #expect(Self.value(samples, "bandit_open_client_connections") == 1, "only the scrape's own connection")
-        #expect((Self.value(samples, "bandit_open_upstream_connections") ?? 0) >= 1, "kept alive in the pool")
     }
 
     @Test func unreachableAndSlowUpstreamsAreCounted() async throws {
-        let harness = try await ProxyHarness.start(
-            responder: { _ in .init(delay: .seconds(2)) }, configure: { $0.timeouts.responseSeconds = 0.2 })
-        defer { Task { try await harness.stop() } }
-        #expect(try await harness.get("/about/").status == 504)
-        let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
-        #expect(Self.value(samples, "bandit_upstream_timeouts_total") == 1)
-        #expect(Self.value(samples, "bandit_requests_total", ["status_class": "5xx"]) == 1)
+        try await withProxy(
+            await ProxyHarness.start(
+                responder: { _ in .init(delay: .seconds(2)) }, configure: { $0.timeouts.responseSeconds = 0.2 })
+        ) { harness in
+            #expect(try await harness.get("/about/").status == 504)
+            let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
+            #expect(Self.value(samples, "bandit_upstream_timeouts_total") == 1)
+            #expect(Self.value(samples, "bandit_requests_total", ["status_class": "5xx"]) == 1)
+        }
     }
 
     @Test func hotPathCallsShowUpInTheScrape() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let metrics = ProxyMetrics()
-        metrics.requestFinished(status: 200, duration: .milliseconds(3), upstreamDuration: .milliseconds(2))
-        metrics.requestFinished(status: 204, duration: .milliseconds(40), upstreamDuration: .milliseconds(30))
-        metrics.requestFinished(status: 302, duration: .seconds(2), upstreamDuration: nil)
-        metrics.requestFinished(status: 502, duration: .seconds(120), upstreamDuration: .seconds(5))
-        metrics.requestFinished(status: 101, duration: .zero, upstreamDuration: nil)
-        metrics.upstreamConnectFailed()
-        metrics.upstreamTimedOut()
-        metrics.upstreamTimedOut()
-        metrics.clientConnectionOpened()
-        metrics.clientConnectionOpened()
-        metrics.clientConnectionClosed()
-        metrics.upstreamConnectionOpened()
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let metrics = ProxyMetrics()
+            metrics.requestFinished(status: 200, duration: .milliseconds(3), upstreamDuration: .milliseconds(2))
+            metrics.requestFinished(status: 204, duration: .milliseconds(40), upstreamDuration: .milliseconds(30))
+            metrics.requestFinished(status: 302, duration: .seconds(2), upstreamDuration: nil)
+            metrics.requestFinished(status: 502, duration: .seconds(120), upstreamDuration: .seconds(5))
+            metrics.requestFinished(status: 101, duration: .zero, upstreamDuration: nil)
+            metrics.upstreamConnectFailed()
+            metrics.upstreamTimedOut()
+            metrics.upstreamTimedOut()
+            metrics.clientConnectionOpened()
+            metrics.clientConnectionOpened()
+            metrics.clientConnectionClosed()
+            metrics.upstreamConnectionOpened()
 
-        let (samples, _) = Self.parse(metrics.render(engine: harness.runtime.engine))
-        let requests = { (statusClass: String) in
-            Self.value(samples, "bandit_requests_total", ["status_class": statusClass])
+            let (samples, _) = Self.parse(metrics.render(engine: harness.runtime.engine))
+            let requests = { (statusClass: String) in
+                Self.value(samples, "bandit_requests_total", ["status_class": statusClass])
+            }
+            #expect(requests("1xx") == 1 && requests("2xx") == 2 && requests("3xx") == 1)
+            #expect(requests("4xx") == 0 && requests("5xx") == 1)
+            #expect(Self.value(samples, "bandit_upstream_connect_errors_total") == 1)
+            #expect(Self.value(samples, "bandit_upstream_timeouts_total") == 2)
+            #expect(Self.value(samples, "bandit_open_client_connections") == 1)
+            #expect(Self.value(samples, "bandit_open_upstream_connections") == 1)
+
+            let duration = "bandit_request_duration_seconds"
+            #expect(Self.value(samples, duration + "_count") == 5)
+            #expect(Self.value(samples, duration + "_bucket", ["le": "0.005"]) == 2, "0 and 3 ms")
+            #expect(Self.value(samples, duration + "_bucket", ["le": "0.05"]) == 3)
+            #expect(Self.value(samples, duration + "_bucket", ["le": "2.5"]) == 4)
+            #expect(Self.value(samples, duration + "_bucket", ["le": "60"]) == 4, "120 s only in +Inf")
+            #expect(Self.value(samples, duration + "_bucket", ["le": "+Inf"]) == 5)
+            #expect(abs((Self.value(samples, duration + "_sum") ?? 0) - 122.043) < 1e-9)
+            #expect(Self.value(samples, "bandit_upstream_duration_seconds_count") == 3)
+
+            // Each proxy has its own registry: the live one saw none of this.
+            let live = try await harness.get("/__bandits/metrics")
+            let (liveSamples, _) = Self.parse(live.body)
+            #expect(Self.value(liveSamples, "bandit_upstream_timeouts_total") == 0)
         }
-        #expect(requests("1xx") == 1 && requests("2xx") == 2 && requests("3xx") == 1)
-        #expect(requests("4xx") == 0 && requests("5xx") == 1)
-        #expect(Self.value(samples, "bandit_upstream_connect_errors_total") == 1)
-        #expect(Self.value(samples, "bandit_upstream_timeouts_total") == 2)
-        #expect(Self.value(samples, "bandit_open_client_connections") == 1)
-        #expect(Self.value(samples, "bandit_open_upstream_connections") == 1)
-
-        let duration = "bandit_request_duration_seconds"
-        #expect(Self.value(samples, duration + "_count") == 5)
-        #expect(Self.value(samples, duration + "_bucket", ["le": "0.005"]) == 2, "0 and 3 ms")
-        #expect(Self.value(samples, duration + "_bucket", ["le": "0.05"]) == 3)
-        #expect(Self.value(samples, duration + "_bucket", ["le": "2.5"]) == 4)
-        #expect(Self.value(samples, duration + "_bucket", ["le": "60"]) == 4, "120 s only in +Inf")
-        #expect(Self.value(samples, duration + "_bucket", ["le": "+Inf"]) == 5)
-        #expect(abs((Self.value(samples, duration + "_sum") ?? 0) - 122.043) < 1e-9)
-        #expect(Self.value(samples, "bandit_upstream_duration_seconds_count") == 3)
-
-        // Each proxy has its own registry: the live one saw none of this.
-        let live = try await harness.get("/__bandits/metrics")
-        let (liveSamples, _) = Self.parse(live.body)
-        #expect(Self.value(liveSamples, "bandit_upstream_timeouts_total") == 0)
     }
 
     @Test func labelValuesAreEscaped() {

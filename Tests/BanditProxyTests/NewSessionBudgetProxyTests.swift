@@ -20,83 +20,83 @@ import Testing
     }
 
     @Test func oneAddressFloodingSessionsIsServedButNotCounted() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.newSessionsPerMinute = Self.budget })
-        defer { Task { try await harness.stop() } }
-        let flood = 2_000
-        let ordinary = 200
-        let flooderCookies = try await withThrowingTaskGroup(of: [String?].self) { group in
-            // Four connections' worth of flood, each converting, beside the ordinary visitors.
-            for _ in 0..<4 {
-                group.addTask {
-                    var cookies: [String?] = []
-                    for _ in 0..<(flood / 4) {
-                        cookies.append(try await Self.visit(harness, from: "198.51.100.7", converting: true))
+        try await withProxy(await ProxyHarness.start(configure: { $0.newSessionsPerMinute = Self.budget })) { harness in
+            let flood = 2_000
+            let ordinary = 200
+            let flooderCookies = try await withThrowingTaskGroup(of: [String?].self) { group in
+                // Four connections' worth of flood, each converting, beside the ordinary visitors.
+                for _ in 0..<4 {
+                    group.addTask {
+                        var cookies: [String?] = []
+                        for _ in 0..<(flood / 4) {
+                            cookies.append(try await Self.visit(harness, from: "198.51.100.7", converting: true))
+                        }
+                        return cookies
                     }
-                    return cookies
                 }
-            }
-            group.addTask {
-                for index in 0..<ordinary {
-                    _ = try await Self.visit(harness, from: "203.0.113.\(index)", converting: index % 2 == 0)
+                group.addTask {
+                    for index in 0..<ordinary {
+                        _ = try await Self.visit(harness, from: "203.0.113.\(index)", converting: index % 2 == 0)
+                    }
+                    return []
                 }
-                return []
+                return try await group.reduce([], +)
             }
-            return try await group.reduce([], +)
+            #expect(flooderCookies.count == flood && flooderCookies.allSatisfy { $0 != nil })
+
+            let views = harness.totalViews("headline")
+            let conversions = harness.totalConversions("headline")
+            // The flood's first sessions are within its budget; a minute boundary crossed while
+            // they arrive can let one or two more in (the sliding window's weight of the last).
+            let floodCounted = views - ordinary
+            #expect((Self.budget...Self.budget + 2).contains(floodCounted), "views \(views)")
+            #expect(conversions == ordinary / 2 + floodCounted, "each counted flood session converted, no other")
+            let experiment = try #require(harness.runtime.engine.experiment(named: "headline"))
+            #expect(experiment.uncountedSessions(ExperimentRuntime.UncountedReason.overBudget) == flood - floodCounted)
+
+            let api = try await harness.get("/__bandits/api/experiments/headline")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
+            let uncounted = try #require(report["uncountedSessions"] as? [String: Int])
+            #expect(uncounted["over_budget"] == flood - floodCounted)
+            let metrics = try await harness.get("/__bandits/metrics")
+            #expect(
+                metrics.body.contains(
+                    #"bandit_sessions_uncounted_total{experiment="headline",reason="over_budget"} \#(flood - floodCounted)"#
+                ))
+            let dashboard = try await harness.get("/__bandits")
+            let uncountedCount = flood - floodCounted  // between 1,968 and 1,970: shown as "1,970"
+            let shown = "\(uncountedCount / 1000),\(String(format: "%03d", uncountedCount % 1000))"
+            #expect(dashboard.body.contains("\(shown) sessions left uncounted"))
         }
-        #expect(flooderCookies.count == flood && flooderCookies.allSatisfy { $0 != nil })
-
-        let views = harness.totalViews("headline")
-        let conversions = harness.totalConversions("headline")
-        // The flood's first sessions are within its budget; a minute boundary crossed while
-        // they arrive can let one or two more in (the sliding window's weight of the last).
-        let floodCounted = views - ordinary
-        #expect((Self.budget...Self.budget + 2).contains(floodCounted), "views \(views)")
-        #expect(conversions == ordinary / 2 + floodCounted, "each counted flood session converted, no other")
-        let experiment = try #require(harness.runtime.engine.experiment(named: "headline"))
-        #expect(experiment.uncountedSessions(ExperimentRuntime.UncountedReason.overBudget) == flood - floodCounted)
-
-        let api = try await harness.get("/__bandits/api/experiments/headline")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
-        let uncounted = try #require(report["uncountedSessions"] as? [String: Int])
-        #expect(uncounted["over_budget"] == flood - floodCounted)
-        let metrics = try await harness.get("/__bandits/metrics")
-        #expect(
-            metrics.body.contains(
-                #"bandit_sessions_uncounted_total{experiment="headline",reason="over_budget"} \#(flood - floodCounted)"#
-            ))
-        let dashboard = try await harness.get("/__bandits")
-        let uncountedCount = flood - floodCounted  // between 1,968 and 1,970: shown as "1,970"
-        let shown = "\(uncountedCount / 1000),\(String(format: "%03d", uncountedCount % 1000))"
-        #expect(dashboard.body.contains("\(shown) sessions left uncounted"))
     }
 
     @Test func aSessionOverTheBudgetStaysUncountedWhenItComesBack() async throws {
-        let harness = try await ProxyHarness.start(configure: { $0.newSessionsPerMinute = 1 })
-        defer { Task { try await harness.stop() } }
-        _ = try await Self.visit(harness, from: "198.51.100.7", converting: false)
-        let over = Visitor(harness)
-        try await over.get("/", headers: [("X-Forwarded-For", "198.51.100.7")])
-        #expect(over.lastArm() != nil, "assigned and told to the site like any session")
-        // Later pages come from another address (a phone moving networks): still uncounted.
-        try await over.get("/contact/", headers: [("X-Forwarded-For", "192.0.2.50")])
-        #expect(harness.totalViews("headline") == 1)
-        #expect(harness.totalConversions("headline") == 0)
-        let armBefore = over.lastArm()
-        try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
-        #expect(over.lastArm() == armBefore, "its arm sticks")
-        // Uncounted, but served like any session: the winner once there is one.
-        let other = armBefore == "bold" ? "control" : "bold"
-        let winner = try await harness.get(
-            "/__bandits/api/experiments/headline/winner", method: "POST", body: #"{"arm": "\#(other)"}"#)
-        #expect(winner.status == 200)
-        try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
-        #expect(over.lastArm() == other)
+        try await withProxy(await ProxyHarness.start(configure: { $0.newSessionsPerMinute = 1 })) { harness in
+            _ = try await Self.visit(harness, from: "198.51.100.7", converting: false)
+            let over = Visitor(harness)
+            try await over.get("/", headers: [("X-Forwarded-For", "198.51.100.7")])
+            #expect(over.lastArm() != nil, "assigned and told to the site like any session")
+            // Later pages come from another address (a phone moving networks): still uncounted.
+            try await over.get("/contact/", headers: [("X-Forwarded-For", "192.0.2.50")])
+            #expect(harness.totalViews("headline") == 1)
+            #expect(harness.totalConversions("headline") == 0)
+            let armBefore = over.lastArm()
+            try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
+            #expect(over.lastArm() == armBefore, "its arm sticks")
+            // Uncounted, but served like any session: the winner once there is one.
+            let other = armBefore == "bold" ? "control" : "bold"
+            let winner = try await harness.get(
+                "/__bandits/api/experiments/headline/winner", method: "POST", body: #"{"arm": "\#(other)"}"#)
+            #expect(winner.status == 200)
+            try await over.get("/", headers: [("X-Forwarded-For", "192.0.2.50")])
+            #expect(over.lastArm() == other)
+        }
     }
 
     @Test func withoutTheLimitEverySessionCounts() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        for _ in 0..<100 { _ = try await Self.visit(harness, from: "198.51.100.7", converting: false) }
-        #expect(harness.totalViews("headline") == 100, "carrier NAT: many visitors, one address")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            for _ in 0..<100 { _ = try await Self.visit(harness, from: "198.51.100.7", converting: false) }
+            #expect(harness.totalViews("headline") == 100, "carrier NAT: many visitors, one address")
+        }
     }
 }

@@ -47,60 +47,62 @@ import Testing
 
     @Test(arguments: [false, true])
     func theEditedArmGetsTheEditedPageAndTheOtherThePageAsItIs(chunked: Bool) async throws {
-        let harness = try await Self.harness(chunked: chunked)
-        defer { Task { try await harness.stop() } }
-        var seen: Set<String> = []
-        while seen.count < 2 {
-            let visitor = Visitor(harness)
-            let response = try await visitor.get("/", headers: [("Accept-Encoding", "gzip, br")])
-            let arm = try #require(visitor.lastArm())
-            seen.insert(arm)
-            let asked = harness.upstream.requests.last?.header("Accept-Encoding")
-            if arm == "control" {
-                #expect(response.body == Self.page, "byte for byte")
-                #expect(response.header("etag") == "\"v1\"")
-                #expect(asked == "gzip, br")
-            } else {
-                #expect(asked == nil, "an edited page is asked for uncompressed")
-                #expect(response.body.contains(#"<h1 id="headline">Ship faster. Today.</h1>"#))
-                #expect(response.body.contains(#"<a class="cta" href="/signup/?plan=pro">"#))
-                #expect(!response.body.contains("Sale!"))
-                #expect(response.body.contains("<style>.cta{color:green}</style></head>"))
-                #expect(response.body.contains(#"<p class="lead"><strong>Free</strong> for 30 days</p>"#))
-                #expect(response.body.contains(#"<script>if (a < b && "<h1>" ) {}</script>"#), "script left as it is")
-                #expect(response.body.hasSuffix("</body></html>"))
-                #expect(
-                    response.header("content-length") == nil
-                        || Int(response.header("content-length")!) == response.body.utf8.count)
-                #expect(response.header("etag") == "W/\"v1\"", "a strong validator no longer holds")
+        try await withProxy(await Self.harness(chunked: chunked)) { harness in
+            var seen: Set<String> = []
+            while seen.count < 2 {
+                let visitor = Visitor(harness)
+                let response = try await visitor.get("/", headers: [("Accept-Encoding", "gzip, br")])
+                let arm = try #require(visitor.lastArm())
+                seen.insert(arm)
+                let asked = harness.upstream.requests.last?.header("Accept-Encoding")
+                if arm == "control" {
+                    #expect(response.body == Self.page, "byte for byte")
+                    #expect(response.header("etag") == "\"v1\"")
+                    #expect(asked == "gzip, br")
+                } else {
+                    #expect(asked == nil, "an edited page is asked for uncompressed")
+                    #expect(response.body.contains(#"<h1 id="headline">Ship faster. Today.</h1>"#))
+                    #expect(response.body.contains(#"<a class="cta" href="/signup/?plan=pro">"#))
+                    #expect(!response.body.contains("Sale!"))
+                    #expect(response.body.contains("<style>.cta{color:green}</style></head>"))
+                    #expect(response.body.contains(#"<p class="lead"><strong>Free</strong> for 30 days</p>"#))
+                    #expect(
+                        response.body.contains(#"<script>if (a < b && "<h1>" ) {}</script>"#), "script left as it is")
+                    #expect(response.body.hasSuffix("</body></html>"))
+                    #expect(
+                        response.header("content-length") == nil
+                            || Int(response.header("content-length")!) == response.body.utf8.count)
+                    #expect(response.header("etag") == "W/\"v1\"", "a strong validator no longer holds")
+                }
             }
+            let api = try await harness.get("/__bandits/api/experiments/headline")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
+            let arms = try #require(report["arms"] as? [[String: Any]])
+            #expect(arms[0]["html"] == nil)
+            let html = try #require(arms[1]["html"] as? [String: Any])
+            let edited = try #require(html["editedResponses"] as? Int)
+            #expect(edited >= 1)
+            let matches = try #require(html["edits"] as? [[String: Any]]).map { $0["matchedResponses"] as? Int }
+            #expect(
+                matches == [edited, edited, edited, edited, edited, 0], "the selector that matches nothing shows 0")
+            let dashboard = try await harness.get("/__bandits")
+            #expect(dashboard.body.contains("\(edited) pages edited: h1#headline \(edited)"), "shown on the dashboard")
+            #expect(dashboard.body.contains("⚠ nav.gone 0"), "a selector that matched nothing is flagged")
         }
-        let api = try await harness.get("/__bandits/api/experiments/headline")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
-        let arms = try #require(report["arms"] as? [[String: Any]])
-        #expect(arms[0]["html"] == nil)
-        let html = try #require(arms[1]["html"] as? [String: Any])
-        let edited = try #require(html["editedResponses"] as? Int)
-        #expect(edited >= 1)
-        let matches = try #require(html["edits"] as? [[String: Any]]).map { $0["matchedResponses"] as? Int }
-        #expect(matches == [edited, edited, edited, edited, edited, 0], "the selector that matches nothing shows 0")
-        let dashboard = try await harness.get("/__bandits")
-        #expect(dashboard.body.contains("\(edited) pages edited: h1#headline \(edited)"), "shown on the dashboard")
-        #expect(dashboard.body.contains("⚠ nav.gone 0"), "a selector that matched nothing is flagged")
     }
 
     @Test func otherPagesOfTheSessionAreNotEdited() async throws {
-        let harness = try await Self.harness(chunked: false)
-        defer { Task { try await harness.stop() } }
-        let visitor = Visitor(harness)
-        while true {
-            let response = try await visitor.get("/")
-            if visitor.lastArm() == "bold" { break }
-            visitor.cookie = nil
-            _ = response
+        try await withProxy(await Self.harness(chunked: false)) { harness in
+            let visitor = Visitor(harness)
+            while true {
+                let response = try await visitor.get("/")
+                if visitor.lastArm() == "bold" { break }
+                visitor.cookie = nil
+                _ = response
+            }
+            let other = try await visitor.get("/about/", headers: [("Accept-Encoding", "gzip")])
+            #expect(other.body == "ok")
+            #expect(harness.upstream.requests.last?.header("Accept-Encoding") == "gzip")
         }
-        let other = try await visitor.get("/about/", headers: [("Accept-Encoding", "gzip")])
-        #expect(other.body == "ok")
-        #expect(harness.upstream.requests.last?.header("Accept-Encoding") == "gzip")
     }
 }

@@ -44,12 +44,13 @@ import Testing
     }
 
     @Test func aSiteThatDeclinesTheUpgradeAnswersNormally() async throws {
-        let harness = try await ProxyHarness.start()
-        defer { Task { try await harness.stop() } }
-        let answer = try await RawConnection.exchange(
-            port: harness.port, send: Self.handshake, timeout: .seconds(10))
-        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(80))")
-        #expect(answer.lowercased().contains("connection: close"), "its parser stopped at the upgrade: it must close")
-        #expect(harness.upstream.requests.last?.header("Upgrade") == "echo", "the upgrade was asked for upstream")
+        try await withProxy(await ProxyHarness.start()) { harness in
+            let answer = try await RawConnection.exchange(
+                port: harness.port, send: Self.handshake, timeout: .seconds(10))
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(80))")
+            #expect(
+                answer.lowercased().contains("connection: close"), "its parser stopped at the upgrade: it must close")
+            #expect(harness.upstream.requests.last?.header("Upgrade") == "echo", "the upgrade was asked for upstream")
+        }
     }
 }

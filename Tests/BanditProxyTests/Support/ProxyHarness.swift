@@ -62,6 +62,22 @@ struct ProxyHarness {
     func totalConversions(_ experiment: String) -> Int { counts(experiment).reduce(0) { $0 + $1.conversions } }
 }
 
+/// Runs `body` with the proxy `start` gives, then stops it (its runtime and upstream) before
+/// returning, whether `body` returned or threw: the next test never shares a half-stopped
+/// proxy, and a failure to stop is reported, not lost in a detached task.
+func withProxy(
+    _ start: @autoclosure () async throws -> ProxyHarness, _ body: (ProxyHarness) async throws -> Void
+) async throws {
+    let harness = try await start()
+    do {
+        try await body(harness)
+    } catch {
+        try? await harness.stop()  // the test's own failure is the one to report
+        throw error
+    }
+    try await harness.stop()
+}
+
 /// A visitor's browser: keeps the session cookie between requests.
 final class Visitor: @unchecked Sendable {
     private let harness: ProxyHarness
