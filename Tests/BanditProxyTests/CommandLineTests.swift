@@ -120,7 +120,14 @@ import Testing
         let (process, port, directory) = (proxy.process, proxy.port, proxy.directory)
 
         for _ in 0..<10 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
-        try await Task.sleep(for: .milliseconds(500))  // ten flush intervals: these are on disk
+        let path = directory.appendingPathComponent("state.sqlite").path
+        let onDisk = try await eventually {
+            let store = try await SQLiteStore.open(path: path)
+            let views = try await store.load().experiments["headline"]?.arms.values.reduce(0) { $0 + $1.views }
+            await store.close()
+            return views == 10
+        }
+        #expect(onDisk, "the first ten views are on disk")
         for _ in 0..<10 { _ = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/") }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -121,7 +121,7 @@ import Testing
             try await visitor.get("/")
             if index % 3 == 0 { try await visitor.get("/contact/") }
         }
-        try await Task.sleep(for: .milliseconds(300))  // a few flushes: the series is stored
+        _ = await harness.runtime.keeper.flush()  // the series is stored
         let response = try await harness.get("/__bandits/api/experiments/headline")
         let body = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
         let arms = try #require(body["arms"] as? [[String: Any]])

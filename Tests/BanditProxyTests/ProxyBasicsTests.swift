@@ -202,7 +202,8 @@ import Testing
             try await withProxy(await ProxyHarness.start(configure: { $0.timeouts.idleSeconds = 0.3 })) { expiring in
                 try await KeepAliveConnection.open(port: expiring.port) { connection in
                     _ = try await connection.get("/a")
-                    try await Task.sleep(for: .milliseconds(1_500))
+                    let closed = try await eventually { expiring.upstream.openConnections == 0 }
+                    #expect(closed, "the proxy closes an upstream connection idle longer than idleSeconds")
                     _ = try await connection.get("/c")
                 }
                 let expired = Dictionary(

@@ -66,16 +66,13 @@ import Testing
             request.path == "/" ? .init(delay: .milliseconds(600)) : .init()
         })
         let slow = Task { try await harness.get("/") }
-        try await Task.sleep(for: .milliseconds(200))  // the request is at the upstream now
+        let arrived = try await eventually { harness.upstream.requests.contains { $0.path == "/" } }
+        #expect(arrived, "the request is at the upstream now")
         let reloaded = try await harness.runtime.reload(harness.runtime.config)
         #expect(try await slow.value.status == 200)
 
         let headline = reloaded.engine.experiment(named: "headline")!
-        var views = 0
-        for _ in 0..<100 where views == 0 {
-            try await Task.sleep(for: .milliseconds(20))
-            views = headline.counts.reduce(0) { $0 + $1.views }
-        }
+        #expect(try await eventually { headline.counts.reduce(0) { $0 + $1.views } > 0 })
         try await Task.sleep(for: .milliseconds(200))  // and it is not counted again later
         #expect(headline.counts.reduce(0) { $0 + $1.views } == 1)
         await reloaded.shutdown()

@@ -82,7 +82,7 @@ import Testing
 
         store.failing.withLock { $0 = true }
         for _ in 0..<5 { #expect(try await Visitor(harness).get("/").status == 200) }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await eventually { try await harness.get("/__bandits/health").status == 503 })
         let degraded = try await harness.get("/__bandits/health")
         #expect(degraded.status == 503)
         #expect(degraded.body.contains("disk is full"))

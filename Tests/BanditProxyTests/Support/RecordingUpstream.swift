@@ -80,6 +80,8 @@ final class RecordingUpstream: Sendable {
 
     /// The most connections that were open to it at once.
     var peakConnections: Int { connections.withLock { $0.peak } }
+    /// Connections from the proxy open now.
+    var openConnections: Int { connections.withLock { $0.open } }
 
     func connectionOpened() {
         connections.withLock {
