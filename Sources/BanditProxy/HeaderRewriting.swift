@@ -45,8 +45,9 @@ enum KnownHeader {
 ///
 /// The body goes as the client framed it: its Content-Length kept, or chunks declared anew.
 ///
-/// Public only so that the microbenchmarks in `Benchmarks/` can measure it.
-public enum UpstreamRequest {
+/// Visible outside the module only to the microbenchmarks in `Benchmarks/`
+/// (`@_spi(Benchmarks) import BanditProxy`), not part of the API.
+@_spi(Benchmarks) public enum UpstreamRequest {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected served: [ServedArm], clientAddress: String?, clientIsTrusted: Bool,

@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
-@testable import BanditProxy
+@_spi(Benchmarks) @testable import BanditProxy
 
 /// The one-pass header rewriting recognises names in any letter case and keeps what it must.
 @Suite struct HeaderRewritingTests {

@@ -1,5 +1,5 @@
 import BanditCore
-import BanditProxy
+@_spi(Benchmarks) import BanditProxy
 import Benchmark
 import NIOCore
 

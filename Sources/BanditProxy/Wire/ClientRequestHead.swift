@@ -5,8 +5,9 @@ import NIOHTTP1
 /// A request head as the client sent it: its bytes, and where each part lies in them. The
 /// upstream's head is written from it (`UpstreamRequest`), its kept field lines copied.
 ///
-/// Public (opaque) only so that the microbenchmarks in `Benchmarks/` can measure the request phase.
-public struct ClientRequestHead: ParsedHead {
+/// Visible outside the module only to the microbenchmarks in `Benchmarks/` (`@_spi(Benchmarks)`),
+/// which measure the request phase; not part of the API.
+@_spi(Benchmarks) public struct ClientRequestHead: ParsedHead {
     /// The head, from the request line through the blank line that ends it.
     let bytes: ByteBuffer
     let method: HTTPMethod
@@ -43,7 +44,7 @@ public struct ClientRequestHead: ParsedHead {
 /// Parses an HTTP/1.x request head in place, as strictly as llhttp (`FieldLines`): a token
 /// method, a request target of visible ASCII, HTTP/1.0 or HTTP/1.1; one Content-Length,
 /// never with Transfer-Encoding, and a Transfer-Encoding only if it is chunked alone.
-public enum RequestHeadParser {
+@_spi(Benchmarks) public enum RequestHeadParser {
     /// The head at the start of `buffer`, or nil while it is incomplete. `searchFrom` skips
     /// what an earlier call already searched for the blank line.
     public static func parse(_ buffer: ByteBuffer, maxBytes: Int, searchFrom: inout Int) throws -> ClientRequestHead? {

@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import BanditProxy
+@_spi(Benchmarks) @testable import BanditProxy
 
 /// The client request reader refuses what llhttp (swift-nio's parser, which the proxy used
 /// before) refuses, and frames bodies exactly: a proxy and its upstream that disagree on

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BanditProxy
+@_spi(Benchmarks) @testable import BanditProxy
 
 /// What the engine learns from a parsed request head.
 @Suite struct RequestFactsFromHeadTests {

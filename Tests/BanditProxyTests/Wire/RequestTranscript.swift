@@ -2,7 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
-@testable import BanditProxy
+@_spi(Benchmarks) @testable import BanditProxy
 
 /// What a request reader made of some bytes delivered in pieces: ours (`ClientRequestReader`)
 /// or swift-nio's (llhttp), in one shape so they can be compared.

@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import BanditProxy
+@_spi(Benchmarks) @testable import BanditProxy
 
 /// Heads parsed as the proxy parses them, for tests of what is done with them.
 enum TestHeads {
