@@ -210,6 +210,9 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// Bumping it starts a new version: everyone is re-randomised, the old counts go to the
     /// history. Weights, floors and coverage may change without it.
     public var version = 1
+    /// The limits past which an arm stops itself (`guardrails`); nil: none. Per-arm request
+    /// counts are kept and shown either way.
+    public var guardrails: GuardrailConfig?
 
     /// The first goal's path, for one-line summaries.
     public var target: PathPattern { goals[0].path }

@@ -21,11 +21,14 @@ public final class ExperimentRuntime: Sendable {
     private let allocationSnapshot = Mutex<(counts: [ArmCounts], shares: [Double]?)?>(nil)
     /// New sessions served but never counted, since this process started, by reason.
     private let overBudgetSessions = Atomic<Int>(0)
-    /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
-    /// (since this process started): a selector the site's markup no longer has shows as 0.
     /// Per arm, the requests of its sessions as the proxy answered them: 5xx share and upstream
     /// latency, shown whether or not guardrails are set (counts of this process).
     public let requestStats: [ArmRequestStats]
+    /// `guardrails.slowMs` in nanoseconds, read on every request: a request slower than this
+    /// to the upstream's response head counts as slow. Nil: none does.
+    public let slowNanoseconds: Int64?
+    /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
+    /// (since this process started): a selector the site's markup no longer has shows as 0.
     private let editedResponses: [Counter]
     private let editMatches: [[Counter]]
 
@@ -38,6 +41,7 @@ public final class ExperimentRuntime: Sendable {
             minDetectableEffect: config.minDetectableEffect)
         armCounters = config.arms.map { _ in ArmCounter() }
         requestStats = config.arms.map { _ in ArmRequestStats() }
+        slowNanoseconds = config.guardrails?.slowNanoseconds
         editedResponses = config.arms.map { _ in Counter() }
         editMatches = config.armVariants.map { $0.html.map { _ in Counter() } }
     }
