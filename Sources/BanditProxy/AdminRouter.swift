@@ -120,6 +120,12 @@ struct AdminRouter: Sendable {
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard reads else { return AdminRouter.getOnly }
             return .json(200, SegmentReport(experiment))
+        case (let method, "api", 6) where segments[1] == "experiments" && segments[3] == "arms":
+            guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
+            guard method == "POST" else {
+                return .error(405, "use POST for \(segments[5])", headers: [("Allow", "POST")])
+            }
+            return await act(segments[5], onArm: segments[4], of: experiment)
         case (let method, "api", 4) where segments[1] == "experiments":
             guard let experiment = engine.experiment(named: segments[2]) else { return unknown(segments[2]) }
             guard method == "POST" else {
@@ -243,6 +249,22 @@ struct AdminRouter: Sendable {
             await keeper.declareWinner(experiment, arm: arm)
         default:
             return .error(404, "unknown action \"\(action)\"; use pause, resume, reset or winner")
+        }
+        return .json(200, ExperimentReport(experiment))
+    }
+
+    /// `POST …/arms/{arm}/restore`: untrips an arm its guardrails stopped.
+    private func act(_ action: String, onArm name: String, of experiment: ExperimentRuntime) async -> AdminResponse {
+        guard action == "restore" else { return .error(404, "unknown arm action \"\(action)\"; use restore") }
+        guard let arm = experiment.config.arms.firstIndex(of: name) else {
+            return .error(
+                404,
+                "experiment \"\(experiment.name)\" has no arm \"\(name)\"; arms: \(experiment.config.arms.joined(separator: ", "))"
+            )
+        }
+        guard await keeper.restoreArm(experiment, arm: arm) else {
+            return .error(
+                409, "arm \"\(name)\" of \"\(experiment.name)\" has not tripped its guardrails; nothing to restore")
         }
         return .json(200, ExperimentReport(experiment))
     }

@@ -83,6 +83,7 @@ enum Dashboard {
         } else if report.status == .decided {
             html += "<span class=\"badge winner\">no meaningful difference</span>"
         }
+        html += servesControlOnlyBadge(report)
         if !report.warnings.isEmpty {
             let count = report.warnings.count
             html += "<span class=\"badge warn\">\(count) warning\(count == 1 ? "" : "s")</span>"
@@ -153,15 +154,6 @@ enum Dashboard {
         return html + "</div>"
     }
 
-    /// Under each arm: its sessions' requests, their 5xx share and the upstream's latency.
-    private static func requestsLine(_ requests: ExperimentReport.RequestsReport) -> String {
-        var text = "\(Format.count(requests.requests)) requests · 5xx \(Format.percent(requests.errorRate))"
-        if let p50 = requests.p50Ms, let p95 = requests.p95Ms {
-            text += " · p50 \(Int(p50.rounded())) ms, p95 \(Int(p95.rounded())) ms"
-        }
-        return "<span class=\"sub requests\" title=\"this instance, since it started\">\(text)</span>"
-    }
-
     /// Under an arm that edits the page: how many pages were edited, and per edit in how many
     /// its selector matched; a selector that matched none is flagged, as the site's markup
     /// has probably changed.
@@ -192,7 +184,7 @@ enum Dashboard {
                 html += " <span class=\"sub\" style=\"display:inline\">· control</span>"
             }
             if let edits = arm.html { html += editsLine(edits) }
-            if arm.requests.requests > 0 { html += requestsLine(arm.requests) }
+            html += guardrailLines(arm, experiment: report.name)
             html += "</td><td class=\"opt\">\(Format.count(arm.assignments))</td><td>\(Format.count(arm.views))"
             // Counts from before confirmation existed have none: no line for those.
             if arm.confirmedViews != arm.views && (arm.confirmedViews > 0 || report.countViews == "confirmed") {

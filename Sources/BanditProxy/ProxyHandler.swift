@@ -590,8 +590,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let experiments = services.engine.experiments
         for served in exchange.decision.served {
             guard let arm = served.reference else { continue }
-            experiments[arm.experiment].requestStats[arm.arm].record(
-                status: status, latencyNanoseconds: latency, slowNanoseconds: nil)
+            let experiment = experiments[arm.experiment]
+            experiment.requestStats[arm.arm].record(
+                status: status, latencyNanoseconds: latency, slowNanoseconds: experiment.slowNanoseconds)
         }
     }
 

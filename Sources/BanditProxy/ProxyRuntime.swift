@@ -148,9 +148,12 @@ public final class ProxyRuntime: Sendable {
             await self.keeper.resume()
             throw error
         }
+        // Per-arm request counts and tripped arms live in memory only: they move over here.
+        let handover = engine.takeOverGuardrails(from: self.engine)
         _ = server.swap(to: serving)
         let retiring = Task { [self] in
-            await retire(previous, successor: keeper, successorServing: serving, closingStore: !sameStore)
+            await retire(
+                previous, successor: keeper, successorServing: serving, closingStore: !sameStore, handover: handover)
         }
         logger.notice(
             "configuration reloaded",
@@ -164,7 +167,8 @@ public final class ProxyRuntime: Sendable {
     /// the response timeout: after it they are answered 504, which counts nothing), then
     /// hands their counts to the successor and closes what the successor does not share.
     private func retire(
-        _ previous: Serving, successor: StateKeeper, successorServing: Serving, closingStore: Bool
+        _ previous: Serving, successor: StateKeeper, successorServing: Serving, closingStore: Bool,
+        handover: RequestCountsHandover
     ) async {
         await retiring?.value
         let deadline = ContinuousClock.now + .milliseconds(Int64(config.timeouts.responseSeconds * 1000) + 1000)
@@ -174,6 +178,7 @@ public final class ProxyRuntime: Sendable {
         flushLoop.cancel()
         await flushLoop.value
         let generations = Dictionary(uniqueKeysWithValues: engine.experiments.map { ($0.name, $0.state.generation) })
+        successor.engine.addRequestCounts(finishedSince: handover, on: engine)
         let dropped = await successor.absorb(keeper.unwritten(), generations: generations)
         await successor.absorbSegments(keeper.unwrittenSegments(), generations: generations)
         if dropped > 0 {

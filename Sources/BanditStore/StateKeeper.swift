@@ -120,6 +120,7 @@ public actor StateKeeper {
                 return
             }
             if retired { continue }
+            checkGuardrails()
             decideWinners()
             for experiment in engine.experiments { experiment.refreshAllocation() }
             backoff.record(success: await flush())
@@ -287,6 +288,8 @@ public actor StateKeeper {
     public func decideWinners() {
         for experiment in engine.experiments where experiment.state.status == .running {
             guard let verdict = experiment.winnerRule.verdict(experiment.evidence) else { continue }
+            // A winner is served to everyone: never an arm its guardrails stopped.
+            if case .winner(let winner) = verdict, experiment.guardrails.isTripped(winner) { continue }
             var state = experiment.state
             state.status = .decided
             switch verdict {

@@ -114,12 +114,13 @@ import Testing
             // Each arm's requests as the proxy answered them, in the API.
             let api = try await harness.get("/__bandits/api/experiments/headline")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
-            let requests = try #require(report["arms"] as? [[String: Any]]).map { $0["requests"] as? [String: Any] }
+            let requests = try #require(report["arms"] as? [[String: Any]]).map { $0["guardrail"] as? [String: Any] }
             #expect(requests[0]?["requests"] as? Int == statuses.filter { $0 == 200 }.count)
             #expect(requests[0]?["errorRate"] as? Double == 0)
             #expect(requests[0]?["p50Ms"] as? Double != nil)
             #expect(requests[1]?["requests"] as? Int == statuses.filter { $0 == 502 }.count)
             #expect(requests[1]?["errorRate"] as? Double == 1, "every request of the broken arm got a 502")
+            #expect(requests[1]?["tripped"] as? Bool == false, "no guardrails configured: nothing trips")
             let dashboard = try await harness.get("/__bandits")
             #expect(dashboard.body.contains("requests · 5xx 100"), "the broken arm's 5xx share on the dashboard")
         }

@@ -61,12 +61,15 @@ import Testing
         try """
         {"upstream": "http://127.0.0.1:8000",
          "experiments": [{"name": "a", "source": "/", "target": "/t", "algorithm": "telepathy"},
-                         {"name": "b", "source": "/x", "target": "/y", "algorithm": "epsilon-greedy", "epsilon": 1.5}]}
+                         {"name": "b", "source": "/x", "target": "/y", "algorithm": "epsilon-greedy", "epsilon": 1.5,
+                          "guardrails": {"maxErrorRate": 1, "maxSlowRate": 0.05}}]}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let outcome = try Self.run(["validate", "--config", path])
         #expect(outcome.status != 0)
         #expect(outcome.output.contains("experiments[0].algorithm"), "\(outcome.output)")
         #expect(outcome.output.contains("experiments[1].epsilon"), "\(outcome.output)")
+        #expect(outcome.output.contains("experiments[1].guardrails.maxErrorRate"), "\(outcome.output)")
+        #expect(outcome.output.contains("experiments[1].guardrails.maxSlowRate: needs slowMs"), "\(outcome.output)")
     }
 
     @Test func aMissingFileIsNamed() throws {

@@ -19,8 +19,10 @@ enum ConfigKeys {
     static let experiment = [
         "name", "source", "target", "arms", "algorithm", "epsilon", "k", "c", "beta", "header", "query", "minViews",
         "significance", "ignoreAuthenticated", "coverage", "weights", "minShare", "attributionWindow",
-        "countViews", "version", "minDetectableEffect", "segments",
+        "countViews", "version", "minDetectableEffect", "segments", "guardrails",
     ]
+    /// An experiment's `guardrails`: the limits past which an arm stops itself.
+    static let guardrails = ["maxErrorRate", "slowMs", "maxSlowRate", "minRequests", "significance"]
     /// An arm object in an experiment's `arms` (an arm may also be a plain name).
     static let arm = ["name", "path", "redirect", "upstream", "html"]
     /// One edit in an arm's `html`: a selector and one action.
@@ -34,7 +36,8 @@ enum ConfigKeys {
     /// `experiments[].name`, `experiments[].arms[].path` (the root's keys bare).
     static let sections: [(path: String, keys: [String])] = [
         ("", root), ("timeouts", timeouts), ("session", session), ("exclude", exclude), ("limits", limits),
-        ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].arms[]", arm),
+        ("upstreamTLS", upstreamTLS), ("experiments[]", experiment), ("experiments[].guardrails", guardrails),
+        ("experiments[].arms[]", arm),
         ("experiments[].arms[].html[]", htmlEdit),
         ("experiments[].target[]", goal),
     ]

@@ -137,7 +137,9 @@ public enum ConfigLoader {
         }
         if let cacheSafety = reader.bool(root, "cacheSafety", at: "") { config.cacheSafety = cacheSafety }
         if let value = root["experiments"] {
-            config.experiments = ExperimentConfigReader(reader: reader, session: config.session).read(value)
+            var experiments = ExperimentConfigReader(reader: reader, session: config.session)
+            experiments.responseTimeoutSeconds = config.timeouts.responseSeconds
+            config.experiments = experiments.read(value)
         }
         return config
     }

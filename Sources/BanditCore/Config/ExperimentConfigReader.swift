@@ -2,6 +2,8 @@
 struct ExperimentConfigReader {
     let reader: ConfigReader
     let session: SessionSettings
+    /// `timeouts.responseSeconds`: a `guardrails.slowMs` must be below it.
+    var responseTimeoutSeconds = Timeouts().responseSeconds
 
     /// Header names an experiment may not inject (lowercased): hop-by-hop and framing headers,
     /// the request's identity, and the forwarding headers the proxy writes itself.
@@ -97,6 +99,7 @@ struct ExperimentConfigReader {
         let segments = readSegments(members, at: path)
         let version = reader.integer(
             members, "version", at: path, in: 1...Int(Int32.max), what: "a whole number ≥ 1")
+        let guardrails = readGuardrails(members, at: path)
 
         guard reader.errors.count == errorsBefore, let name, let source, let goals, let algorithm else { return nil }
         var experiment = ExperimentConfig(
@@ -112,6 +115,7 @@ struct ExperimentConfigReader {
         experiment.countViews = countViews
         experiment.version = version ?? 1
         experiment.segments = segments
+        experiment.guardrails = guardrails
         return experiment
     }
 

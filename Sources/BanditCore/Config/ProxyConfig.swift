@@ -212,6 +212,9 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var version = 1
     /// How the results are split besides the totals (`segments`), in the configured order.
     public var segments: [Segment] = []
+    /// The limits past which an arm stops itself (`guardrails`); nil: none. Per-arm request
+    /// counts are kept and shown either way.
+    public var guardrails: GuardrailConfig?
 
     /// The first goal's path, for one-line summaries.
     public var target: PathPattern { goals[0].path }

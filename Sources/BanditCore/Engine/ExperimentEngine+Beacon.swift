@@ -22,6 +22,9 @@ extension ExperimentEngine {
         }
         guard entry.isCounted else { return .notCounted("this session is forced or held out, so it is not counted") }
         guard state.status != .paused else { return .notCounted("the experiment is paused") }
+        guard !experiment.guardrails.isTripped(entry.arm) else {
+            return .notCounted("this session's arm tripped its guardrails; it is served the control")
+        }
         if config.ignoreAuthenticated && isAuthenticated(facts) {
             return .notCounted("logged-in sessions are not counted in this experiment")
         }

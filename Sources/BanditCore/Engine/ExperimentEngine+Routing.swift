@@ -29,7 +29,7 @@ extension ExperimentEngine {
         }
         for entry in session?.entries ?? [] where isCurrent(entry) {
             guard let experiment = experiment(named: entry.experiment) else { continue }
-            let arm = Self.servedArm(entry, experiment.state)
+            let arm = Self.servedArm(entry, experiment.state, experiment.guardrails)
             if experiment.config.armVariants[arm].upstream != nil {
                 decision.upstreamArm = ArmReference(experiment: experiment.index, arm: arm)
                 return
@@ -38,12 +38,13 @@ extension ExperimentEngine {
         decision.upstreamArm = decidedUpstreamArm()
     }
 
-    /// A decided experiment whose winner has its own upstream serves everyone from it.
+    /// A decided experiment whose winner has its own upstream serves everyone from it (unless
+    /// its guardrails tripped it).
     func decidedUpstreamArm() -> ArmReference? {
         for experiment in upstreamRoutingExperiments {
             let state = experiment.state
             guard state.status == .decided, let winner = state.winner,
-                experiment.config.armVariants[winner].upstream != nil
+                experiment.config.armVariants[winner].upstream != nil, !experiment.guardrails.isTripped(winner)
             else { continue }
             return ArmReference(experiment: experiment.index, arm: winner)
         }

@@ -367,7 +367,7 @@ public final class ExperimentEngine: Sendable {
                 if config.coverage < 1 && UnitInterval.open(using: &rng) >= config.coverage {
                     entry = .init(experiment: config.name, generation: state.generation, arm: 0, holdout: true)
                 } else {
-                    let arm = experiment.policy.choose(experiment.evidence, using: &rng)
+                    let arm = experiment.chooseArm(using: &rng)
                     entry = .init(experiment: config.name, generation: state.generation, arm: arm)
                     if isOverBudget(facts, clientAddress, &budget) {
                         entry!.overBudget = true
@@ -383,9 +383,12 @@ public final class ExperimentEngine: Sendable {
             }
         }
         guard var entry else { return nil }
-        if !entry.isCounted { return Self.servedArm(entry, state) }  // held out, forced, over budget
+        if !entry.isCounted { return Self.servedArm(entry, state, experiment.guardrails) }  // held out, forced, over budget
 
-        let countable = state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
+        // A tripped arm's sessions see the control: what they do is not the arm's doing.
+        let countable =
+            state.status != .paused && !(config.ignoreAuthenticated && context.authenticated)
+            && !experiment.guardrails.isTripped(entry.arm)
         if countable {
             let viewedBefore = entry.viewed
             var marked = false
@@ -423,20 +426,28 @@ public final class ExperimentEngine: Sendable {
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
         }
-        return Self.servedArm(entry, state)
+        return Self.servedArm(entry, state, experiment.guardrails)
     }
 
     /// The arm a session's entry is served: an arm forced for QA as forced; a held-out
     /// session the control, or the winner once decided; any other its own arm while the
-    /// experiment runs, the winner once decided, the control while paused.
-    static func servedArm(_ entry: SessionState.Entry, _ state: ExperimentRuntime.State) -> Int {
+    /// experiment runs, the winner once decided, the control while paused. An arm its
+    /// guardrails tripped is replaced by the control (a forced one excepted: QA asked for it).
+    static func servedArm(
+        _ entry: SessionState.Entry, _ state: ExperimentRuntime.State, _ guardrails: GuardrailState
+    ) -> Int {
         if entry.forced && !entry.recorded { return entry.arm }
-        if entry.holdout { return state.status == .decided ? state.winner ?? 0 : 0 }
-        switch state.status {
-        case .running: return entry.arm
-        case .decided: return state.winner ?? entry.arm
-        case .paused: return 0
+        let arm: Int
+        if entry.holdout {
+            arm = state.status == .decided ? state.winner ?? 0 : 0
+        } else {
+            switch state.status {
+            case .running: arm = entry.arm
+            case .decided: arm = state.winner ?? entry.arm
+            case .paused: arm = 0
+            }
         }
+        return guardrails.isTripped(arm) ? 0 : arm
     }
 
     /// Adds the counts of a delivered response: assignments always, views and conversions

@@ -21,13 +21,22 @@ public final class ExperimentRuntime: Sendable {
     private let allocationSnapshot = Mutex<(counts: [ArmCounts], shares: [Double]?)?>(nil)
     /// New sessions served but never counted, since this process started, by reason.
     private let overBudgetSessions = Atomic<Int>(0)
-    /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
-    /// (since this process started): a selector the site's markup no longer has shows as 0.
     /// Per arm, the requests of its sessions as the proxy answered them: 5xx share and upstream
     /// latency, shown whether or not guardrails are set (counts of this process).
     public let requestStats: [ArmRequestStats]
     /// Views and conversions by segment value, for experiments with `segments`.
     public let segmentCounts: SegmentCounts?
+    /// `guardrails.slowMs` in nanoseconds, read on every request: a request slower than this
+    /// to the upstream's response head counts as slow. Nil: none does.
+    public let slowNanoseconds: Int64?
+    /// The arms tripped by their guardrails (see ExperimentRuntime+Guardrails.swift).
+    public let guardrails: GuardrailState
+    /// The test of `config.guardrails`; nil when no limit is set (nothing can trip).
+    public let guardrailMonitor: GuardrailMonitor?
+    /// While an arm is tripped: the allocation among the others (`ArmSubsetPolicy`).
+    let allocationWithoutTripped = Mutex<(any BanditPolicy)?>(nil)
+    /// Per arm, responses edited by its `html` edits, and per edit how many it matched in
+    /// (since this process started): a selector the site's markup no longer has shows as 0.
     private let editedResponses: [Counter]
     private let editMatches: [[Counter]]
 
@@ -40,6 +49,11 @@ public final class ExperimentRuntime: Sendable {
             minDetectableEffect: config.minDetectableEffect)
         armCounters = config.arms.map { _ in ArmCounter() }
         requestStats = config.arms.map { _ in ArmRequestStats() }
+        slowNanoseconds = config.guardrails?.slowNanoseconds
+        guardrails = GuardrailState(arms: config.arms.count)
+        guardrailMonitor = config.guardrails.flatMap { limits in
+            limits.canTrip ? GuardrailMonitor(config: limits, experimentSignificance: config.significance) : nil
+        }
         editedResponses = config.arms.map { _ in Counter() }
         segmentCounts = config.segments.isEmpty ? nil : SegmentCounts(segments: config.segments)
         editMatches = config.armVariants.map { $0.html.map { _ in Counter() } }
@@ -140,8 +154,26 @@ public final class ExperimentRuntime: Sendable {
     public func refreshAllocation() {
         let now = evidence
         if let snapshot = allocationSnapshot.withLock({ $0 }), snapshot.counts == now { return }
-        let shares = policy.probabilities(now)
+        let shares = allocationPolicy.probabilities(now)
         allocationSnapshot.withLock { $0 = (now, shares) }
+    }
+
+    /// Forgets the allocation, so that the next `refreshAllocation` recomputes it (the arms
+    /// it may choose changed).
+    func invalidateAllocation() { allocationSnapshot.withLock { $0 = nil } }
+
+    /// The policy new sessions are allocated by now: the configured one, or while an arm is
+    /// tripped the same among the others.
+    var allocationPolicy: any BanditPolicy {
+        guard guardrails.anyTripped, let restricted = allocationWithoutTripped.withLock({ $0 }) else { return policy }
+        return restricted
+    }
+
+    /// The arm for a new session: the policy's pick among the arms not tripped.
+    func chooseArm<R: RandomNumberGenerator>(using rng: inout R) -> Int {
+        // One relaxed load while no arm is tripped: the lock is taken only while one is.
+        guard guardrails.anyTripped else { return policy.choose(evidence, using: &rng) }
+        return allocationPolicy.choose(evidence, using: &rng)
     }
 
     public func counts(arm: Int) -> ArmCounts { armCounters[arm].counts }

@@ -30,6 +30,20 @@ public final class ArmRequestStats: Sendable {
         if let slowNanoseconds, latencyNanoseconds > slowNanoseconds { slow.wrappingAdd(1, ordering: .relaxed) }
     }
 
+    /// Adds `counts` (another engine's, at a reload). Not for the hot path.
+    public func add(_ counts: ArmRequestSnapshot) {
+        if counts.latencyCounts.count == latencyCells.count {
+            for (cell, count) in zip(latencyCells, counts.latencyCounts) where count > 0 {
+                cell.value.wrappingAdd(count, ordering: .relaxed)
+            }
+        } else if counts.requests > 0 {
+            // No latencies kept: the requests still count, in the lowest bucket.
+            latencyCells[0].value.wrappingAdd(counts.requests, ordering: .relaxed)
+        }
+        errors.wrappingAdd(counts.errors, ordering: .relaxed)
+        slow.wrappingAdd(counts.slow, ordering: .relaxed)
+    }
+
     /// The counts now. Taken while other threads record, so not one instant's: the error and
     /// slow counts are read first and capped at the request count, which can only lag them by
     /// the few requests in flight.

@@ -29,6 +29,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     /// New sessions served but left uncounted since this instance started, by reason
     /// (`over_budget`: `limits.newSessionsPerMinute`).
     public var uncountedSessions: [String: Int]
+    /// The `guardrails` and whether only the control is left; nil without guardrails.
+    public var guardrails: GuardrailsReport?
 
     public struct DecisionReport: Sendable, Equatable, Encodable {
         /// Why the experiment is decided (`winner` names the arm, or is null when no arm
@@ -72,23 +74,9 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         /// For an arm with `html` edits: the pages edited for it and, per edit, in how many
         /// of them its selector matched (0 flags a selector the site's markup no longer has).
         public var html: HTMLEditsReport?
-        /// The requests of the arm's sessions: how many, the share answered 5xx, and the
-        /// upstream's latency (this instance, since it started).
-        public var requests: RequestsReport
-    }
-
-    public struct RequestsReport: Sendable, Equatable, Encodable {
-        public var requests: Int
-        public var errorRate: Double
-        public var p50Ms: Double?
-        public var p95Ms: Double?
-
-        init(_ snapshot: ArmRequestSnapshot) {
-            requests = snapshot.requests
-            errorRate = snapshot.errorRate
-            p50Ms = snapshot.p50Milliseconds
-            p95Ms = snapshot.p95Milliseconds
-        }
+        /// The requests of the arm's sessions: how many, the shares answered 5xx and slow,
+        /// the upstream's latency, and whether its guardrails tripped.
+        public var guardrail: GuardrailReport
     }
 
     public struct HTMLEditsReport: Sendable, Equatable, Encodable {
@@ -142,7 +130,12 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
                 trafficShare: totalViews == 0 ? 0 : Double(count.views) / Double(totalViews),
                 allocation: allocation.flatMap { index < $0.count ? $0[index] : nil },
                 html: HTMLEditsReport(experiment, arm: index),
-                requests: RequestsReport(experiment.requestStats[index].snapshot))
+                guardrail: GuardrailReport(
+                    experiment.requestStats[index].snapshot, trip: experiment.guardrails.trip(of: index)))
+        }
+        guardrails = GuardrailsReport(experiment)
+        if guardrails?.servesControlOnly == true {
+            warnings.append(Self.servesControlOnlyWarning(control: config.arms[0]))
         }
     }
 
@@ -159,7 +152,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
         case status
-        case winner, significance, minViews, decision, arms, warnings, uncountedSessions
+        case winner, significance, minViews, decision, arms, warnings, uncountedSessions, guardrails
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -182,6 +175,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(arms, forKey: .arms)
         try container.encode(warnings, forKey: .warnings)
         try container.encode(uncountedSessions, forKey: .uncountedSessions)
+        try container.encodeIfPresent(guardrails, forKey: .guardrails)
     }
 }
 
@@ -219,6 +213,9 @@ extension ExperimentReport.DecisionReport {
         case (.paused, _):
             reason = nil
             outlook = "paused: nothing is counted or decided"
+        case (.running, _) where experiment.servesControlOnly:
+            reason = nil
+            outlook = "every arm but the control tripped its guardrails: \(config.arms[0]) is served to everyone"
         case (.running, _):
             reason = nil
             if let needed = progress.sessionsNeeded {

@@ -25,6 +25,7 @@ enum PageAssets {
         white-space:nowrap}
         .badge.running{background:var(--blue)}.badge.decided{background:var(--green)}.badge.paused{background:var(--grey)}
         .badge.winner{background:var(--green)}.badge.warn{background:var(--amber)}
+        .badge.tripped{background:var(--red);white-space:normal}
         .actions{margin-left:auto;display:flex;flex-wrap:wrap;gap:.4em}
         button{font:inherit;font-size:.82em;padding:.32em .85em;border-radius:7px;border:1px solid var(--line);
         background:var(--card);color:var(--fg);cursor:pointer}

@@ -126,6 +126,15 @@ final class ProxyMetrics: Sendable {
                 text += "bandit_experiment_status\(labels) \(status == current ? 1 : 0)\n"
             }
         }
+        text +=
+            "# HELP bandit_guardrail_tripped Arm stopped by its guardrails (served the control, no new sessions): 1 if so.\n"
+        text += "# TYPE bandit_guardrail_tripped gauge\n"
+        for (experiment, _) in experiments {
+            for (arm, name) in experiment.config.arms.enumerated() {
+                let labels = PrometheusText.labels([("experiment", experiment.name), ("arm", name)])
+                text += "bandit_guardrail_tripped\(labels) \(experiment.guardrails.isTripped(arm) ? 1 : 0)\n"
+            }
+        }
         return text
     }
 }
