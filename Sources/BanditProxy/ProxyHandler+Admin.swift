@@ -28,7 +28,7 @@ extension ProxyHandler {
                 version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             let body =
                 request.head.method == .HEAD ? nil : self.allocator.buffer(bytes: response.body)
-            self.respond(head, body: body, close: !keepAlive, context: context)
+            self.writeOwnResponse(head, body: body, close: !keepAlive, context: context)
         }
     }
 }

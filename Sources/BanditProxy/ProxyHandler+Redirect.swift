@@ -3,14 +3,12 @@ import NIOCore
 import NIOHTTP1
 
 /// An arm with `"path": …, "redirect": true`: the visitor is sent to the arm's page with a
-/// 302, and the source page's view is counted with it, as if the page had been served.
+/// 302, and the source page's view is counted with it (committed by the state machine), as
+/// if the page had been served.
 extension ProxyHandler {
-    func redirect(_ exchange: Exchange) {
-        guard let context, let location = exchange.decision.redirectLocation else { return }
-        self.exchange = nil
+    func redirect(_ exchange: Exchange, close: Bool, context: ChannelHandlerContext) {
+        guard let location = exchange.decision.redirectLocation else { return }
         let status = HTTPResponseStatus.found
-        services.engine.commit(exchange.decision, status: Int(status.code))
-        services.pendingCommits.ended()
         record(exchange, status: Int(status.code))
         var headers = HTTPHeaders()
         headers.add(name: "Location", value: location)
@@ -20,9 +18,9 @@ extension ProxyHandler {
         // Where a visitor is sent depends on the arm: no cache may keep it for another.
         headers.add(name: "Cache-Control", value: "private, no-store")
         headers.add(name: "Content-Length", value: "0")
-        let close = !exchange.clientHead.isKeepAlive || requests.quiescing
+        let close = close || requests.quiescing
         if close { headers.add(name: "Connection", value: "close") }
-        respond(
+        writeOwnResponse(
             HTTPResponseHead(version: .http1_1, status: status, headers: headers), body: nil, close: close,
             context: context)
     }

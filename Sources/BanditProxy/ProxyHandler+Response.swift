@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The response phase: what the upstream answers goes to the client with our headers
-/// (Set-Cookie, cache safety) and the counts are committed by status; a 101 turns both
-/// connections into a tunnel; the upstream connection goes back to the pool at the end.
+/// (Set-Cookie, cache safety); the state machine says when the counts are committed, when a
+/// 101 turns both connections into a tunnel, and what becomes of the upstream connection.
 extension ProxyHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
@@ -17,16 +17,18 @@ extension ProxyHandler: UpstreamDelegate {
         guard let context, let exchange else { return }
         switch event {
         case .head(let head) where head.status == 101:
-            switchProtocols(head, context: context, exchange: exchange)
+            run(
+                machine.switchingProtocolsReceived(namesProtocol: head.firstValue(of: "upgrade") != nil),
+                switching: head)
         case .head(let head) where head.isInformational:
-            // 1xx informational: relay and keep waiting for the final answer.
+            guard machine.interimResponseReceived() == .relayInterimResponse else { return }
             var out = headBuffers.take()
             ClientResponseHead.start(from: head, into: &out)
             ClientResponseHead.end(&out)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             headBuffers.giveBack(out)
         case .head(let head):
-            respond(with: head, context: context, exchange: exchange)
+            forwardResponseHead(head, exchange: exchange)
         case .body(var buffer):
             if let editor = exchange.pageEditor {
                 guard let edited = editor.edit(buffer, allocator: allocator) else { return }
@@ -46,43 +48,41 @@ extension ProxyHandler: UpstreamDelegate {
                 ? ClientBodyFraming.chunk(buffer, allocator: allocator) : buffer
             context.write(wrapOutboundOut(framed), promise: nil)
         case .end:
-            finishResponse(context: context, exchange: exchange)
+            run(machine.responseEnded())
         }
     }
 
-    private func respond(with head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
-        responseDeadline.disarm()
-        exchange.upstreamAnswered = now
-        exchange.responseStarted = true
-        exchange.upstreamKeepAlive = head.keepsConnectionAlive
-        exchange.status = head.status
-        services.engine.commit(exchange.decision, status: head.status)
-        services.pendingCommits.ended()
+    /// Starts the client's response from the upstream's head, and commits the counts with its status.
+    private func forwardResponseHead(_ head: UpstreamResponseHead, exchange: Exchange) {
         // Fields read one by one: a copy of the client's head would retain each of its buffers.
         let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
         let requestIsHEAD = exchange.clientHead.method == .HEAD
-        exchange.pageEditor = PageEditor(
+        let pageEditor = PageEditor(
             for: head, arms: exchange.decision.htmlArms, engine: services.engine, requestIsHEAD: requestIsHEAD)
         // An edited page's length is known only at its end: chunks (or, for HTTP/1.0, the close).
         var framing = ClientBodyFraming(upstream: head, requestIsHEAD: requestIsHEAD, clientIsHTTP10: clientIsHTTP10)
-        if exchange.pageEditor != nil {
+        if pageEditor != nil {
             framing = clientIsHTTP10 ? .untilClose : .chunkEncoded
         } else if framing == .chunkedAsReceived && !exchange.decision.htmlArms.isEmpty {
             framing = .chunkEncoded  // read as data in case it was a page to edit (see `attach`)
         }
+        guard
+            case .forwardResponseHead(let status, let closeClient) = machine.responseHeadReceived(
+                status: head.status, upstreamKeepsAlive: head.keepsConnectionAlive,
+                bodyEndsWithClose: framing == .untilClose)
+        else { return }
+        responseDeadline.disarm()
+        exchange.upstreamAnswered = now
+        exchange.status = status
+        settleCounts(of: exchange.decision, .commit(status: status))
+        exchange.pageEditor = pageEditor
         exchange.clientFraming = framing
-        // After an upgrade request the HTTP parsers on both connections stop at its end (what
-        // follows would have been the new protocol): a declined upgrade ends both connections.
-        exchange.closeClientAfterResponse =
-            !exchange.clientHead.isKeepAlive || !exchange.requestComplete || exchange.upgrade != nil
-            || requests.quiescing
-            || framing == .untilClose
         var cacheEdits: CachePolicy.Edits?
         if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = headBuffers.take()
-        let edited = exchange.pageEditor != nil
+        let edited = pageEditor != nil
         ClientResponseHead.start(
             from: head,
             dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: edited),
@@ -92,7 +92,7 @@ extension ProxyHandler: UpstreamDelegate {
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
         if framing.isChunked { out.writeField("Transfer-Encoding", "chunked") }
-        if exchange.closeClientAfterResponse {
+        if closeClient || requests.quiescing {
             out.writeField("Connection", "close")
         } else if clientIsHTTP10 {
             out.writeField("Connection", "keep-alive")  // an HTTP/1.0 client assumes close otherwise
@@ -113,44 +113,9 @@ extension ProxyHandler: UpstreamDelegate {
         headBuffers.giveBack(head)
     }
 
-    /// The upstream agreed to switch protocols: from here on both connections carry raw bytes.
-    private func switchProtocols(_ head: UpstreamResponseHead, context: ChannelHandlerContext, exchange: Exchange) {
-        responseDeadline.disarm()
-        guard exchange.upgrade != nil, let protocolName = head.firstValue(of: "upgrade") else {
-            // What follows on that connection is no longer HTTP: it is closed, not pooled.
-            exchange.connection?.handler.delegate = nil
-            exchange.connection?.channel.close(promise: nil)
-            failBeforeResponse(TunnelError.unrequestedSwitch, connecting: false)
-            return
-        }
-        exchange.responseStarted = true
-        services.engine.commit(exchange.decision, status: 101)
-        services.pendingCommits.ended()
-        var out = headBuffers.take()
-        ClientResponseHead.start(from: head, into: &out)
-        out.writeField("Connection", "Upgrade")
-        out.writeField("Upgrade", protocolName)
-        if let cookie = exchange.decision.cookie(forStatus: 101) { out.writeField("Set-Cookie", cookie) }
-        ClientResponseHead.end(&out)
-        context.write(wrapOutboundOut(out), promise: nil)
-
-        self.exchange = nil
-        record(exchange, status: 101)
-        nextRequestDeadline.disarm()
-        guard let connection = exchange.connection else { return }
-        connection.handler.delegate = nil
-        context.flush()
-        let idle = services.tunnelIdleTimeout
-        do {
-            try Tunnel.join(client: context.channel, upstream: connection.channel, idleTimeout: idle)
-        } catch {
-            services.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-            connection.channel.close(promise: nil)
-        }
-    }
-
-    private func finishResponse(context: ChannelHandlerContext, exchange: Exchange) {
+    /// The end of a proxied response: what the page editor held back, the last chunk, and
+    /// the head if it is still held (a response small enough to leave in one write).
+    func endProxiedResponse(of exchange: Exchange, close: Bool, context: ChannelHandlerContext) {
         if let editor = exchange.pageEditor, let rest = editor.finish(allocator: allocator, engine: services.engine) {
             exchange.responseBytes += rest.readableBytes
             writeUnsentHead(of: exchange, context: context)
@@ -158,17 +123,7 @@ extension ProxyHandler: UpstreamDelegate {
                 exchange.clientFraming == .chunkEncoded ? ClientBodyFraming.chunk(rest, allocator: allocator) : rest
             context.write(wrapOutboundOut(framed), promise: nil)
         }
-        exchange.finished = true
-        self.exchange = nil
         record(exchange, status: exchange.status)
-        if let connection = exchange.connection {
-            if exchange.requestComplete && exchange.upstreamKeepAlive && exchange.upgrade == nil {
-                exchange.pool.release(connection, now: now)
-            } else {
-                connection.handler.delegate = nil
-                connection.channel.close(promise: nil)
-            }
-        }
         var last =
             exchange.clientFraming == .chunkEncoded
             ? ClientBodyFraming.lastChunk(allocator: allocator) : nil
@@ -179,10 +134,34 @@ extension ProxyHandler: UpstreamDelegate {
             if var end = last { head.writeBuffer(&end) }
             last = head
         }
-        endResponse(last, close: exchange.closeClientAfterResponse, context: context)
+        endResponse(last, close: close, context: context)
         // Both heads are on their sockets now (or held by them until written).
         if let last { headBuffers.giveBack(last) }
         headBuffers.giveBack(exchange.upstreamHead)
+    }
+
+    /// The upstream agreed to switch protocols: its 101 goes to the client, and from here on
+    /// both connections carry raw bytes.
+    func openTunnel(after head: UpstreamResponseHead, of exchange: Exchange, context: ChannelHandlerContext) {
+        var out = headBuffers.take()
+        ClientResponseHead.start(from: head, into: &out)
+        out.writeField("Connection", "Upgrade")
+        out.writeField("Upgrade", head.firstValue(of: "upgrade") ?? "")
+        if let cookie = exchange.decision.cookie(forStatus: 101) { out.writeField("Set-Cookie", cookie) }
+        ClientResponseHead.end(&out)
+        context.write(wrapOutboundOut(out), promise: nil)
+        record(exchange, status: 101)
+        nextRequestDeadline.disarm()
+        guard let connection = exchange.connection else { return }
+        context.flush()
+        do {
+            try Tunnel.join(
+                client: context.channel, upstream: connection.channel, idleTimeout: services.tunnelIdleTimeout)
+        } catch {
+            services.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            connection.channel.close(promise: nil)
+        }
     }
 
     func upstreamReadComplete() {
@@ -195,20 +174,7 @@ extension ProxyHandler: UpstreamDelegate {
     }
 
     func upstreamFailed(_ error: any Error) {
-        if let exchange, exchange.mayRetry {
-            // A kept-alive connection the upstream had closed just as we reused it: nothing of
-            // the request can have been processed, and it is safe to send again (RFC 9110 §9.2.2).
-            services.logger.debug("retrying on a fresh upstream connection", metadata: ["error": "\(error)"])
-            exchange.connection?.handler.delegate = nil
-            exchange.connection = nil
-            exchange.retried = true
-            responseDeadline.disarm()
-            exchange.responseTimerStarted = false
-            exchange.buffered = []  // no body: the head, which every attach sends, is all
-            connectUpstream(fresh: true)
-            return
-        }
-        failBeforeResponse(error, connecting: false)
+        run(machine.upstreamFailed(), cause: error)
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {

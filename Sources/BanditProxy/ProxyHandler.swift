@@ -33,7 +33,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var allocator = ByteBufferAllocator()
     /// This event loop's buffers for the heads written (see `HeadBuffers`).
     let headBuffers: HeadBuffers
+    /// The proxied exchange under way: its data. Where it stands is `machine`'s.
     var exchange: Exchange?
+    /// The rules of the exchanges on this connection (see `ExchangeStateMachine`).
+    var machine = ExchangeStateMachine()
     var admin: AdminExchange?
     let eventLoop: any EventLoop
     // The deadlines hold this handler strongly (see `LazyDeadline`) until `stopDeadlines()`.
@@ -42,7 +45,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The next request head must arrive in time (idle keep-alive, slowloris).
     let nextRequestDeadline: LazyDeadline
     /// A request body must keep arriving.
-    private let bodyDeadline: LazyDeadline
+    let bodyDeadline: LazyDeadline
     /// The upstream must answer in time once the whole request is sent.
     let responseDeadline: LazyDeadline
     /// The connection closes once the response being written is out.
@@ -90,8 +93,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Here, not in init: each deadline then holds this handler, and NIO calls
         // `handlerRemoved` (which lets go) for every handler it called this for.
         nextRequestDeadline.whenExpired { self.clientIdleExpired() }
-        bodyDeadline.whenExpired { self.bodyStalled() }
-        responseDeadline.whenExpired { self.responseTimedOut() }
+        bodyDeadline.whenExpired { self.run(self.machine.bodyStalled()) }
+        responseDeadline.whenExpired { self.run(self.machine.responseTimedOut()) }
         allocator = context.channel.allocator
         clientAddress = context.channel.remoteAddress?.ipAddress
         trustClient()
@@ -206,34 +209,23 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 } else {
                     admin!.body.writeBuffer(&part)
                 }
-            } else if exchange != nil {
-                if exchange!.decision.redirectLocation != nil { return }  // answered without the upstream
-                exchange!.sentBody = true
-                exchange!.bodyBytes += dataBytes
-                awaitMoreBody()
-                if let limit = services.config.maxRequestBodyBytes, exchange!.bodyBytes > limit,
-                    !exchange!.responseStarted
-                {
-                    exchange!.connection?.handler.delegate = nil
-                    exchange!.connection?.channel.close(promise: nil)
-                    respondWithError(.payloadTooLarge, detail: Self.bodyTooLarge)
-                    return
+            } else {
+                switch machine.requestBodyReceived(dataBytes: dataBytes) {
+                case .forwardBodyPart:
+                    awaitMoreBody()
+                    sendUpstream(part)
+                case let action:
+                    run(action)
                 }
-                sendUpstream(part)
             }
         case .end:
             requests.requestEnded()
             if let request = admin {
                 admin = nil
                 respondToAdmin(request, context: context)
-            } else if let exchange, exchange.decision.redirectLocation != nil {
-                exchange.requestComplete = true
-                bodyDeadline.disarm()
-                redirect(exchange)
             } else {
-                exchange?.requestComplete = true
                 bodyDeadline.disarm()
-                if exchange?.connection != nil { startResponseTimer() }
+                run(machine.requestEnded())
             }
         }
     }
@@ -260,11 +252,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         stopDeadlines()
         lingering?.deadline.cancel()
         lingering = nil
-        if let exchange, !exchange.finished {
-            exchange.connection?.channel.close(promise: nil)
-            if !exchange.responseStarted { services.pendingCommits.ended() }
-        }
-        exchange = nil
+        run(machine.clientClosed())
         requests.dropWaiting()
         context.fireChannelInactive()
     }
@@ -286,8 +274,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// upstream connection (once there is one) takes it.
     private var holdsClientReads: Bool {
         if requests.isWaiting { return true }
-        guard let exchange, !exchange.requestComplete else { return false }
-        return exchange.connection.map { !$0.channel.isWritable } ?? true
+        switch machine.requestBodyDestination {
+        case .none: return false
+        case .pendingConnection: return true
+        case .connection: return exchange?.connection.map { !$0.channel.isWritable } ?? false
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -299,18 +290,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// so no late upstream answer follows ours) and closes the connection.
     private func answerMalformed(_ error: WireError) {
         admin = nil
-        if let exchange {
-            guard !exchange.responseStarted else {
-                self.exchange = nil
-                context?.close(promise: nil)  // a truncated response must not pass for a whole one
-                return
-            }
-            responseDeadline.disarm()
-            exchange.connection?.handler.delegate = nil
-            exchange.connection?.channel.close(promise: nil)
-        }
-        let (status, detail) = MalformedRequest.answer(for: error)
-        respondWithError(status, detail: detail, close: true)
+        run(machine.requestRefused(.malformed(error)))
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -387,8 +367,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    /// Writes a whole response of the proxy's own (an error page, an admin answer) and ends it.
-    func respond(_ head: HTTPResponseHead, body: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
+    /// Writes a whole response of the proxy's own (an error page, a redirect, an admin answer) and ends it.
+    func writeOwnResponse(_ head: HTTPResponseHead, body: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
         context.write(
             wrapOutboundOut(ClientResponseHead.serialize(head, allocator: allocator)), promise: nil)
         if let body { context.write(wrapOutboundOut(body), promise: nil) }
@@ -415,7 +395,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let declared = head.framing.contentLength, declared > limit
         {
             // Refused before anything reaches the upstream; the unread body means the connection closes.
-            respondWithError(.payloadTooLarge, detail: Self.bodyTooLarge, close: true)
+            run(machine.requestRefused(.bodyTooLarge))
             return
         }
         // Held once: read through `services` in the closure below, the engine would be
@@ -425,8 +405,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let decision = engine.decide(
             facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: { budgetedClient(of: head) },
             requestHeader: { head.firstValue(named: $0) })
-        services.pendingCommits.began()
+        services.pendingCommits.began()  // settled when the machine ends the exchange (`settleCounts`)
         let upgrade = head.requestedUpgrade
+        let request = ExchangeStateMachine.Request(
+            keepAlive: head.isKeepAlive, idempotent: head.method.isIdempotent, upgrade: upgrade != nil,
+            maxBodyBytes: services.config.maxRequestBodyBytes)
         let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))
         var upstreamHead = headBuffers.take()
         UpstreamRequest.head(
@@ -440,14 +423,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,
             pool: armUpstream.flatMap { armPools[$0]?[ObjectIdentifier(eventLoop)]?.value } ?? pool, started: now)
-        exchange.upgrade = upgrade
         self.exchange = exchange
         if framing.contentLength != nil || framing.transferCoding != .none {
             awaitMoreBody()
         }
         // A redirecting arm is answered at the request's end, without the upstream.
-        guard exchange.decision.redirectLocation == nil else { return }
-        connectUpstream(fresh: false)
+        run(machine.exchangeBegan(request, redirects: exchange.decision.redirectLocation != nil))
     }
 
     /// A request body must keep arriving: `timeouts.clientIdleSeconds` without a byte of it
@@ -458,46 +439,28 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bodyDeadline.arm(in: services.clientIdleTimeout, from: now)
     }
 
-    private func bodyStalled() {
-        guard let exchange, !exchange.requestComplete else { return }
-        responseDeadline.disarm()
-        exchange.connection?.handler.delegate = nil
-        exchange.connection?.channel.close(promise: nil)
-        if exchange.responseStarted {
-            self.exchange = nil
-            context?.close(promise: nil)
-        } else {
-            respondWithError(.requestTimeout, detail: "The request body stopped arriving.")
-        }
-    }
-
     func connectUpstream(fresh: Bool) {
         guard let exchange else { return }
         if exchange.upstreamStarted == nil { exchange.upstreamStarted = now }
         let pool = exchange.pool
         pool.acquire(fresh: fresh) { result in
             switch result {
-            case .success(let connection): self.attach(connection, from: pool)
-            case .failure(is UpstreamPool.AllConnectionsBusy): self.answerBusy()
-            case .failure(let error): self.failBeforeResponse(error, connecting: true)
+            case .success(let connection):
+                self.attach(connection, from: pool)
+            case .failure(let error):
+                self.run(
+                    self.machine.upstreamUnavailable(busy: error is UpstreamPool.AllConnectionsBusy), cause: error)
             }
         }
     }
 
-    /// Every upstream connection the limit allows stayed busy while this request waited (no
-    /// connection was made, so no response deadline runs yet).
-    private func answerBusy() {
-        guard let exchange else { return }
-        services.logger.warning(
-            "every upstream connection stayed busy", metadata: ["uri": "\(exchange.clientHead.uri)"])
-        respondWithError(.serviceUnavailable, detail: "The site behind this proxy is busy. Please try again.")
-    }
-
     // MARK: upstream phase
 
-    func attach(_ connection: UpstreamPool.Connection, from pool: UpstreamPool) {
-        guard let exchange, context != nil else {
-            pool.release(connection)  // the client left while we connected
+    private func attach(_ connection: UpstreamPool.Connection, from pool: UpstreamPool) {
+        guard case .attach(let awaitResponse) = machine.upstreamConnected(reused: connection.reused),
+            let exchange
+        else {
+            tearDown(connection, from: pool, .release)  // the exchange ended while it connected
             return
         }
         let upstream = connection.handler
@@ -512,7 +475,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.buffered = []
         upstream.send(exchange.upstreamHead, flush: parts.isEmpty)
         for (index, part) in parts.enumerated() { upstream.send(part, flush: index == parts.count - 1) }
-        if exchange.requestComplete { startResponseTimer() }
+        if awaitResponse { startResponseTimer() }
         resumeClientReads()
     }
 
@@ -526,9 +489,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The response timeout runs from the end of the request, so a slow upload is not a slow upstream.
-    private func startResponseTimer() {
-        guard context != nil, let exchange, !exchange.responseTimerStarted, !exchange.responseStarted else { return }
-        exchange.responseTimerStarted = true
+    func startResponseTimer() {
+        guard context != nil else { return }
         responseDeadline.arm(in: services.responseTimeout, from: now)
     }
 
@@ -536,51 +498,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard readPending, !holdsClientReads, let context else { return }
         readPending = false
         context.read()
-    }
-
-    private func responseTimedOut() {
-        guard let exchange, !exchange.responseStarted else { return }
-        exchange.connection?.handler.delegate = nil  // its close must not turn into a 502
-        exchange.connection?.channel.close(promise: nil)
-        services.metrics.upstreamTimedOut()
-        respondWithError(.gatewayTimeout, detail: "The site behind this proxy took too long to answer.")
-        services.logger.warning("upstream response timed out", metadata: ["uri": "\(exchange.clientHead.uri)"])
-    }
-
-    func failBeforeResponse(_ error: any Error, connecting: Bool) {
-        guard let exchange, !exchange.finished else { return }
-        if exchange.responseStarted {
-            // Part of the response is out: a truncated body must not pass for a whole one.
-            services.logger.warning("upstream failed mid-response", metadata: ["error": "\(error)"])
-            context?.close(promise: nil)
-            self.exchange = nil
-            return
-        }
-        services.logger.warning(
-            connecting ? "upstream unreachable" : "upstream closed before answering",
-            metadata: ["error": "\(error)", "uri": "\(exchange.clientHead.uri)"])
-        responseDeadline.disarm()
-        if connecting { services.metrics.upstreamConnectFailed() }
-        respondWithError(.badGateway, detail: "The site behind this proxy could not be reached.")
-    }
-
-    static let bodyTooLarge = "The request body is larger than this site accepts."
-
-    /// Answers the current request with an error page instead of the upstream's response.
-    private func respondWithError(_ status: HTTPResponseStatus, detail: String, close forceClose: Bool = false) {
-        guard let context else { return }
-        var close = forceClose || requests.quiescing
-        if let exchange {
-            self.exchange = nil
-            if !exchange.responseStarted { services.pendingCommits.ended() }
-            record(exchange, status: Int(status.code))
-            close = close || !exchange.requestComplete || !exchange.clientHead.isKeepAlive
-        } else {
-            services.metrics.requestFinished(status: Int(status.code), duration: .zero, upstreamDuration: nil)
-        }
-        let (head, body) = ErrorPage.response(
-            status, detail: detail, allocator: allocator, close: close)
-        respond(head, body: body, close: close, context: context)
     }
 
     /// Counts the request for each arm it carried: its status, and the time to the upstream's

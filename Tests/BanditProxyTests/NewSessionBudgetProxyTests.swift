@@ -46,10 +46,12 @@ import Testing
 
             let views = harness.totalViews("headline")
             let conversions = harness.totalConversions("headline")
-            // The flood's first sessions are within its budget; a minute boundary crossed while
-            // they arrive can let one or two more in (the sliding window's weight of the last).
+            // The flood's first sessions are within its budget. The sketch's rows are updated one
+            // atomic step each, not all in one: the flood's four connections, served by both
+            // event loops, may each pass the check at the budget's last free slot (a few more,
+            // once, never a higher rate); a minute boundary can let one or two more in.
             let floodCounted = views - ordinary
-            #expect((Self.budget...Self.budget + 2).contains(floodCounted), "views \(views)")
+            #expect((Self.budget...Self.budget + 5).contains(floodCounted), "views \(views)")
             #expect(conversions == ordinary / 2 + floodCounted, "each counted flood session converted, no other")
             let experiment = try #require(harness.runtime.engine.experiment(named: "headline"))
             #expect(experiment.uncountedSessions(ExperimentRuntime.UncountedReason.overBudget) == flood - floodCounted)
@@ -64,7 +66,7 @@ import Testing
                     #"bandit_sessions_uncounted_total{experiment="headline",reason="over_budget"} \#(flood - floodCounted)"#
                 ))
             let dashboard = try await harness.get("/__bandits")
-            let uncountedCount = flood - floodCounted  // between 1,968 and 1,970: shown as "1,970"
+            let uncountedCount = flood - floodCounted  // between 1,965 and 1,970: shown as "1,970"
             let shown = "\(uncountedCount / 1000),\(String(format: "%03d", uncountedCount % 1000))"
             #expect(dashboard.body.contains("\(shown) sessions left uncounted"))
         }
