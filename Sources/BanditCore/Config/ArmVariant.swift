@@ -14,6 +14,7 @@ public struct ArmVariant: Sendable, Equatable {
     /// Edits applied to the source page's HTML as it streams to the arm's sessions.
     public var html: [HTMLEdit]
 
+    /// A variant that does what the arguments say; with no arguments, `plain`.
     public init(path: String? = nil, redirect: Bool = false, upstream: UpstreamURL? = nil, html: [HTMLEdit] = []) {
         self.path = path
         self.redirect = redirect

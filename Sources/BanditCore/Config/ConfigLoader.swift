@@ -8,12 +8,14 @@ public enum ConfigLoader {
         try load(path: path, environment: ProcessInfo.processInfo.environment)
     }
 
+    /// Reads the file at `path`, with `${NAME}` values from `environment`.
     public static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> ProxyConfig {
         let bytes = try ConfigFile.contents(path: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(bytes, baseDirectory: directory, environment: environment)
     }
 
+    /// Reads a file's bytes; relative paths are taken from `baseDirectory`, `${NAME}` values from `environment`.
     public static func parse(
         _ bytes: [UInt8], baseDirectory: String, environment: [String: String] = [:]
     ) throws(ConfigErrors) -> ProxyConfig {

@@ -21,6 +21,7 @@ public struct ForwardedClient: Sendable, Equatable {
 
     private static let loopback = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
 
+    /// Whether the textual address is in 127.0.0.0/8 or is ::1 (IPv4-mapped forms included).
     public static func isLoopback(_ address: String) -> Bool {
         loopback.contains { $0.contains(address) }
     }

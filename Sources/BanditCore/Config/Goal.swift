@@ -1,12 +1,14 @@
 /// Where a conversion happens: a path, optionally only for one method and a range of
 /// statuses, so that a submitted form counts and not just a visited page.
 public struct Goal: Sendable, Equatable, CustomStringConvertible {
+    /// The path whose request reaches the goal, exact or a prefix.
     public var path: PathPattern
     /// Upper-case method name (`POST`); nil for any method.
     public var method: String?
     /// The statuses that count (below 400); nil for any status below 400.
     public var statuses: ClosedRange<Int>?
 
+    /// A goal reached by `path`; nil `method` or `statuses` accept any method or any status below 400.
     public init(path: PathPattern, method: String? = nil, statuses: ClosedRange<Int>? = nil) {
         self.path = path
         self.method = method

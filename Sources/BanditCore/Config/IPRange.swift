@@ -5,8 +5,10 @@ import Foundation
 public struct IPRange: Sendable, Equatable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
     public let network: [UInt8]
+    /// How many leading bits of `network` an address must share: 0...32 for IPv4, 0...128 for IPv6.
     public let prefixLength: Int
 
+    /// Parses `10.0.0.0/8`, `::1` or `2001:db8::/32`; nil when it is not an address or the prefix is too long.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let bytes = IPRange.parseAddress(parts[0]) else { return nil }
@@ -21,6 +23,7 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
         prefixLength = length
     }
 
+    /// CIDR notation with the prefix length always written (`10.0.0.0/8`, `0:0:0:0:0:0:0:1/128`).
     public var description: String {
         let address =
             network.count == 4

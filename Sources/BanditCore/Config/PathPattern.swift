@@ -3,6 +3,7 @@
 public struct PathPattern: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Normalised form: no trailing slash (except the root "/"), no `*`.
     public let path: String
+    /// Whether it matches every path starting with `path` (written with a trailing `*`).
     public let isPrefix: Bool
 
     /// `raw` must start with "/"; validation happens in `ConfigLoader`.
@@ -13,6 +14,7 @@ public struct PathPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
         path = isPrefix ? String(text) : PathPattern.normalise(text)
     }
 
+    /// As written in the configuration: the normalised path, with `*` for a prefix.
     public var description: String { isPrefix ? path + "*" : path }
 
     /// Strips the query string and trailing slashes ("/" stays "/"), so that normalising

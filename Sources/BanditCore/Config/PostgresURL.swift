@@ -9,16 +9,25 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// libpq's `sslmode` values, with libpq's meaning: `prefer` and `require` encrypt without
     /// checking the certificate, the `verify-` modes check it.
     public enum SSLMode: String, Sendable, CaseIterable {
+        /// Never encrypt; encrypt only if the server insists; encrypt if the server can; always encrypt.
         case disable, allow, prefer, require
+        /// Always encrypt, and check that the certificate is signed by a trusted CA.
         case verifyCA = "verify-ca"
+        /// `verifyCA`, and check that the certificate names the host.
         case verifyFull = "verify-full"
     }
 
+    /// Host name or IP address, IPv6 without brackets.
     public var host: String
+    /// TCP port; 5432 when the URL names none.
     public var port: Int
+    /// The role to log in as.
     public var user: String
+    /// Nil when the URL has none.
     public var password: String?
+    /// The database to use; like libpq, the user's name when the URL has no path.
     public var database: String
+    /// Whether and how the connection is encrypted; `prefer` when the URL says nothing.
     public var sslMode: SSLMode
     /// libpq's `connect_timeout`, in seconds: how long a new connection may take, from the TCP
     /// connect through authentication.
@@ -27,6 +36,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// libpq waits forever by default; a store that cannot connect must say so instead.
     public static let defaultConnectTimeoutSeconds = 10
 
+    /// A URL from its parts, with libpq's defaults for the port, `sslmode` and a 10-second connect timeout.
     public init(
         host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
         sslMode: SSLMode = .prefer, connectTimeoutSeconds: Int = PostgresURL.defaultConnectTimeoutSeconds
@@ -100,8 +110,11 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return "postgres://\(user)@\(bracketed):\(port)/\(database)"
     }
 
+    /// Why a text is not a usable PostgreSQL URL.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What is wrong, to follow "the PostgreSQL URL" (`has sslmode=…; expected …`); never the password.
         public var description: String
+        /// An error saying `description`.
         public init(_ description: String) { self.description = description }
     }
 }

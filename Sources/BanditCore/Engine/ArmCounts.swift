@@ -9,6 +9,7 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
     /// Views whose session came back with its cookie (a cookieless crawler never does).
     public var confirmedViews: Int
 
+    /// Counts as given; zero where not.
     public init(assignments: Int = 0, views: Int = 0, conversions: Int = 0, confirmedViews: Int = 0) {
         self.assignments = assignments
         self.views = views
@@ -36,6 +37,7 @@ public struct ArmCounts: Sendable, Equatable, Hashable, Codable {
             confirmedViews: later.confirmedViews - earlier.confirmedViews)
     }
 
+    /// Both counts added field by field, e.g. increments of one arm not yet stored.
     public static func + (lhs: ArmCounts, rhs: ArmCounts) -> ArmCounts {
         ArmCounts(
             assignments: lhs.assignments + rhs.assignments, views: lhs.views + rhs.views,

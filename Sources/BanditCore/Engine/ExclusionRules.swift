@@ -13,6 +13,7 @@ public struct ExclusionRules: Sendable {
         userAgentRegex = rules.userAgents.flatMap { try? NSRegularExpression(pattern: $0) }
     }
 
+    /// Whether there are no rules at all, so nothing is ever excluded.
     public var isEmpty: Bool { pathPrefixes.isEmpty && pathRegex == nil && userAgentRegex == nil }
 
     /// A rule reads the `User-Agent`; without one, a request's need not be made a String.

@@ -15,6 +15,7 @@ import Synchronization
 /// an address that keeps opening more than the budget stays over it until it slows down,
 /// rather than getting a fresh allowance each minute. No lock: a compare-and-swap per row.
 public final class NewSessionBudget: Sendable {
+    /// New sessions a client address may open in any 60 seconds; more than 0.
     public let perMinute: Int
     private let rows: Int
     private let width: Int

@@ -2,12 +2,14 @@ import Foundation  // memchr, memcmp
 
 /// What the engine needs to know about a request: plain values, no protocol types.
 public struct RequestFacts: Sendable {
+    /// The request method as received (`GET`, `POST`), compared with a goal's `method`.
     public var method: String
     /// The request target as received, e.g. `/pricing/?cta=green`.
     public var uri: String
     /// The `Cookie` header's value; several are joined by "; ", as RFC 9113 §8.2.3 lets a
     /// recipient do (one string, not an array of them: two allocations less per request).
     public var cookieHeader: String?
+    /// The `User-Agent` header's value; needed only when `ExperimentEngine.readsUserAgent`.
     public var userAgent: String?
     /// The client reached us over HTTPS (directly or as told by a trusted `X-Forwarded-Proto`).
     public var isHTTPS: Bool
@@ -18,6 +20,7 @@ public struct RequestFacts: Sendable {
     /// `ExperimentEngine.decide` has none (the proxy resolves it only for a new session).
     public var clientAddress: String?
 
+    /// A request's facts, its `Cookie` headers already joined into `cookieHeader`; see the properties.
     public init(
         method: String = "GET", uri: String, cookieHeader: String?, userAgent: String? = nil,
         isHTTPS: Bool = false, now: Int? = nil, clientAddress: String? = nil

@@ -1,8 +1,10 @@
 /// Epsilon-greedy whose exploration fades with traffic: explore with probability
 /// 1 / (1 + totalViews / k), django-bandits' "epsilon decreasing". A k ≤ 0 never explores.
 public struct EpsilonDecayPolicy: BanditPolicy {
+    /// The views in all at which ε has fallen to 1/2 (1/3 at 2k); 100 by default, ≤ 0 never explores.
     public let k: Double
 
+    /// A policy whose exploration halves after `k` views in all.
     public init(k: Double) {
         self.k = k
     }
@@ -12,6 +14,7 @@ public struct EpsilonDecayPolicy: BanditPolicy {
         k > 0 ? 1 / (1 + Double(max(0, totalViews)) / k) : 0
     }
 
+    /// A random arm with probability `epsilon(totalViews:)` of all arms' views, else the best observed rate.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var totalViews = 0
@@ -23,6 +26,7 @@ public struct EpsilonDecayPolicy: BanditPolicy {
         return PolicySupport.greedyArm(arms, using: &rng)
     }
 
+    /// The current ε spread evenly, the rest over the arms with the best observed rate.
     public func probabilities(_ arms: [ArmCounts]) -> [Double]? {
         Allocation.epsilonGreedy(arms, epsilon: epsilon(totalViews: arms.reduce(0) { $0 + $1.views }))
     }

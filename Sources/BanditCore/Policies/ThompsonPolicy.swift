@@ -2,8 +2,10 @@
 /// 1 + failures) posterior, serve the arm with the highest draw. Each arm is served with
 /// the posterior probability that it is the best.
 public struct ThompsonPolicy: BanditPolicy {
+    /// The policy has no parameters.
     public init() {}
 
+    /// The arm with the highest posterior draw.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var best = 0

@@ -7,13 +7,16 @@
 /// When the leader keeps winning the redraws (a posterior all but certain), the runner-up of
 /// the tenth redraw is the challenger, so a decision costs at most 11 draws per arm.
 public struct TopTwoThompsonPolicy: BanditPolicy {
+    /// The probability of serving the leader rather than the challenger, 0...1; 0.5 by default.
     public let beta: Double
     static let maxRedraws = 10
 
+    /// A policy serving the leader with probability `beta` (0...1).
     public init(beta: Double = 0.5) {
         self.beta = beta
     }
 
+    /// The leader with probability `beta`, else the challenger (see above); 0 for a single arm.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         guard arms.count > 1 else { return 0 }

@@ -10,12 +10,15 @@
 /// several), else the arm maximising rate + √(c · ln(totalViews) / views), ties at random.
 /// The textbook constant is c = 2.
 public struct UCB1Policy: BanditPolicy {
+    /// Exploration weight in the bonus √(c · ln(totalViews) / views); above 0, 2 by default.
     public let c: Double
 
+    /// A policy with exploration weight `c` (above 0; the textbook value is 2).
     public init(c: Double) {
         self.c = c
     }
 
+    /// An arm without views if any, else the highest upper confidence bound; ties at random.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         var totalViews = 0

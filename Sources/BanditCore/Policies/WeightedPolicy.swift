@@ -1,5 +1,6 @@
 /// A planned split such as 80/20: each arm with its fixed share.
 public struct WeightedPolicy: BanditPolicy {
+    /// Each arm's fixed probability, in arm order; they sum to 1.
     public let shares: [Double]
     /// Running totals of the shares; the last is 1.
     private let cumulative: [Double]
@@ -14,11 +15,13 @@ public struct WeightedPolicy: BanditPolicy {
         }
     }
 
+    /// An arm drawn with its share's probability, whatever the counts.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         PolicySupport.pick(UnitInterval.open(using: &rng), cumulative: cumulative, count: arms.count)
     }
 
+    /// `shares`, whatever the counts.
     public func probabilities(_ arms: [ArmCounts]) -> [Double]? { shares }
 }
 
@@ -30,11 +33,14 @@ public struct WeightedPolicy: BanditPolicy {
 /// policy's own probability. Drawing an arm from the floors with probability F, and from the
 /// policy otherwise, samples exactly that, without computing pᵢ.
 public struct FlooredPolicy: BanditPolicy {
+    /// The policy that allocates what the floors leave.
     public let base: any BanditPolicy
+    /// Each arm's minimum share of new sessions (fᵢ), in arm order; they sum to at most 1.
     public let floors: [Double]
     private let cumulativeFloors: [Double]
     private let totalFloor: Double
 
+    /// `base` with a floor per arm (`floors`, one per arm, summing to at most 1).
     public init(base: any BanditPolicy, floors: [Double]) {
         self.base = base
         self.floors = floors
@@ -46,6 +52,7 @@ public struct FlooredPolicy: BanditPolicy {
         totalFloor = total
     }
 
+    /// An arm from the floors with probability F, else the base policy's pick.
     @_specialize(where R == Xoshiro256)
     public func choose<R: RandomNumberGenerator>(_ arms: [ArmCounts], using rng: inout R) -> Int {
         let draw = UnitInterval.open(using: &rng)

@@ -14,12 +14,16 @@
 /// later do not break it. Bonferroni rather than a step-down method (Holm) because Holm's
 /// order of p-values changes with every look, and its guarantee is for one look.
 public struct SegmentReport: Sendable, Equatable, Encodable {
+    /// The experiment's name.
     public var experiment: String
     /// The correction for multiple comparisons, in words.
     public var correction: Correction
+    /// One per configured segment, in the configuration's order.
     public var segments: [SegmentResults]
 
+    /// How the report keeps the chance of any wrong significant leader within the significance.
     public struct Correction: Sendable, Equatable, Encodable {
+        /// The correction and why it holds at every look, in words.
         public var method: String
         /// Rows the segments can show: the number of comparisons corrected for.
         public var comparisons: Int
@@ -27,13 +31,19 @@ public struct SegmentReport: Sendable, Equatable, Encodable {
         public var rowSignificance: Double
     }
 
+    /// One segment's rows.
     public struct SegmentResults: Sendable, Equatable, Encodable {
+        /// The segment's name, as configured (`device`, `referrer`, a query parameter's or header's).
         public var segment: String
+        /// Its rows, most views first; a free-form segment's 20 most viewed, then `other`.
         public var values: [ValueResults]
     }
 
+    /// The arms' results among the sessions with one value of a segment.
     public struct ValueResults: Sendable, Equatable, Encodable {
+        /// The segment's value (`mobile`, `other`, `(none)`, …).
         public var value: String
+        /// One per arm, in the experiment's arm order.
         public var arms: [ArmResults]
         /// The arm with the highest rate (the significant one where there is), nil without views.
         public var leader: String?
@@ -43,15 +53,21 @@ public struct SegmentReport: Sendable, Equatable, Encodable {
         public var differsFromOverall: Bool
     }
 
+    /// One arm's counts within a row.
     public struct ArmResults: Sendable, Equatable, Encodable {
+        /// The arm's name.
         public var name: String
+        /// Views of the arm's sessions with this value.
         public var views: Int
+        /// Conversions of the arm's sessions with this value.
         public var conversions: Int
+        /// conversions / views, 0...1; 0 without views.
         public var conversionRate: Double
         /// Wilson score interval at confidence 1 − significance, as the totals'.
         public var interval: [Double]
     }
 
+    /// The report of the experiment's current segment counts, under its configured winner rule.
     public init(_ experiment: ExperimentRuntime) {
         let config = experiment.config
         let totals = experiment.segmentCounts?.totals ?? [:]

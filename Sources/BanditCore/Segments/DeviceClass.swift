@@ -1,6 +1,7 @@
 /// The kind of device a `User-Agent` names, as far as a segment needs: tokens every major
 /// browser sends (the same ones analytics tools go by), no database of models.
 public enum DeviceClass: String, Sendable, CaseIterable {
+    /// A phone, a tablet (iPad, Android without `Mobile`, Kindle), or anything else a person uses.
     case mobile, tablet, desktop
     /// A crawler, a monitoring probe or a script, or no `User-Agent` at all.
     case bot
@@ -11,6 +12,7 @@ public enum DeviceClass: String, Sendable, CaseIterable {
         "go-http-client", "java/", "okhttp", "libwww", "httpclient", "axios/", "node-fetch", "lighthouse",
     ]
 
+    /// Classifies a `User-Agent` value; nil or empty is a bot.
     public init(userAgent: String?) {
         guard let userAgent, !userAgent.isEmpty else {
             self = .bot

@@ -24,6 +24,7 @@ public enum ReferrerClass: String, Sendable, CaseIterable {
     /// Social networks whose name is too short to look for as a label.
     static let socialHosts: Set<String> = ["t.co", "x.com", "www.x.com", "lnkd.in", "fb.me", "vk.com"]
 
+    /// Classifies a `Referer` value against the `Host` the request was sent to; nil `referer` is direct.
     public init(referer: String?, host: String?) {
         guard let referer, let refererHost = Self.host(ofURL: referer) else {
             self = .direct

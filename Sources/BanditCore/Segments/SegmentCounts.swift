@@ -2,29 +2,39 @@ import Synchronization
 
 /// One arm's views and conversions in one value of one segment.
 public struct SegmentTally: Sendable, Equatable, Hashable {
+    /// Sessions of the arm with this value that viewed the source path.
     public var views: Int
+    /// Those of them that converted.
     public var conversions: Int
 
+    /// Tallies as given; zero where not.
     public init(views: Int = 0, conversions: Int = 0) {
         self.views = views
         self.conversions = conversions
     }
 
+    /// Both tallies added field by field.
     public static func + (lhs: SegmentTally, rhs: SegmentTally) -> SegmentTally {
         SegmentTally(views: lhs.views + rhs.views, conversions: lhs.conversions + rhs.conversions)
     }
 
+    /// Adds `rhs` to `lhs` field by field.
     public static func += (lhs: inout SegmentTally, rhs: SegmentTally) { lhs = lhs + rhs }
 
+    /// Nothing counted: such a tally need not be stored.
     public var isZero: Bool { views == 0 && conversions == 0 }
 }
 
 /// Where a tally is kept: a segment (by its position in `segments`), one of its values, an arm.
 public struct SegmentCell: Sendable, Equatable, Hashable {
+    /// The segment's index in the experiment's `segments`.
     public var segment: Int
+    /// The segment's value (`mobile`, `(none)`, `other`, …).
     public var value: String
+    /// The arm's index in the experiment's arms.
     public var arm: Int
 
+    /// The cell of `arm` in one value of the segment at index `segment`.
     public init(segment: Int, value: String, arm: Int) {
         self.segment = segment
         self.value = value
@@ -38,6 +48,7 @@ public struct SegmentCell: Sendable, Equatable, Hashable {
 /// Views and conversions come once per session each, a small share of requests, so one
 /// lock is cheap here; the hot path of a returning visitor never comes here.
 public final class SegmentCounts: Sendable {
+    /// The experiment's segments, as configured; `SegmentCell.segment` indexes them.
     public let segments: [Segment]
     private let tables = Mutex(Tables())
 
@@ -52,6 +63,7 @@ public final class SegmentCounts: Sendable {
         init(segments: Int = 0) { tracked = Array(repeating: [], count: segments) }
     }
 
+    /// Empty counts for these segments (the experiment's, in configured order).
     public init(segments: [Segment]) {
         self.segments = segments
         tables.withLock { $0 = Tables(segments: segments.count) }

@@ -11,6 +11,7 @@ public struct DecodedCookieMemo: Sendable {
     private var cookie: String?
     private var decoded: SessionState?
 
+    /// An empty memo, for a new connection or a changed engine.
     public init() {}
 
     /// What `value` decodes to, from the memo when it is the cookie decoded last.

@@ -22,11 +22,13 @@ public struct SessionCodec: Sendable {
     private let previousPrototypes: [MACPrototype]
     static let version = "1"
 
+    /// Signs with `secret`; cookies signed with any of `previousSecrets` still decode.
     public init(secret: String, previousSecrets: [String] = []) {
         prototype = MACPrototype(secret)
         previousPrototypes = previousSecrets.map(MACPrototype.init)
     }
 
+    /// The cookie value for `state`, signed with the current secret.
     public func encode(_ state: SessionState) -> String {
         String(unsafeUninitializedCapacity: maximumLength(for: state)) { buffer in
             var writer = UTF8Writer(buffer)
@@ -84,6 +86,7 @@ public struct SessionCodec: Sendable {
         }
     }
 
+    /// The state a cookie value holds; nil if over 4096 bytes, malformed, or not signed by a known secret.
     public func decode(_ value: Substring) -> SessionState? {
         // Bytes, not Characters: every delimiter is ASCII, and Character steps cost a grapheme
         // check each (a visible share of a returning visitor's request in a profile).
@@ -209,10 +212,12 @@ private final class MACPrototype: @unchecked Sendable {
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
+    /// The encoding of `bytes`.
     public static func encode(_ bytes: [UInt8]) -> String {
         bytes.withUnsafeBytes { encode($0) }
     }
 
+    /// The encoding of the bytes in raw memory.
     public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: encodedLength(bytes.count)) { encode(bytes, into: $0) }
     }

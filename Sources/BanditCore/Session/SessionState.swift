@@ -11,11 +11,13 @@ public struct SessionState: Sendable, Equatable {
     /// the current secret on this response. Not part of the cookie.
     public internal(set) var signedWithPreviousSecret = false
 
+    /// A session with id `id` (random, URL-safe) and these entries, in order.
     public init(id: String, entries: [Entry] = []) {
         self.id = id
         self.entries = entries
     }
 
+    /// What the session holds for one experiment: its arm and what was counted.
     public struct Entry: Sendable, Equatable {
         /// Experiment name.
         public var experiment: String
@@ -47,6 +49,7 @@ public struct SessionState: Sendable, Equatable {
         /// conversion is credited to the same ones; nil for experiments without segments.
         public var segmentValues: [String]?
 
+        /// An entry as given; nothing counted, forced or held out unless said.
         public init(
             experiment: String, generation: Int, arm: Int, viewed: Bool = false, converted: Bool = false,
             forced: Bool = false, recorded: Bool = false, holdout: Bool = false, viewedAtMinute: Int? = nil,
@@ -70,10 +73,12 @@ public struct SessionState: Sendable, Equatable {
         public var isCounted: Bool { !holdout && !overBudget && (!forced || recorded) }
     }
 
+    /// The entry for the experiment of this name, if the session has one.
     public func entry(for experiment: String) -> Entry? {
         entries.first { $0.experiment == experiment }
     }
 
+    /// Replaces the entry for `entry.experiment` in place, or appends it.
     public mutating func set(_ entry: Entry) {
         if let index = entries.firstIndex(where: { $0.experiment == entry.experiment }) {
             entries[index] = entry
@@ -82,6 +87,7 @@ public struct SessionState: Sendable, Equatable {
         }
     }
 
+    /// Removes the entry for the experiment of this name, if any.
     public mutating func removeEntry(for experiment: String) {
         entries.removeAll { $0.experiment == experiment }
     }

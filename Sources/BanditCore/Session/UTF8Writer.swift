@@ -8,6 +8,7 @@ public struct UTF8Writer {
     /// Bytes written so far.
     public private(set) var count = 0
 
+    /// Writes into `buffer` from its start; it must have room for everything.
     public init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
 
     /// Over raw memory, such as a `ByteBuffer`'s writable bytes.
@@ -18,22 +19,26 @@ public struct UTF8Writer {
         UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[start..<count]))
     }
 
+    /// One byte.
     public mutating func append(_ byte: UInt8) {
         precondition(count < buffer.count, "UTF8Writer: reserved too little")
         buffer[count] = byte
         count += 1
     }
 
+    /// The bytes, copied as they are.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         precondition(count + bytes.count <= buffer.count, "UTF8Writer: reserved too little")
         UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...])).copyMemory(from: bytes)
         count += bytes.count
     }
 
+    /// A literal's UTF-8 bytes.
     public mutating func append(_ text: StaticString) {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// The string's UTF-8 bytes.
     public mutating func append(_ text: String) {
         let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
         if copied == nil {

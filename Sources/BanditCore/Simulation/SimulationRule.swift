@@ -16,6 +16,7 @@ public enum SimulationRule: Sendable, Equatable {
     /// scale `tau` on the difference, two arms only: the reference, told the true effect.
     case twoSidedMSPRT(tau: Double)
 
+    /// The rule and its parameter in words, for the simulation's report.
     public var name: String {
         switch self {
         case .winnerRule(let effect): "winner rule, effect \(effect)"

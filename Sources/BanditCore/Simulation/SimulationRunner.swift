@@ -1,15 +1,22 @@
 /// Runs a policy and the winner rule on a scenario many times, in parallel, seeded so every
 /// run can be repeated, and summarises what a user would care about.
 public struct SimulationRunner: Sendable {
+    /// Simulated experiments per scenario and policy; more make the rates in `Summary` steadier.
     public var runs: Int
+    /// New sessions in each run, each viewing the source once.
     public var sessions: Int
+    /// The rule's α, as an experiment's `significance` (0.05 by default).
     public var significance: Double
+    /// Views in all before the rule may declare a winner, as an experiment's `minViews`.
     public var minViews: Int
     /// The rule is checked after every `checkEvery` sessions (the proxy checks every flush).
     public var checkEvery: Int
+    /// Seeds every run's generator with this and the run's index, so a summary can be repeated exactly.
     public var seed: UInt64
+    /// The stopping rule that declares the winner.
     public var rule: SimulationRule
 
+    /// A runner with these settings; the defaults are the proxy's defaults over 100 runs of 40,000 sessions.
     public init(
         runs: Int = 100, sessions: Int = 40_000, significance: Double = 0.05, minViews: Int = 100,
         checkEvery: Int = 1, seed: UInt64 = 1, rule: SimulationRule = .winnerRule(.standard)
@@ -27,6 +34,7 @@ public struct SimulationRunner: Sendable {
     public struct Run: Sendable, Equatable {
         /// The declared winner, if any, and after how many sessions.
         public var winner: Int?
+        /// The sessions simulated when the rule declared it; nil without a winner.
         public var decidedAt: Int?
         /// Σ over sessions of (best true rate − true rate of the arm shown).
         public var regret: Double
@@ -34,9 +42,13 @@ public struct SimulationRunner: Sendable {
         public var shareOnBest: Double
     }
 
+    /// What the runs of one scenario and policy came to, as fractions of the runs (0...1) or averages.
     public struct Summary: Sendable, Equatable {
+        /// The scenario's name.
         public var scenario: String
+        /// The algorithm's name, with `, minShare x` when a floor was given.
         public var policy: String
+        /// The number of runs summarised.
         public var runs: Int
         /// Runs that declared an arm that is not a best arm.
         public var falseWinnerRate: Double
@@ -44,10 +56,13 @@ public struct SimulationRunner: Sendable {
         public var power: Double
         /// Median and 80th percentile of the sessions before a decision, over the runs that decided.
         public var medianSessionsToDecision: Int?
+        /// See `medianSessionsToDecision`; nil when no run decided.
         public var p80SessionsToDecision: Int?
         /// Runs that declared a winner, right or wrong.
         public var decidedRate: Double
+        /// `Run.regret` averaged over the runs: conversions lost to showing worse arms, per run.
         public var meanRegret: Double
+        /// `Run.shareOnBest` averaged over the runs.
         public var meanShareOnBest: Double
     }
 

@@ -1,5 +1,6 @@
 /// A synthetic experiment: true conversion rates per arm, possibly changing half-way.
 public struct SimulationScenario: Sendable, Equatable {
+    /// Names the scenario in the summaries (`A/B lift`).
     public var name: String
     /// True rate of each arm from the first session.
     public var rates: [Double]
@@ -8,6 +9,7 @@ public struct SimulationScenario: Sendable, Equatable {
     /// The fraction of the sessions after which `laterRates` apply.
     public var changeAt: Double?
 
+    /// True rates per arm (0...1), replaced by `laterRates` once the fraction `changeAt` of the sessions passed.
     public init(name: String, rates: [Double], laterRates: [Double]? = nil, changeAt: Double? = nil) {
         self.name = name
         self.rates = rates

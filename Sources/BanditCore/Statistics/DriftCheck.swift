@@ -8,9 +8,13 @@
 public enum DriftCheck {
     /// One hour of one arm: hours since 1970, views, conversions.
     public struct Point: Sendable {
+        /// Hours since 1970: only the order of the points matters.
         public var hour: Int
+        /// The arm's views counted in that hour.
         public var views: Int
+        /// The arm's conversions counted in that hour.
         public var conversions: Int
+        /// One hour of one arm's series.
         public init(hour: Int, views: Int, conversions: Int) {
             self.hour = hour
             self.views = views

@@ -8,12 +8,18 @@
 /// share of all views. Hours in which the arm had no view are left out and the weights of
 /// the others renormalised (a `minShare` floor keeps every arm in every hour).
 public enum StratifiedRate {
+    /// One arm's counts in one period.
     public struct Point: Sendable, Equatable {
+        /// The period the counts fall in, such as hours since 1970; one period's points are weighed together.
         public var period: Int
+        /// The arm's index, 0..<arms; other points are ignored.
         public var arm: Int
+        /// The arm's views in the period.
         public var views: Int
+        /// The arm's conversions in the period.
         public var conversions: Int
 
+        /// Counts of arm `arm` in period `period`.
         public init(period: Int, arm: Int, views: Int, conversions: Int) {
             self.period = period
             self.arm = arm

@@ -45,6 +45,7 @@ public struct WinnerRule: Sendable {
     public let significance: Double
     /// Views (all arms together) before a decision may be made.
     public let minViews: Int
+    /// δ, the smallest difference worth detecting: it tunes the mixture and bounds "no meaningful difference".
     public let minDetectableEffect: MinimumDetectableEffect
 
     /// Views every arm needs before the normal approximation under `DifferenceTest` is
@@ -53,8 +54,11 @@ public struct WinnerRule: Sendable {
     /// τ = tauPerEffect · δ (see "Why the mixture is tuned to δ").
     public static let tauPerEffect = 2.0
 
+    /// How an experiment ends.
     public enum Verdict: Sendable, Equatable {
+        /// The arm at this index converts better than every other.
         case winner(Int)
+        /// No two arms differ by the minimum detectable effect or more: no arm is worth picking.
         case noMeaningfulDifference
     }
 
@@ -98,6 +102,7 @@ public struct WinnerRule: Sendable {
         public var starvedArm: Int?
     }
 
+    /// How far the counts are from a decision; unlike `verdict`, also before the minimum views.
     public func progress(_ arms: [ArmCounts]) -> Progress {
         let total = arms.reduce(0) { $0 + $1.views }
         let look = Look(arms, rule: self, ignoringMinimums: true)
