@@ -10,16 +10,30 @@ final class PageEditor {
     private let arms: [ArmReference]
     private var output: [UInt8] = []
 
-    /// An editor when the response is a page the edits apply to: a 200 with an HTML body in
-    /// the identity coding (the request asked for it), not the answer to a HEAD request.
-    init?(for head: UpstreamResponseHead, arms: [ArmReference], engine: ExperimentEngine, requestIsHEAD: Bool) {
-        guard !arms.isEmpty, head.status == 200, !requestIsHEAD,
-            let type = head.firstValue(of: "content-type"), type.lowercased().hasPrefix("text/html"),
-            (head.firstValue(of: "content-encoding") ?? "identity").lowercased() == "identity"
-        else { return nil }
-        rewriter = HTMLRewriter(edits: engine.htmlEdits(of: arms))
+    /// Whether a response is a page edits apply to: a 200 with an HTML body in the identity
+    /// coding (the request asked for it), not the answer to a HEAD request.
+    static func isEditable(_ head: UpstreamResponseHead, requestIsHEAD: Bool) -> Bool {
+        guard head.status == 200, !requestIsHEAD,
+            let type = head.firstValue(of: "content-type"), type.lowercased().hasPrefix("text/html")
+        else { return false }
+        return (head.firstValue(of: "content-encoding") ?? "identity").lowercased() == "identity"
+    }
+
+    /// An editor applying the `html` edits of `arms` and adding `goalScriptTag` at the end of
+    /// the page's `head`; nil when there is nothing to do.
+    init?(arms: [ArmReference], goalScriptTag: String?, engine: ExperimentEngine) {
+        guard !arms.isEmpty || goalScriptTag != nil else { return nil }
+        var edits = engine.htmlEdits(of: arms)
+        // Last: the match counts of the arms' edits come first, in their order.
+        if let goalScriptTag { edits.append(HTMLEdit(selector: Self.head, action: .append(goalScriptTag))) }
+        rewriter = HTMLRewriter(edits: edits)
         self.arms = arms
     }
+
+    /// The page's `head`, implied by the parser where the markup leaves it out.
+    private static let head: HTMLSelector = {
+        do { return try HTMLSelector(parsing: "head") } catch { preconditionFailure("\(error)") }
+    }()
 
     /// The edited bytes for the next piece of the page (possibly none yet).
     func edit(_ piece: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {

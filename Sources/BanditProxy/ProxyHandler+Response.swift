@@ -61,13 +61,18 @@ extension ProxyHandler: UpstreamDelegate {
         // Fields read one by one: a copy of the client's head would retain each of its buffers.
         let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
         let requestIsHEAD = exchange.clientHead.method == .HEAD
-        exchange.pageEditor = PageEditor(
-            for: head, arms: exchange.decision.htmlArms, engine: services.engine, requestIsHEAD: requestIsHEAD)
+        if exchange.decision.mayEditPage, PageEditor.isEditable(head, requestIsHEAD: requestIsHEAD) {
+            let goalScriptTag = services.admin.goalScript.tag(
+                for: head, experiments: exchange.decision.goalScriptExperiments, engine: services.engine,
+                host: exchange.clientHead.firstValue(of: "host"))
+            exchange.pageEditor = PageEditor(
+                arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, engine: services.engine)
+        }
         // An edited page's length is known only at its end: chunks (or, for HTTP/1.0, the close).
         var framing = ClientBodyFraming(upstream: head, requestIsHEAD: requestIsHEAD, clientIsHTTP10: clientIsHTTP10)
         if exchange.pageEditor != nil {
             framing = clientIsHTTP10 ? .untilClose : .chunkEncoded
-        } else if framing == .chunkedAsReceived && !exchange.decision.htmlArms.isEmpty {
+        } else if framing == .chunkedAsReceived && exchange.decision.mayEditPage {
             framing = .chunkEncoded  // read as data in case it was a page to edit (see `attach`)
         }
         exchange.clientFraming = framing

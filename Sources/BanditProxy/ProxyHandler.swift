@@ -433,7 +433,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream
                 ? (armUpstream ?? services.config.upstream).hostHeader : nil,
-            upgrade: upgrade, uncompressed: !decision.htmlArms.isEmpty, into: &upstreamHead)
+            upgrade: upgrade, uncompressed: decision.mayEditPage, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,
@@ -505,7 +505,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // at the end. A page that may be edited is read as data too, and chunked anew.
         upstream.expectResponse(
             toHEAD: exchange.clientHead.method == .HEAD,
-            dechunk: exchange.clientHead.minorVersion == 0 || !exchange.decision.htmlArms.isEmpty)
+            dechunk: exchange.clientHead.minorVersion == 0 || exchange.decision.mayEditPage)
         let parts = exchange.buffered
         exchange.buffered = []
         upstream.send(exchange.upstreamHead, flush: parts.isEmpty)

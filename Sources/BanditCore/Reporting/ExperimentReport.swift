@@ -3,9 +3,9 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var name: String
     public var algorithm: String
     public var source: String
-    /// The first goal's path (see `goals`).
+    /// The first goal (see `goals`).
     public var target: String
-    /// Every goal, e.g. `/contact` or `POST /signup 2xx`.
+    /// Every goal, e.g. `/contact`, `POST /signup 2xx` or `click a.cta`.
     public var goals: [String]
     /// The share of new sessions that enter the experiment.
     public var coverage: Double
@@ -29,6 +29,14 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     /// New sessions served but left uncounted since this instance started, by reason
     /// (`over_budget`: `limits.newSessionsPerMinute`).
     public var uncountedSessions: [String: Int]
+    /// With click or submit goals: the HTML pages that got the goal script, and those whose
+    /// Content-Security-Policy would have blocked it (this instance, since it started).
+    public var goalScript: GoalScriptReport?
+
+    public struct GoalScriptReport: Sendable, Equatable, Encodable {
+        public var pages: Int
+        public var blockedByContentSecurityPolicy: Int
+    }
 
     public struct DecisionReport: Sendable, Equatable, Encodable {
         /// Why the experiment is decided (`winner` names the arm, or is null when no arm
@@ -113,8 +121,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         name = config.name
         algorithm = config.algorithm.name
         source = config.source.description
-        target = config.target.description
-        goals = config.goals.map(\.description)
+        goals = config.goalDescriptions
+        target = goals.first ?? ""
         coverage = config.coverage
         weights = config.weights
         minShares = config.minShares
@@ -125,6 +133,10 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         minViews = config.minViews
         countViews = config.countViews.rawValue
         decision = DecisionReport(experiment, evidence: evidence)
+        if !config.elementGoals.isEmpty {
+            let (pages, blocked) = experiment.goalScriptCounts
+            goalScript = GoalScriptReport(pages: pages, blockedByContentSecurityPolicy: blocked)
+        }
         uncountedSessions = Dictionary(
             uniqueKeysWithValues: ExperimentRuntime.UncountedReason.allCases.map {
                 ($0.rawValue, experiment.uncountedSessions($0))
@@ -159,7 +171,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
         case status
-        case winner, significance, minViews, decision, arms, warnings, uncountedSessions
+        case winner, significance, minViews, decision, arms, warnings, uncountedSessions, goalScript
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -182,6 +194,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(arms, forKey: .arms)
         try container.encode(warnings, forKey: .warnings)
         try container.encode(uncountedSessions, forKey: .uncountedSessions)
+        try container.encodeIfPresent(goalScript, forKey: .goalScript)
     }
 }
 
