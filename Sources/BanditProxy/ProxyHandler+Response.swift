@@ -29,8 +29,13 @@ extension ProxyHandler: UpstreamDelegate {
             respond(with: head, context: context, exchange: exchange)
         case .body(var buffer):
             if let editor = exchange.pageEditor {
-                guard let edited = editor.edit(buffer, allocator: allocator) else { return }
-                buffer = edited
+                do {
+                    guard let edited = try editor.edit(buffer, allocator: allocator) else { return }
+                    buffer = edited
+                } catch {
+                    abandonEditedPage(exchange, error)
+                    return
+                }
             }
             exchange.responseBytes += buffer.readableBytes
             clientHasUnflushedWrites = true
@@ -61,12 +66,9 @@ extension ProxyHandler: UpstreamDelegate {
         // Fields read one by one: a copy of the client's head would retain each of its buffers.
         let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
         let requestIsHEAD = exchange.clientHead.method == .HEAD
-        if exchange.decision.mayEditPage, PageEditor.isEditable(head, requestIsHEAD: requestIsHEAD) {
-            let goalScriptTag = services.admin.goalScript.tag(
-                for: head, experiments: exchange.decision.goalScriptExperiments, engine: services.engine,
-                host: exchange.clientHead.firstValue(of: "host"))
-            exchange.pageEditor = PageEditor(
-                arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, engine: services.engine)
+        if exchange.decision.mayEditPage, let coding = PageEditor.editableCoding(of: head, requestIsHEAD: requestIsHEAD)
+        {
+            exchange.pageEditor = makePageEditor(for: head, coding: coding, exchange: exchange)
         }
         // An edited page's length is known only at its end: chunks (or, for HTTP/1.0, the close).
         var framing = ClientBodyFraming(upstream: head, requestIsHEAD: requestIsHEAD, clientIsHTTP10: clientIsHTTP10)
@@ -87,12 +89,21 @@ extension ProxyHandler: UpstreamDelegate {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = headBuffers.take()
-        let edited = exchange.pageEditor != nil
+        let editor = exchange.pageEditor
+        // A page decoded on its way: the visitor's coding replaces the site's.
+        let recoded = editor.map { $0.visitorCoding != .identity || head.firstValue(of: "content-encoding") != nil }
         ClientResponseHead.start(
             from: head,
-            dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: edited),
+            dropping: .init(
+                cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: editor != nil,
+                contentEncoding: recoded ?? false),
             into: &out)
-        if edited, let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
+        if let editor {
+            if let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
+            if editor.visitorCoding != .identity { out.writeField("Content-Encoding", editor.visitorCoding.name) }
+            // The visitor's coding now depends on what it accepts.
+            if recoded == true && !PageEditor.variesOnAcceptEncoding(head) { out.writeField("Vary", "Accept-Encoding") }
+        }
         if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
@@ -156,7 +167,14 @@ extension ProxyHandler: UpstreamDelegate {
     }
 
     private func finishResponse(context: ChannelHandlerContext, exchange: Exchange) {
-        if let editor = exchange.pageEditor, let rest = editor.finish(allocator: allocator, engine: services.engine) {
+        let rest: ByteBuffer?
+        do {
+            rest = try exchange.pageEditor?.finish(allocator: allocator, engine: services.engine)
+        } catch {
+            abandonEditedPage(exchange, error)
+            return
+        }
+        if let rest {
             exchange.responseBytes += rest.readableBytes
             writeUnsentHead(of: exchange, context: context)
             let framed =
@@ -188,6 +206,38 @@ extension ProxyHandler: UpstreamDelegate {
         // Both heads are on their sockets now (or held by them until written).
         if let last { headBuffers.giveBack(last) }
         headBuffers.giveBack(exchange.upstreamHead)
+    }
+
+    /// The page to edit: the arms' edits, and the goal script where the session may still
+    /// convert on a click or a form (unless the page's Content-Security-Policy forbids it).
+    private func makePageEditor(for head: UpstreamResponseHead, coding: ContentCoding, exchange: Exchange)
+        -> PageEditor?
+    {
+        let goalScriptTag = services.admin.goalScript.tag(
+            for: head, experiments: exchange.decision.goalScriptExperiments, engine: services.engine,
+            host: exchange.clientHead.firstValue(of: "host"))
+        do {
+            return try PageEditor(
+                arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, coding: coding,
+                visitorAcceptsGzip: ContentCoding.accepts(
+                    .gzip, exchange.clientHead.joinedValues(of: "accept-encoding", separator: ",")),
+                engine: services.engine, allocator: allocator)
+        } catch {
+            // zlib could not start (out of memory): the page goes out as the site sent it,
+            // in a coding the visitor accepts (see `ContentCoding.upstreamAcceptEncoding`).
+            services.logger.warning("could not start decoding a page to edit", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// A compressed page that cannot be decoded, after its head went out: the visitor's
+    /// connection is closed, so a cut page never passes for a whole one, and the upstream's
+    /// connection, whose framing may be lost, is not reused.
+    private func abandonEditedPage(_ exchange: Exchange, _ error: any Error) {
+        exchange.pageEditor = nil
+        exchange.connection?.handler.delegate = nil
+        exchange.connection?.channel.close(promise: nil)
+        failBeforeResponse(error, connecting: false)
     }
 
     func upstreamReadComplete() {

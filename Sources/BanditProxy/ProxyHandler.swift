@@ -422,7 +422,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // retained again for every field line of the request.
         let engine = services.engine
         let facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
-        let decision = engine.decide(facts, using: &rng, cookieMemo: &cookieMemo) { budgetedClient(of: head) }
+        let decision = Self.goalScriptForPagesOnly(
+            engine.decide(facts, using: &rng, cookieMemo: &cookieMemo) { budgetedClient(of: head) }, head)
         services.pendingCommits.began()
         let upgrade = head.requestedUpgrade
         let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))
@@ -433,7 +434,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream
                 ? (armUpstream ?? services.config.upstream).hostHeader : nil,
-            upgrade: upgrade, uncompressed: decision.mayEditPage, into: &upstreamHead)
+            upgrade: upgrade,
+            acceptEncoding: decision.mayEditPage ? Self.decodableAcceptEncoding(head) : .asSent, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,

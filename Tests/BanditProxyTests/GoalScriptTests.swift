@@ -57,6 +57,12 @@ import Testing
         let other = try await visitor.get("/pricing/")
         #expect(Self.scriptTag(in: other.body) == tag, "any HTML page of the session")
         #expect(try await visitor.get("/logo.png").body == "ok", "not an image")
+        // A browser's request for an image or a style is not for a page: left as it is.
+        let image = [("Accept", "image/avif,image/webp,*/*"), ("Accept-Encoding", "gzip, br")]
+        _ = try await visitor.get("/logo.png", headers: image)
+        #expect(harness.upstream.requests.last?.header("Accept-Encoding") == "gzip, br")
+        _ = try await visitor.get("/pricing/", headers: [("Accept", "text/html,*/*"), ("Accept-Encoding", "gzip, br")])
+        #expect(harness.upstream.requests.last?.header("Accept-Encoding") == "gzip", "a page may be edited")
 
         // The script, as the browser fetches it: same origin, cached for good.
         let src = String(tag.split(separator: "\"")[1])
@@ -83,7 +89,7 @@ import Testing
         let report = try await Self.report(harness)
         #expect(report["goals"] as? [String] == ["click a.cta"])
         let counts = try #require(report["goalScript"] as? [String: Int])
-        #expect(counts == ["pages": 2, "blockedByContentSecurityPolicy": 0])
+        #expect(counts == ["pages": 3, "blockedByContentSecurityPolicy": 0])
         #expect((report["warnings"] as? [String])?.isEmpty == true)
     }
 
