@@ -55,9 +55,12 @@ struct AdminRouter: Sendable {
     let keeper: StateKeeper
     let adminToken: String?
     let metrics: ProxyMetrics
+    /// The script behind click and submit goals, for this configuration.
+    let goalScript: GoalScript
 
     init(engine: ExperimentEngine, keeper: StateKeeper, adminToken: String?, metrics: ProxyMetrics = ProxyMetrics()) {
         self.engine = engine
+        goalScript = GoalScript(experiments: engine.experiments)
         self.keeper = keeper
         self.adminToken = adminToken
         self.metrics = metrics
@@ -76,6 +79,10 @@ struct AdminRouter: Sendable {
         if segments == ["health"] { return health() }
         // Visitors' pages call the beacon: it needs their session, not the admin token.
         if segments == ["convert"] { return ConversionBeacon.handle(request, engine: engine) }
+        if segments.count == 2, segments[0] == "goals" {
+            guard request.method == "GET" || request.method == "HEAD" else { return AdminRouter.getOnly }
+            return goalScript.response(for: segments[1])
+        }
         if let denied = authorize(request) { return denied }
         if let refused = AdminRouter.refuseCrossSite(request) { return refused }
         let reads = request.method == "GET" || request.method == "HEAD"

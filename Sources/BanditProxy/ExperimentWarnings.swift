@@ -19,6 +19,13 @@ enum ExperimentWarnings {
             }
             if let drift = DriftCheck.warning(arm: arm, points: points) { warnings.append(drift) }
         }
+        let blocked = experiment.goalScriptCounts.blocked
+        if !experiment.config.elementGoals.isEmpty, blocked > 0 {
+            warnings.append(
+                "goal script blocked by the site's Content-Security-Policy on \(blocked) page\(blocked == 1 ? "" : "s"): "
+                    + "clicks and submissions there are not counted; allow 'self' in script-src (or give the "
+                    + "page's scripts a nonce)")
+        }
         return warnings
     }
 }

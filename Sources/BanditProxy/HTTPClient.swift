@@ -9,6 +9,8 @@ public enum SimpleHTTPClient {
         public var status: Int
         public var headers: [(name: String, value: String)]
         public var body: String
+        /// The body's bytes as they came (a compressed body is not text).
+        public var bodyBytes: [UInt8] = []
         /// Trailer fields that followed a chunked body.
         public var trailers: [(name: String, value: String)] = []
 
@@ -87,6 +89,7 @@ public enum SimpleHTTPClient {
                 break
             case .body(let buffer):
                 response?.body += String(buffer: buffer)
+                response?.bodyBytes += buffer.readableBytesView
             case .end(let trailers):
                 response?.trailers = trailers.map { $0.map { ($0.name, $0.value) } } ?? []
                 if let response, !completed {

@@ -39,6 +39,15 @@ enum KnownHeader {
     }
 }
 
+/// What the upstream is told about the codings the response may come in.
+public enum AcceptEncoding: Sendable, Equatable {
+    /// The client's own `Accept-Encoding`, as it sent it.
+    case asSent
+    /// This list instead (nil: none, which asks for the identity coding), for a page the
+    /// proxy may edit and so must be able to decode.
+    case replaced(String?)
+}
+
 /// The request the upstream receives, written straight from the client's head: its field
 /// lines copied except hop-by-hop ones, forwarding headers a peer may not set, and the
 /// client's own copies of experiment headers; ours, `X-Forwarded-*` and framing added.
@@ -51,7 +60,7 @@ enum KnownHeader {
     public static func head(
         from client: ClientRequestHead, uri: String, isExperimentHeader: (UnsafeRawBufferPointer) -> Bool,
         injected served: [ServedArm], clientAddress: String?, clientIsTrusted: Bool,
-        upstreamHost: String?, upgrade: String?, uncompressed: Bool = false, into out: inout ByteBuffer
+        upstreamHost: String?, upgrade: String?, acceptEncoding: AcceptEncoding = .asSent, into out: inout ByteBuffer
     ) {
         out.reserveCapacity(minimumWritableBytes: client.bytes.readableBytes + 256)
         out.writeString(client.method.rawValue)
@@ -95,10 +104,9 @@ enum KnownHeader {
                     hasForwardedHost = true
                 case .forwarded, .realIP:
                     guard clientIsTrusted else { return false }
-                // A page the proxy edits must come uncompressed (RFC 9110 §12.5.3: no
-                // Accept-Encoding asks for the identity coding).
+                // A page the proxy may edit is asked for in codings it can decode (below).
                 case .acceptEncoding:
-                    if uncompressed { return false }
+                    if case .replaced = acceptEncoding { return false }
                 default:
                     // The client's own copies of experiment headers; checking its few headers costs
                     // the same with one experiment or a thousand.
@@ -112,6 +120,7 @@ enum KnownHeader {
             }
             copier.finish(into: &out)
             if acceptsTrailers { out.writeStaticString("TE: trailers\r\n") }
+            if case .replaced(let codings?) = acceptEncoding { out.writeField("Accept-Encoding", codings) }
             // By index: a `for` over the arms would copy each (a retain of each of its strings).
             for index in served.indices {
                 if let header = served[index].header { out.writeField(header, served[index].arm) }

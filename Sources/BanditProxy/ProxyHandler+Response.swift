@@ -31,8 +31,13 @@ extension ProxyHandler: UpstreamDelegate {
             forwardResponseHead(head, exchange: exchange)
         case .body(var buffer):
             if let editor = exchange.pageEditor {
-                guard let edited = editor.edit(buffer, allocator: allocator) else { return }
-                buffer = edited
+                do {
+                    guard let edited = try editor.edit(buffer, allocator: allocator) else { return }
+                    buffer = edited
+                } catch {
+                    abandonEditedPage(exchange, error)
+                    return
+                }
             }
             exchange.responseBytes += buffer.readableBytes
             clientHasUnflushedWrites = true
@@ -57,13 +62,16 @@ extension ProxyHandler: UpstreamDelegate {
         // Fields read one by one: a copy of the client's head would retain each of its buffers.
         let clientIsHTTP10 = exchange.clientHead.minorVersion == 0
         let requestIsHEAD = exchange.clientHead.method == .HEAD
-        let pageEditor = PageEditor(
-            for: head, arms: exchange.decision.htmlArms, engine: services.engine, requestIsHEAD: requestIsHEAD)
+        var pageEditor: PageEditor?
+        if exchange.decision.mayEditPage, let coding = PageEditor.editableCoding(of: head, requestIsHEAD: requestIsHEAD)
+        {
+            pageEditor = makePageEditor(for: head, coding: coding, exchange: exchange)
+        }
         // An edited page's length is known only at its end: chunks (or, for HTTP/1.0, the close).
         var framing = ClientBodyFraming(upstream: head, requestIsHEAD: requestIsHEAD, clientIsHTTP10: clientIsHTTP10)
         if pageEditor != nil {
             framing = clientIsHTTP10 ? .untilClose : .chunkEncoded
-        } else if framing == .chunkedAsReceived && !exchange.decision.htmlArms.isEmpty {
+        } else if framing == .chunkedAsReceived && exchange.decision.mayEditPage {
             framing = .chunkEncoded  // read as data in case it was a page to edit (see `attach`)
         }
         guard
@@ -82,12 +90,22 @@ extension ProxyHandler: UpstreamDelegate {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = headBuffers.take()
-        let edited = pageEditor != nil
+        // A page decoded on its way: the visitor's coding replaces the site's.
+        let recoded = pageEditor.map {
+            $0.visitorCoding != .identity || head.firstValue(of: "content-encoding") != nil
+        }
         ClientResponseHead.start(
             from: head,
-            dropping: .init(cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: edited),
+            dropping: .init(
+                cacheControl: cacheEdits?.replacesCacheControl ?? false, lengthAndETag: pageEditor != nil,
+                contentEncoding: recoded ?? false),
             into: &out)
-        if edited, let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
+        if let pageEditor {
+            if let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
+            if pageEditor.visitorCoding != .identity { out.writeField("Content-Encoding", pageEditor.visitorCoding.name) }
+            // The visitor's coding now depends on what it accepts.
+            if recoded == true && !PageEditor.variesOnAcceptEncoding(head) { out.writeField("Vary", "Accept-Encoding") }
+        }
         if let cookie = exchange.decision.cookie(forStatus: head.status) { out.writeField("Set-Cookie", cookie) }
         if let cacheControl = cacheEdits?.cacheControl { out.writeField("Cache-Control", cacheControl) }
         if cacheEdits?.addsVaryCookie ?? false { out.writeField("Vary", "Cookie") }
@@ -116,7 +134,21 @@ extension ProxyHandler: UpstreamDelegate {
     /// The end of a proxied response: what the page editor held back, the last chunk, and
     /// the head if it is still held (a response small enough to leave in one write).
     func endProxiedResponse(of exchange: Exchange, close: Bool, context: ChannelHandlerContext) {
-        if let editor = exchange.pageEditor, let rest = editor.finish(allocator: allocator, engine: services.engine) {
+        let rest: ByteBuffer?
+        do {
+            rest = try exchange.pageEditor?.finish(allocator: allocator, engine: services.engine)
+        } catch {
+            // The page's compressed end was corrupt: its head went out, so the visitor's
+            // connection is closed without the last chunk, never a cut page passing for whole.
+            services.logger.notice("an edited page could not be decoded", metadata: ["error": "\(error)"])
+            record(exchange, status: exchange.status)
+            exchange.unsentHead.map { headBuffers.giveBack($0) }
+            exchange.unsentHead = nil
+            endResponse(nil, close: true, context: context)
+            headBuffers.giveBack(exchange.upstreamHead)
+            return
+        }
+        if let rest {
             exchange.responseBytes += rest.readableBytes
             writeUnsentHead(of: exchange, context: context)
             let framed =
@@ -162,6 +194,36 @@ extension ProxyHandler: UpstreamDelegate {
             context.close(promise: nil)
             connection.channel.close(promise: nil)
         }
+    }
+
+    /// The page to edit: the arms' edits, and the goal script where the session may still
+    /// convert on a click or a form (unless the page's Content-Security-Policy forbids it).
+    private func makePageEditor(for head: UpstreamResponseHead, coding: ContentCoding, exchange: Exchange)
+        -> PageEditor?
+    {
+        let goalScriptTag = services.admin.goalScript.tag(
+            for: head, experiments: exchange.decision.goalScriptExperiments, engine: services.engine,
+            host: exchange.clientHead.firstValue(of: "host"))
+        do {
+            return try PageEditor(
+                arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, coding: coding,
+                visitorAcceptsGzip: ContentCoding.accepts(
+                    .gzip, exchange.clientHead.joinedValues(of: "accept-encoding", separator: ",")),
+                engine: services.engine, allocator: allocator)
+        } catch {
+            // zlib could not start (out of memory): the page goes out as the site sent it,
+            // in a coding the visitor accepts (see `ContentCoding.upstreamAcceptEncoding`).
+            services.logger.warning("could not start decoding a page to edit", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// A compressed page that cannot be decoded, after its head went out: handled as an
+    /// upstream that failed mid-response, so the visitor's connection is closed (a cut page
+    /// never passes for a whole one) and the upstream's, whose framing may be lost, too.
+    private func abandonEditedPage(_ exchange: Exchange, _ error: any Error) {
+        exchange.pageEditor = nil
+        run(machine.upstreamFailed(), cause: error)
     }
 
     func upstreamReadComplete() {

@@ -402,9 +402,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // retained again for every field line of the request.
         let engine = services.engine
         let facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
-        let decision = engine.decide(
-            facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: { budgetedClient(of: head) },
-            requestHeader: { head.firstValue(named: $0) })
+        let decision = Self.goalScriptForPagesOnly(
+            engine.decide(
+                facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: { budgetedClient(of: head) },
+                requestHeader: { head.firstValue(named: $0) }), head)
         services.pendingCommits.began()  // settled when the machine ends the exchange (`settleCounts`)
         let upgrade = head.requestedUpgrade
         let request = ExchangeStateMachine.Request(
@@ -418,7 +419,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
             upstreamHost: services.config.hostHeader == .upstream
                 ? (armUpstream ?? services.config.upstream).hostHeader : nil,
-            upgrade: upgrade, uncompressed: !decision.htmlArms.isEmpty, into: &upstreamHead)
+            upgrade: upgrade,
+            acceptEncoding: decision.mayEditPage ? Self.decodableAcceptEncoding(head) : .asSent, into: &upstreamHead)
         let framing = head.framing
         let exchange = Exchange(
             clientHead: consume head, upstreamHead: upstreamHead, decision: consume decision,
@@ -470,7 +472,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // at the end. A page that may be edited is read as data too, and chunked anew.
         upstream.expectResponse(
             toHEAD: exchange.clientHead.method == .HEAD,
-            dechunk: exchange.clientHead.minorVersion == 0 || !exchange.decision.htmlArms.isEmpty)
+            dechunk: exchange.clientHead.minorVersion == 0 || exchange.decision.mayEditPage)
         let parts = exchange.buffered
         exchange.buffered = []
         upstream.send(exchange.upstreamHead, flush: parts.isEmpty)

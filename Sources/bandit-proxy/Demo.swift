@@ -21,23 +21,14 @@ struct Demo: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         let site = try await DemoSite.start(group: group)
         let sitePort = site.localAddress?.port ?? 0
-        let config = ProxyConfig(
-            listen: HostPort(host: "127.0.0.1", port: port),
-            upstream: UpstreamURL(host: "127.0.0.1", port: sitePort),
-            storage: .memory,
-            flushIntervalMs: 500,
-            experiments: [
-                ExperimentConfig(
-                    name: "headline", source: PathPattern("/"), target: PathPattern("/contact/"),
-                    arms: ["control", "bold"], algorithm: .thompson,
-                    injection: .header("X-Bandit-Headline"),
-                    minViews: 200)
-            ].map { experiment in
-                // As a proxy.json without minShare would give it.
-                var experiment = experiment
-                experiment.minShares = ExperimentConfig.defaultMinShares(arms: 2, algorithm: .thompson)
-                return experiment
-            })
+        let config: ProxyConfig
+        do {
+            config = try ConfigLoader.parse(
+                Array(Self.proxyJSON(port: port, sitePort: sitePort).utf8), baseDirectory: ".", environment: [:])
+        } catch {
+            printError("bandit-proxy demo: \(error)")
+            throw ExitCode(1)
+        }
         let runtime: ProxyRuntime
         do {
             runtime = try await ProxyRuntime.start(config: config, logger: logger, group: group)
@@ -53,8 +44,12 @@ struct Demo: AsyncParsableCommand {
               dashboard:                http://127.0.0.1:\(proxyPort)/__bandits
               JSON API:                 http://127.0.0.1:\(proxyPort)/__bandits/api/experiments
               sample site directly:     http://127.0.0.1:\(sitePort)/
-            Experiment "headline": control converts 4% of visitors, bold 8%. Thompson sampling moves most traffic
-            to bold and keeps at least 10% on control, until the winner rule declares bold the winner.
+            Experiment "cta" needs no code in the site: for its arm "urgent" the proxy rewrites the page's
+            call to action as it streams, and counts clicks on it (a.cta) with a script it adds.
+            Experiment "headline" is rendered by the site, which reads the X-Bandit-Headline header.
+            Visitors click the call to action 4% of the time, twice as often under the bold headline and
+            half as often again when it is urgent. Thompson sampling moves traffic to the better arms and
+            keeps at least 10% on each, until the winner rule declares a winner.
             """)
         let visitorsTask =
             noVisitors
@@ -74,14 +69,41 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// Simulated visitors: each opens the home page (a view) and, with the arm's true rate,
-/// goes on to the contact page (a conversion).
+extension Demo {
+    /// The demo's proxy.json: the experiment README opens with (an arm that edits the page,
+    /// a click goal), and one the site renders itself from a header.
+    static func proxyJSON(port: Int, sitePort: Int) -> String {
+        """
+        {
+          "listen": "127.0.0.1:\(port)",
+          "upstream": "http://127.0.0.1:\(sitePort)",
+          "storage": ":memory:",
+          "flushIntervalMs": 500,
+          "experiments": [
+            {"name": "cta", "source": "/", "target": {"click": "a.cta"}, "header": "X-Bandit-Cta", "minViews": 200,
+             "arms": ["plain",
+                      {"name": "urgent", "html": [
+                         {"selector": "a.cta", "text": "Talk to us today →"},
+                         {"selector": "head", "append": "<style>a.cta{background:#16a34a;color:#fff;padding:.4em .8em;border-radius:6px}</style>"}]}]},
+            {"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
+             "header": "X-Bandit-Headline", "minViews": 200}
+          ]
+        }
+        """
+    }
+}
+
+/// Simulated visitors: each opens the home page (a view in both experiments) and, with the
+/// true rate of its pair of arms, clicks the call to action, which a browser reports with the
+/// proxy's goal script (a click conversion) before following the link to the contact page (a
+/// conversion of the headline).
 struct DemoVisitors {
     let port: Int
     let perSecond: Int
     let limit: Int
     let runtime: ProxyRuntime
-    static let trueRates = ["control": 0.04, "bold": 0.08]
+    static let baseRate = 0.04
+    static let lift = ["bold": 2.0, "urgent": 1.5]
 
     func run() async {
         var rng = Xoshiro256()
@@ -90,13 +112,22 @@ struct DemoVisitors {
         while !Task.isCancelled && (limit == 0 || count < limit) {
             count += 1
             do {
-                let home = try await SimpleHTTPClient.request(host: "127.0.0.1", port: port, path: "/")
-                let arm = home.body.contains("font-weight:900") ? "bold" : "control"
+                let home = try await SimpleHTTPClient.request(
+                    host: "127.0.0.1", port: port, path: "/", headers: [("Accept", "text/html")])
+                let headline = home.body.contains("font-weight:900") ? "bold" : "control"
+                let cta = home.body.contains("Talk to us today") ? "urgent" : "plain"
+                let rate = Self.baseRate * Self.lift[headline, default: 1] * Self.lift[cta, default: 1]
                 if let cookie = home.header("set-cookie")?.split(separator: ";").first,
-                    Double.random(in: 0..<1, using: &rng) < DemoVisitors.trueRates[arm, default: 0]
+                    Double.random(in: 0..<1, using: &rng) < rate
                 {
+                    let session = [("Cookie", String(cookie))]
+                    if home.body.contains("/__bandits/goals/") {
+                        _ = try await SimpleHTTPClient.request(
+                            host: "127.0.0.1", port: port, method: "POST", path: "/__bandits/convert?experiment=cta",
+                            headers: session)
+                    }
                     _ = try await SimpleHTTPClient.request(
-                        host: "127.0.0.1", port: port, path: "/contact/", headers: [("Cookie", String(cookie))])
+                        host: "127.0.0.1", port: port, path: "/contact/", headers: session)
                 }
             } catch {
                 printError("visitor \(count): \(error)")
@@ -108,18 +139,19 @@ struct DemoVisitors {
     }
 
     private func report(_ count: Int) {
-        guard let experiment = runtime.engine.experiment(named: "headline") else { return }
-        let counts = experiment.counts
-        let arms = zip(experiment.config.arms, counts).map { name, c in
-            "\(name) \(c.conversions)/\(c.views)"
-        }
-        let state = experiment.state
-        let status =
-            switch (state.status, state.winner) {
-            case (.decided, let winner?): "decided: \(experiment.config.arms[winner]) wins"
-            case (.decided, nil): "decided: no meaningful difference"
-            default: "\(state.status)"
+        let experiments = runtime.engine.experiments.map { experiment in
+            let arms = zip(experiment.config.arms, experiment.counts).map { name, c in
+                "\(name) \(c.conversions)/\(c.views)"
             }
-        printNow("\(count) visitors · \(arms.joined(separator: " · ")) · \(status)")
+            let state = experiment.state
+            let status =
+                switch (state.status, state.winner) {
+                case (.decided, let winner?): "decided: \(experiment.config.arms[winner]) wins"
+                case (.decided, nil): "decided: no meaningful difference"
+                default: "\(state.status)"
+                }
+            return "\(experiment.name): \(arms.joined(separator: " · ")) · \(status)"
+        }
+        printNow("\(count) visitors · \(experiments.joined(separator: " | "))")
     }
 }

@@ -29,8 +29,9 @@ enum ConfigKeys {
     static let htmlEdit = ["selector"] + htmlActions + ["value"]
     /// The actions of an edit, one of which each edit names.
     static let htmlActions = ["text", "html", "attribute", "remove", "append", "prepend", "before", "after"]
-    /// A goal object in an experiment's `target` (alone, or in a list).
-    static let goal = ["path", "method", "status"]
+    /// A goal object in an experiment's `target` (alone, or in a list): a path with its method
+    /// and status, or a click or submit on the page.
+    static let goal = ["path", "method", "status", "click", "submit"]
 
     /// Each object with the path its keys are written under: `timeouts.connectSeconds`,
     /// `experiments[].name`, `experiments[].arms[].path` (the root's keys bare).

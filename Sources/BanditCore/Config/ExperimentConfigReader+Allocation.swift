@@ -1,33 +1,62 @@
+import BanditHTML
+
 /// The keys that shape who enters an experiment, how traffic is split and what counts as a
 /// conversion: `target` goals, `coverage`, `weights`, `minShare`, `attributionWindow`.
 extension ExperimentConfigReader {
-    /// `target`: a path, or a list of paths and `{"path", "method", "status"}` goals.
-    func readGoals(_ members: [String: JSONValue], at path: String) -> [Goal]? {
+    /// `target`: a path, or a list of paths, `{"path", "method", "status"}` goals and
+    /// `{"click": selector}` / `{"submit": selector}` goals.
+    func readGoals(_ members: [String: JSONValue], at path: String) -> (paths: [Goal], elements: [ElementGoal])? {
         let keyPath = reader.join(path, "target")
         guard let value = members["target"] else {
             reader.fail(keyPath, "is required")
             return nil
         }
-        guard case .array(let elements) = value else { return readGoal(value, at: keyPath).map { [$0] } }
-        guard !elements.isEmpty else {
-            reader.fail(keyPath, "is an empty list; give at least one path or goal")
-            return nil
+        let elements: [JSONValue]
+        var isList = false
+        if case .array(let list) = value {
+            isList = true
+            guard !list.isEmpty else {
+                reader.fail(keyPath, "is an empty list; give at least one path or goal")
+                return nil
+            }
+            elements = list
+        } else {
+            elements = [value]
         }
-        let goals = elements.enumerated().compactMap { readGoal($1, at: "\(keyPath)[\($0)]") }
-        return goals.count == elements.count ? goals : nil
+        var paths: [Goal] = []
+        var elementGoals: [ElementGoal] = []
+        var failed = false
+        for (index, element) in elements.enumerated() {
+            let elementPath = isList ? "\(keyPath)[\(index)]" : keyPath
+            switch readGoal(element, at: elementPath) {
+            case .path(let goal)?: paths.append(goal)
+            case .element(let goal)?: elementGoals.append(goal)
+            case nil: failed = true
+            }
+        }
+        return failed ? nil : (paths, elementGoals)
     }
 
-    private func readGoal(_ value: JSONValue, at keyPath: String) -> Goal? {
+    private enum ReadGoal {
+        case path(Goal)
+        case element(ElementGoal)
+    }
+
+    private func readGoal(_ value: JSONValue, at keyPath: String) -> ReadGoal? {
         if case .string = value {
-            return pathPattern(value, at: keyPath).map { Goal(path: $0) }
+            return pathPattern(value, at: keyPath).map { .path(Goal(path: $0)) }
         }
-        guard case .object = value else {
-            reader.fail(keyPath, value.mismatch(expected: "a path, or an object with path, method and status"))
+        guard case .object(let given) = value else {
+            reader.fail(
+                keyPath,
+                value.mismatch(expected: "a path, or an object with path, method and status, or click or submit"))
             return nil
         }
+        let events = ElementGoal.Event.allCases.filter { event in given.contains { $0.key == event.rawValue } }
+        if !events.isEmpty { return readElementGoal(value, events: events, at: keyPath).map { .element($0) } }
         guard let members = reader.object(value, at: keyPath, known: ConfigKeys.goal) else { return nil }
         guard let pathValue = members["path"] else {
-            reader.fail("\(keyPath).path", "is required")
+            reader.fail("\(keyPath).path", "is required (or click or submit, for a goal on the page)")
             return nil
         }
         let path = pathPattern(pathValue, at: "\(keyPath).path")
@@ -51,7 +80,28 @@ extension ExperimentConfigReader {
             }
         }
         guard let path else { return nil }
-        return Goal(path: path, method: method, statuses: statuses)
+        return .path(Goal(path: path, method: method, statuses: statuses))
+    }
+
+    /// `{"click": "a.cta"}` or `{"submit": "form#signup"}`: one event, one selector, nothing else.
+    private func readElementGoal(_ value: JSONValue, events: [ElementGoal.Event], at keyPath: String) -> ElementGoal? {
+        guard let members = reader.object(value, at: keyPath, known: ConfigKeys.goal) else { return nil }
+        guard events.count == 1, let event = events.first else {
+            reader.fail(keyPath, "names both click and submit; give one goal for each")
+            return nil
+        }
+        for key in ["path", "method", "status"] where members[key] != nil {
+            reader.fail(
+                "\(keyPath).\(key)", "does not go with \(event.rawValue); a goal on the page has only its selector")
+            return nil
+        }
+        guard let text = reader.string(members, event.rawValue, at: keyPath) else { return nil }
+        do {
+            return ElementGoal(event, try HTMLSelector(parsing: text))
+        } catch {
+            reader.fail("\(keyPath).\(event.rawValue)", "\(error)")
+            return nil
+        }
     }
 
     /// `coverage`: the share of new sessions that enter, above 0 and at most 1.

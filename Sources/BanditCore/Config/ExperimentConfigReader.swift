@@ -62,7 +62,7 @@ struct ExperimentConfigReader {
         let source = pathPattern(members, "source", at: path)
         let goals = readGoals(members, at: path)
         // A form may post to the page it is on; a mere visit of the source is its view.
-        if let source, let goals, goals.contains(where: { $0.path == source && $0.method == nil }) {
+        if let source, let goals, goals.paths.contains(where: { $0.path == source && $0.method == nil }) {
             reader.fail(
                 "\(path).target",
                 "is the same path as source; a conversion must happen on another page (or name a method, e.g. POST)")
@@ -103,9 +103,10 @@ struct ExperimentConfigReader {
 
         guard reader.errors.count == errorsBefore, let name, let source, let goals, let algorithm else { return nil }
         var experiment = ExperimentConfig(
-            name: name, source: source, target: goals[0].path, arms: arms, algorithm: algorithm, injection: injection,
+            name: name, source: source, target: source, arms: arms, algorithm: algorithm, injection: injection,
             minViews: minViews ?? 100, significance: significance ?? 0.05, ignoreAuthenticated: ignoreAuthenticated)
-        experiment.goals = goals
+        experiment.goals = goals.paths
+        experiment.elementGoals = goals.elements
         experiment.armVariants = variants
         experiment.coverage = coverage
         experiment.weights = weights

@@ -173,8 +173,12 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// `[A-Za-z0-9_-]+`, unique among experiments.
     public var name: String
     public var source: PathPattern
-    /// Where conversions happen (`target`: a path, or a list of paths and goals); never empty.
+    /// Where conversions happen (`target`: a path, or a list of paths and goals). With
+    /// `elementGoals`, never both empty.
     public var goals: [Goal]
+    /// Clicks and form submissions that convert (`{"click": "a.cta"}`), reported by the goal
+    /// script the proxy adds to the pages of the experiment's sessions.
+    public var elementGoals: [ElementGoal] = []
     /// Two or more unique names, each `[A-Za-z0-9_.-]+`. A change of their number resets
     /// `armVariants` to plain ones, so that the two always have one entry per arm.
     public var arms: [String] {
@@ -216,8 +220,11 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// counts are kept and shown either way.
     public var guardrails: GuardrailConfig?
 
-    /// The first goal's path, for one-line summaries.
-    public var target: PathPattern { goals[0].path }
+    /// The first path goal's path; nil when every goal is a click or a submission.
+    public var target: PathPattern? { goals.first?.path }
+
+    /// Every goal in words, path goals first: `/contact`, `POST /signup 2xx`, `click a.cta`.
+    public var goalDescriptions: [String] { goals.map(\.description) + elementGoals.map(\.description) }
 
     public init(
         name: String,

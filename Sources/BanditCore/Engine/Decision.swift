@@ -90,11 +90,17 @@ public struct Decision: Sendable {
     public var upstreamArm: ArmReference?
     /// The arms whose `html` edits apply to this response (the source page of each).
     public var htmlArms: [ArmReference] = []
+    /// Experiments (by index) with click or submit goals that this session may still convert
+    /// in: an HTML page gets the goal script, which reports those clicks and submissions.
+    public var goalScriptExperiments: [Int] = []
     /// The visitor is sent here with a 302 instead of being proxied (an arm's `path` with
     /// `redirect`); the counts and cookie are those of the source page.
     public var redirectLocation: String?
 
     public init() {}
+
+    /// Whether an HTML response may be edited: for an arm's `html`, or to add the goal script.
+    public var mayEditPage: Bool { !htmlArms.isEmpty || !goalScriptExperiments.isEmpty }
 
     /// The `Set-Cookie` value for a response with this status, if the session changed.
     public func cookie(forStatus status: Int) -> String? {

@@ -425,6 +425,11 @@ public final class ExperimentEngine: Sendable {
             }
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
+            if !config.elementGoals.isEmpty, entry.viewed, !entry.converted,
+                Self.withinAttributionWindow(entry, config, now: context.now)
+            {
+                decision.goalScriptExperiments.append(experiment.index)
+            }
         }
         return Self.servedArm(entry, state, experiment.guardrails)
     }

@@ -39,6 +39,10 @@ public final class ExperimentRuntime: Sendable {
     /// (since this process started): a selector the site's markup no longer has shows as 0.
     private let editedResponses: [Counter]
     private let editMatches: [[Counter]]
+    /// For click and submit goals: pages the goal script was added to, and pages whose
+    /// Content-Security-Policy would have blocked it (left without it: those goals go uncounted).
+    private let goalScriptPages = Counter()
+    private let goalScriptBlockedPages = Counter()
 
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
@@ -64,6 +68,17 @@ public final class ExperimentRuntime: Sendable {
         for (edit, didMatch) in zip(editMatches[arm], matched) where didMatch {
             edit.value.wrappingAdd(1, ordering: .relaxed)
         }
+    }
+
+    /// Counts one HTML page of a session in this experiment that got the goal script, or that
+    /// its Content-Security-Policy kept from getting it.
+    public func recordGoalScript(blocked: Bool) {
+        (blocked ? goalScriptBlockedPages : goalScriptPages).value.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Pages that got the goal script, and pages whose Content-Security-Policy blocked it.
+    public var goalScriptCounts: (pages: Int, blocked: Int) {
+        (goalScriptPages.value.load(ordering: .relaxed), goalScriptBlockedPages.value.load(ordering: .relaxed))
     }
 
     /// Responses edited for `arm`, and per edit how many of them it matched.

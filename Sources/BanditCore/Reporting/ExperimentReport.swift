@@ -3,9 +3,9 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var name: String
     public var algorithm: String
     public var source: String
-    /// The first goal's path (see `goals`).
+    /// The first goal (see `goals`).
     public var target: String
-    /// Every goal, e.g. `/contact` or `POST /signup 2xx`.
+    /// Every goal, e.g. `/contact`, `POST /signup 2xx` or `click a.cta`.
     public var goals: [String]
     /// The share of new sessions that enter the experiment.
     public var coverage: Double
@@ -31,6 +31,14 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var uncountedSessions: [String: Int]
     /// The `guardrails` and whether only the control is left; nil without guardrails.
     public var guardrails: GuardrailsReport?
+    /// With click or submit goals: the HTML pages that got the goal script, and those whose
+    /// Content-Security-Policy would have blocked it (this instance, since it started).
+    public var goalScript: GoalScriptReport?
+
+    public struct GoalScriptReport: Sendable, Equatable, Encodable {
+        public var pages: Int
+        public var blockedByContentSecurityPolicy: Int
+    }
 
     public struct DecisionReport: Sendable, Equatable, Encodable {
         /// Why the experiment is decided (`winner` names the arm, or is null when no arm
@@ -101,8 +109,8 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         name = config.name
         algorithm = config.algorithm.name
         source = config.source.description
-        target = config.target.description
-        goals = config.goals.map(\.description)
+        goals = config.goalDescriptions
+        target = goals.first ?? ""
         coverage = config.coverage
         weights = config.weights
         minShares = config.minShares
@@ -113,6 +121,10 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         minViews = config.minViews
         countViews = config.countViews.rawValue
         decision = DecisionReport(experiment, evidence: evidence)
+        if !config.elementGoals.isEmpty {
+            let (pages, blocked) = experiment.goalScriptCounts
+            goalScript = GoalScriptReport(pages: pages, blockedByContentSecurityPolicy: blocked)
+        }
         uncountedSessions = Dictionary(
             uniqueKeysWithValues: ExperimentRuntime.UncountedReason.allCases.map {
                 ($0.rawValue, experiment.uncountedSessions($0))
@@ -152,7 +164,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case name, algorithm, source, target, goals, coverage, weights, minShare, attributionWindowSeconds, countViews
         case status
-        case winner, significance, minViews, decision, arms, warnings, uncountedSessions, guardrails
+        case winner, significance, minViews, decision, arms, warnings, uncountedSessions, guardrails, goalScript
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -176,6 +188,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         try container.encode(warnings, forKey: .warnings)
         try container.encode(uncountedSessions, forKey: .uncountedSessions)
         try container.encodeIfPresent(guardrails, forKey: .guardrails)
+        try container.encodeIfPresent(goalScript, forKey: .goalScript)
     }
 }
 

@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The sample site behind `bandit-proxy demo`: a home page whose headline follows the
-/// `X-Bandit-Headline` header the proxy injects, and a contact page (the conversion).
+/// `X-Bandit-Headline` header the proxy injects, with a call to action (`a.cta`) that the
+/// proxy itself edits for the `cta` experiment, and a contact page (the conversion).
 public enum DemoSite {
     public static func start(host: String = "127.0.0.1", port: Int = 0, group: any EventLoopGroup) async throws
         -> any Channel
@@ -32,7 +33,7 @@ public enum DemoSite {
                 <!doctype html><html><head><meta charset="utf-8"><title>Demo site</title></head>
                 <body style="font-family:system-ui,sans-serif;margin:3em">\(headline)
                 <p>This page is served by the demo site; bandit-proxy chose the headline (arm: \(arm ?? "none")).</p>
-                <p><a href="/contact/">Contact us</a> · <a href="/__bandits">Dashboard</a></p></body></html>
+                <p><a class="cta" href="/contact/">Contact us</a> · <a href="/__bandits">Dashboard</a></p></body></html>
 
                 """
             )

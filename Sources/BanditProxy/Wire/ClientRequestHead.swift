@@ -25,6 +25,13 @@ import NIOHTTP1
         framing.connectionListsUpgrade ? firstValue(of: "upgrade") : nil
     }
 
+    /// Whether the answer may be a page: its `Accept` names `text/html` (as a browser's
+    /// navigation does, and not its requests for images, styles or scripts), or it has none.
+    var mayAcceptHTML: Bool {
+        guard let accept = joinedValues(of: "accept", separator: ",") else { return true }
+        return accept.lowercased().contains("text/html")
+    }
+
     /// What the experiment engine needs to know of this request. `X-Forwarded-Proto` counts
     /// only from a trusted peer.
     /// What the engine reads; the `User-Agent` only where it is asked for (an exclusion rule).

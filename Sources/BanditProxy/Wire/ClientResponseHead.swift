@@ -10,6 +10,8 @@ enum ClientResponseHead {
         var cacheControl = false
         /// The body is edited on its way: its length and strong validator no longer hold.
         var lengthAndETag = false
+        /// The body was decoded on its way: the proxy writes the visitor's coding itself.
+        var contentEncoding = false
     }
 
     /// The upstream's status line and fields without the hop-by-hop ones, written to `out`;
@@ -32,6 +34,7 @@ enum ClientResponseHead {
                     || (dropped.lengthAndETag
                         && (HTTPSyntax.equalsLowercase(name, "content-length")
                             || HTTPSyntax.equalsLowercase(name, "etag")))
+                    || (dropped.contentEncoding && HTTPSyntax.equalsLowercase(name, "content-encoding"))
                     || (!listed.isEmpty && raw.lists(name, in: listed))
                 {
                     copier.drop(field, into: &out)

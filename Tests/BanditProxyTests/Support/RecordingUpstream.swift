@@ -26,6 +26,8 @@ final class RecordingUpstream: Sendable {
         var status: Int = 200
         var headers: [(String, String)] = [("Content-Type", "text/plain")]
         var body: String = "ok"
+        /// Sent instead of `body` when set: bytes that are not text (a gzip page).
+        var bytes: [UInt8]?
         /// Wait this long before answering (for timeout tests).
         var delay: TimeAmount = .zero
         /// Close the connection instead of answering (a keep-alive connection the server gave up on).
@@ -138,7 +140,8 @@ final class RecordingUpstream: Sendable {
                 let respond = {
                     var headers = HTTPHeaders(reply.headers)
                     if reply.chunkSize == nil {
-                        headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+                        headers.replaceOrAdd(
+                            name: "Content-Length", value: String(reply.bytes?.count ?? reply.body.utf8.count))
                     }
                     for early in reply.informational {
                         let head = HTTPResponseHead(
@@ -151,7 +154,7 @@ final class RecordingUpstream: Sendable {
                         self.wrapOutboundOut(
                             .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
                     if head.method != .HEAD {
-                        var body = ByteBuffer(string: reply.body)
+                        var body = reply.bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: reply.body)
                         while body.readableBytes > 0,
                             let piece = body.readSlice(length: min(reply.chunkSize ?? Int.max, body.readableBytes))
                         {
