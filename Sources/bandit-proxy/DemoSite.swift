@@ -1,12 +1,12 @@
-public import NIOCore
+import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// The sample site behind `bandit-proxy demo`: a home page whose headline follows the
 /// `X-Bandit-Headline` header the proxy injects, with a call to action (`a.cta`) that the
 /// proxy itself edits for the `cta` experiment, and a contact page (the conversion).
-public enum DemoSite {
-    public static func start(host: String = "127.0.0.1", port: Int = 0, group: any EventLoopGroup) async throws
+enum DemoSite {
+    static func start(host: String = "127.0.0.1", port: Int = 0, group: any EventLoopGroup) async throws
         -> any Channel
     {
         try await ServerBootstrap(group: group)
