@@ -5,6 +5,7 @@
 #
 # B_SETTINGS adds top-level members to B's proxy.json (the same binary twice then measures a
 # setting's cost): B_SETTINGS='"limits": {"newSessionsPerMinute": 30},' bench/ab.sh X X
+# B_EXPERIMENT adds members to B's experiment: B_EXPERIMENT='"segments": ["device"]' bench/ab.sh X X
 # Both run the benchmark configuration in front of the same nginx upstream; wrk -t1 -c64 for
 # returning, new and browser visitors as in bench/run.sh. Prints medians of requests/s and of CPU
 # time per request (user + system of the proxy process), and B's change against A.
@@ -17,7 +18,7 @@ BANDIT_BINARY=$a
 source bench/common.sh
 start_bandit_proxy "$a" 18082
 pid_a=$bandit_pid cookie_a=$cookie_bandit
-start_bandit_proxy "$b" 18083 "${B_SETTINGS:-}"
+start_bandit_proxy "$b" 18083 "${B_SETTINGS:-}" "${B_EXPERIMENT:-}"
 pid_b=$bandit_pid cookie_b=$cookie_bandit
 
 for round in $(seq "$rounds"); do

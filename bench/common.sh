@@ -34,15 +34,16 @@ nginx -p "$work/nx" -c "$peer_conf" &
 # answer. Sets bandit_pid, cookie_bandit (a returning visitor's final cookie: assigned, view
 # confirmed) and cookie_nginx (the peer's split cookie).
 # A third argument adds top-level members to its proxy.json, e.g.
-# '"limits": {"newSessionsPerMinute": 30},'.
+# '"limits": {"newSessionsPerMinute": 30},'; a fourth adds members to its experiment, e.g.
+# '"segments": ["device"]'.
 start_bandit_proxy() {
-  local program=${1:-$binary} listen=${2:-18082} settings=${3:-}
+  local program=${1:-$binary} listen=${2:-18082} settings=${3:-} experiment=${4:-}
   mkdir -p "$work/$listen"
   cat >"$work/$listen/proxy.json" <<JSON
 {"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:18080", "storage": "bench.sqlite", $settings
  "session": {"secret": "bench-secret-0123456789"},
  "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "arms": ["control", "bold"],
-                  "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000}]}
+                  "algorithm": "thompson", "header": "X-Bandit-Headline", "minViews": 1000000000${experiment:+, $experiment}}]}
 JSON
   "$program" --config "$work/$listen/proxy.json" --log-level error &
   local port
