@@ -20,18 +20,17 @@ import Testing
         let engine = ExperimentEngine(config: config, secret: config.session.secret!)
         let keeper = StateKeeper(engine: engine, store: MemoryStore(), logger: logger)
         let metrics = ProxyMetrics()
-        let services = ProxyServices(
-            config: config, engine: engine, keeper: keeper,
-            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: nil, metrics: metrics), logger: logger,
-            metrics: metrics, accessLog: AccessLog(format: .off))
         let pool = UpstreamPool(
             eventLoop: loop,
             settings: .init(
                 host: "127.0.0.1", port: 9, connectTimeout: .seconds(1), idleTimeout: .seconds(1), metrics: metrics))
         return LiveServing(
             Serving(
-                services: services, pools: [ObjectIdentifier(loop): NIOLoopBound(pool, eventLoop: loop)],
-                armPools: [:], upstream: .init(config)))
+                config: config, engine: engine, keeper: keeper,
+                admin: AdminRouter(engine: engine, keeper: keeper, adminToken: nil, metrics: metrics), logger: logger,
+                metrics: metrics, accessLog: AccessLog(format: .off),
+                pools: [ObjectIdentifier(loop): NIOLoopBound(pool, eventLoop: loop)], armPools: [:],
+                upstream: .init(config)))
     }
 
     @Test func aClosedConnectionsHandlerIsFreed() throws {

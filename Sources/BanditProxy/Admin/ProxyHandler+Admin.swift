@@ -7,14 +7,14 @@ import NIOHTTP1
 /// back on this connection in turn like any response.
 extension ProxyHandler {
     func respondToAdmin(_ request: AdminExchange, context: ChannelHandlerContext) {
-        let router = services.admin
+        let router = serving.admin
         let input = AdminRequest(
             method: request.head.method.rawValue, uri: request.head.uri,
             headers: request.head.headerList,
             body: request.tooLarge ? nil : Array(request.body.readableBytesView),
             clientIsLoopback: ForwardedClient(
                 peer: clientAddress, headers: request.head.headerList,
-                trustedProxies: services.config.trustedProxies
+                trustedProxies: serving.config.trustedProxies
             ).isLoopback,
             isHTTPS: request.head.isHTTPS(clientIsTrusted: clientIsTrusted))
         let keepAlive = request.head.isKeepAlive && !requests.quiescing

@@ -21,7 +21,7 @@ extension ProxyHandler {
             startResponseTimer()
         case .retry:
             // A kept-alive connection the upstream had closed just as we reused it (RFC 9110 §9.2.2).
-            services.logger.debug(
+            serving.logger.debug(
                 "retrying on a fresh upstream connection", metadata: ["error": "\(cause, default: "-")"])
             guard let exchange else { return }
             if let connection = exchange.connection { tearDown(connection, from: exchange.pool, .close) }
@@ -52,7 +52,7 @@ extension ProxyHandler {
             break
         case .closeClient:
             if let cause {
-                services.logger.warning("upstream failed mid-response", metadata: ["error": "\(cause)"])
+                serving.logger.warning("upstream failed mid-response", metadata: ["error": "\(cause)"])
             }
             context?.close(promise: nil)
         case .errorPage(let failure, let close):
@@ -94,10 +94,10 @@ extension ProxyHandler {
         case .settled:
             return
         case .commit(let status):
-            services.engine.commit(decision, status: status)
-            services.pendingCommits.ended()
+            serving.engine.commit(decision, status: status)
+            serving.pendingCommits.ended()
         case .abandon:
-            services.pendingCommits.ended()
+            serving.pendingCommits.ended()
         }
     }
 
@@ -109,18 +109,18 @@ extension ProxyHandler {
         case .malformed, .bodyTooLarge, .bodyStalled:
             return
         case .upstreamBusy:
-            services.logger.warning("every upstream connection stayed busy", metadata: metadata)
+            serving.logger.warning("every upstream connection stayed busy", metadata: metadata)
         case .upstreamUnreachable:
-            services.metrics.upstreamConnectFailed()
-            services.logger.warning("upstream unreachable", metadata: metadata)
+            serving.metrics.upstreamConnectFailed()
+            serving.logger.warning("upstream unreachable", metadata: metadata)
         case .upstreamClosed:
-            services.logger.warning("upstream closed before answering", metadata: metadata)
+            serving.logger.warning("upstream closed before answering", metadata: metadata)
         case .unrequestedSwitch:
             metadata["error"] = "\(TunnelError.unrequestedSwitch)"
-            services.logger.warning("upstream closed before answering", metadata: metadata)
+            serving.logger.warning("upstream closed before answering", metadata: metadata)
         case .upstreamTimedOut:
-            services.metrics.upstreamTimedOut()
-            services.logger.warning("upstream response timed out", metadata: metadata)
+            serving.metrics.upstreamTimedOut()
+            serving.logger.warning("upstream response timed out", metadata: metadata)
         }
     }
 
@@ -131,7 +131,7 @@ extension ProxyHandler {
         if let exchange {
             record(exchange, status: Int(status.code))
         } else {
-            services.metrics.requestFinished(status: Int(status.code), duration: .zero, upstreamDuration: nil)
+            serving.metrics.requestFinished(status: Int(status.code), duration: .zero, upstreamDuration: nil)
         }
         let close = close || requests.quiescing
         let (head, body) = ErrorPage.response(status, detail: detail, allocator: allocator, close: close)

@@ -86,7 +86,7 @@ extension ProxyHandler: UpstreamDelegate {
         exchange.pageEditor = pageEditor
         exchange.clientFraming = framing
         var cacheEdits: CachePolicy.Edits?
-        if services.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
+        if serving.config.cacheSafety && !exchange.decision.served.isEmpty && !exchange.decision.excluded {
             cacheEdits = CachePolicy.keepPrivate(head)
         }
         var out = headBuffers.take()
@@ -102,7 +102,9 @@ extension ProxyHandler: UpstreamDelegate {
             into: &out)
         if let pageEditor {
             if let etag = head.firstValue(of: "etag") { out.writeField("ETag", PageEditor.weakened(etag: etag)) }
-            if pageEditor.visitorCoding != .identity { out.writeField("Content-Encoding", pageEditor.visitorCoding.name) }
+            if pageEditor.visitorCoding != .identity {
+                out.writeField("Content-Encoding", pageEditor.visitorCoding.name)
+            }
             // The visitor's coding now depends on what it accepts.
             if recoded == true && !PageEditor.variesOnAcceptEncoding(head) { out.writeField("Vary", "Accept-Encoding") }
         }
@@ -136,11 +138,11 @@ extension ProxyHandler: UpstreamDelegate {
     func endProxiedResponse(of exchange: Exchange, close: Bool, context: ChannelHandlerContext) {
         let rest: ByteBuffer?
         do {
-            rest = try exchange.pageEditor?.finish(allocator: allocator, engine: services.engine)
+            rest = try exchange.pageEditor?.finish(allocator: allocator, engine: serving.engine)
         } catch {
             // The page's compressed end was corrupt: its head went out, so the visitor's
             // connection is closed without the last chunk, never a cut page passing for whole.
-            services.logger.notice("an edited page could not be decoded", metadata: ["error": "\(error)"])
+            serving.logger.notice("an edited page could not be decoded", metadata: ["error": "\(error)"])
             record(exchange, status: exchange.status)
             exchange.unsentHead.map { headBuffers.giveBack($0) }
             exchange.unsentHead = nil
@@ -188,9 +190,9 @@ extension ProxyHandler: UpstreamDelegate {
         context.flush()
         do {
             try Tunnel.join(
-                client: context.channel, upstream: connection.channel, idleTimeout: services.tunnelIdleTimeout)
+                client: context.channel, upstream: connection.channel, idleTimeout: serving.tunnelIdleTimeout)
         } catch {
-            services.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
+            serving.logger.warning("could not start the tunnel", metadata: ["error": "\(error)"])
             context.close(promise: nil)
             connection.channel.close(promise: nil)
         }
@@ -201,19 +203,19 @@ extension ProxyHandler: UpstreamDelegate {
     private func makePageEditor(for head: UpstreamResponseHead, coding: ContentCoding, exchange: Exchange)
         -> PageEditor?
     {
-        let goalScriptTag = services.admin.goalScript.tag(
-            for: head, experiments: exchange.decision.goalScriptExperiments, engine: services.engine,
+        let goalScriptTag = serving.admin.goalScript.tag(
+            for: head, experiments: exchange.decision.goalScriptExperiments, engine: serving.engine,
             host: exchange.clientHead.firstValue(of: "host"))
         do {
             return try PageEditor(
                 arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, coding: coding,
                 visitorAcceptsGzip: ContentCoding.accepts(
                     .gzip, exchange.clientHead.joinedValues(of: "accept-encoding", separator: ",")),
-                engine: services.engine, allocator: allocator)
+                engine: serving.engine, allocator: allocator)
         } catch {
             // zlib could not start (out of memory): the page goes out as the site sent it,
             // in a coding the visitor accepts (see `ContentCoding.upstreamAcceptEncoding`).
-            services.logger.warning("could not start decoding a page to edit", metadata: ["error": "\(error)"])
+            serving.logger.warning("could not start decoding a page to edit", metadata: ["error": "\(error)"])
             return nil
         }
     }

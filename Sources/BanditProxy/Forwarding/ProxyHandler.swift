@@ -20,7 +20,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let live: LiveServing
     /// What this connection serves with; renewed between requests after a reload.
-    private(set) var services: ProxyServices
+    private(set) var serving: Serving
     private(set) var pool: UpstreamPool
     /// The pools of arms with an upstream of their own, by upstream.
     private var armPools: [UpstreamURL: Serving.PoolsByLoop]
@@ -75,7 +75,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.headBuffers = headBuffers
         servingGeneration = live.generation
         let serving = live.serving
-        services = serving.services
+        self.serving = serving
         pool = serving.pools[ObjectIdentifier(eventLoop)]!.value
         armPools = serving.armPools
         nextRequestDeadline = LazyDeadline(eventLoop: eventLoop)
@@ -102,7 +102,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func trustClient() {
         clientIsTrusted =
-            clientAddress.map { address in services.config.trustedProxies.contains { $0.contains(address) } }
+            clientAddress.map { address in serving.config.trustedProxies.contains { $0.contains(address) } }
             ?? false
     }
 
@@ -113,7 +113,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard generation != servingGeneration else { return }
         servingGeneration = generation
         let serving = live.serving
-        services = serving.services
+        self.serving = serving
         pool = serving.pools[ObjectIdentifier(context.eventLoop)]!.value
         armPools = serving.armPools
         cookieMemo = DecodedCookieMemo()  // the new engine may have another secret
@@ -240,7 +240,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// trickles its headers a byte at a time (slowloris), is closed instead of held forever.
     private func awaitNextRequest() {
         guard context != nil else { return }
-        nextRequestDeadline.arm(in: services.clientIdleTimeout, from: now)
+        nextRequestDeadline.arm(in: serving.clientIdleTimeout, from: now)
     }
 
     private func clientIdleExpired() {
@@ -282,7 +282,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        services.logger.debug("client connection error", metadata: ["error": "\(error)"])
+        serving.logger.debug("client connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -391,34 +391,34 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: request phase
 
     private func startExchange(_ head: consuming ClientRequestHead, context: ChannelHandlerContext) {
-        if let limit = services.config.maxRequestBodyBytes,
+        if let limit = serving.config.maxRequestBodyBytes,
             let declared = head.framing.contentLength, declared > limit
         {
             // Refused before anything reaches the upstream; the unread body means the connection closes.
             run(machine.requestRefused(.bodyTooLarge))
             return
         }
-        // Held once: read through `services` in the closure below, the engine would be
+        // Held once: read through `serving` in the closure below, the engine would be
         // retained again for every field line of the request.
-        let engine = services.engine
+        let engine = serving.engine
         let facts = head.facts(clientIsTrusted: clientIsTrusted, readingUserAgent: engine.readsUserAgent)
         let decision = Self.goalScriptForPagesOnly(
             engine.decide(
                 facts, using: &rng, cookieMemo: &cookieMemo, clientAddress: { budgetedClient(of: head) },
                 requestHeader: { head.firstValue(named: $0) }), head)
-        services.pendingCommits.began()  // settled when the machine ends the exchange (`settleCounts`)
+        serving.pendingCommits.began()  // settled when the machine ends the exchange (`settleCounts`)
         let upgrade = head.requestedUpgrade
         let request = ExchangeStateMachine.Request(
             keepAlive: head.isKeepAlive, idempotent: head.method.isIdempotent, upgrade: upgrade != nil,
-            maxBodyBytes: services.config.maxRequestBodyBytes)
+            maxBodyBytes: serving.config.maxRequestBodyBytes)
         let armUpstream = decision.upstreamArm.flatMap(engine.upstream(of:))
         var upstreamHead = headBuffers.take()
         UpstreamRequest.head(
             from: head, uri: decision.rewrittenURI ?? head.uri,
             isExperimentHeader: { engine.isExperimentHeader(utf8: $0) }, injected: decision.served,
             clientAddress: clientAddress, clientIsTrusted: clientIsTrusted,
-            upstreamHost: services.config.hostHeader == .upstream
-                ? (armUpstream ?? services.config.upstream).hostHeader : nil,
+            upstreamHost: serving.config.hostHeader == .upstream
+                ? (armUpstream ?? serving.config.upstream).hostHeader : nil,
             upgrade: upgrade,
             acceptEncoding: decision.mayEditPage ? Self.decodableAcceptEncoding(head) : .asSent, into: &upstreamHead)
         let framing = head.framing
@@ -438,7 +438,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// once the response has started, and frees the upstream connection it held.
     private func awaitMoreBody() {
         guard context != nil else { return }
-        bodyDeadline.arm(in: services.clientIdleTimeout, from: now)
+        bodyDeadline.arm(in: serving.clientIdleTimeout, from: now)
     }
 
     func connectUpstream(fresh: Bool) {
@@ -493,7 +493,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The response timeout runs from the end of the request, so a slow upload is not a slow upstream.
     func startResponseTimer() {
         guard context != nil else { return }
-        responseDeadline.arm(in: services.responseTimeout, from: now)
+        responseDeadline.arm(in: serving.responseTimeout, from: now)
     }
 
     func resumeClientReads() {
@@ -506,7 +506,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// answer (or to the proxy's own 502/504).
     private func recordPerArm(_ exchange: Exchange, status: Int, end: NIODeadline) {
         let latency = ((exchange.upstreamAnswered ?? end) - (exchange.upstreamStarted ?? exchange.started)).nanoseconds
-        let experiments = services.engine.experiments
+        let experiments = serving.engine.experiments
         for served in exchange.decision.served {
             guard let arm = served.reference else { continue }
             let experiment = experiments[arm.experiment]
@@ -523,7 +523,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let forwarding = head.forwardingHeaders
         guard !forwarding.isEmpty else { return clientAddress }
         return ForwardedClient(
-            peer: clientAddress, headers: forwarding, trustedProxies: services.config.trustedProxies
+            peer: clientAddress, headers: forwarding, trustedProxies: serving.config.trustedProxies
         ).address ?? clientAddress
     }
 
@@ -534,10 +534,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let end = now
         let duration = end - exchange.started
         let upstreamDuration = exchange.upstreamStarted.map { end - $0 }
-        services.metrics.requestFinished(status: status, duration: duration, upstreamDuration: upstreamDuration)
+        serving.metrics.requestFinished(status: status, duration: duration, upstreamDuration: upstreamDuration)
         if !exchange.decision.served.isEmpty { recordPerArm(exchange, status: status, end: end) }
-        guard services.accessLog.isEnabled else { return }
-        services.accessLog.record(
+        guard serving.accessLog.isEnabled else { return }
+        serving.accessLog.record(
             AccessLog.Entry(
                 client: clientAddress ?? "-", method: exchange.clientHead.method.rawValue, uri: exchange.clientHead.uri,
                 status: status, bytes: exchange.responseBytes, duration: .nanoseconds(duration.nanoseconds),

@@ -136,9 +136,9 @@ public final class ProxyRuntime: Sendable {
                 (engine, keeper) = try await Self.makeEngine(config: newConfig, store: nextStore, logger: logger)
                 let accessLog =
                     newConfig.accessLog == config.accessLog
-                    ? previous.services.accessLog : AccessLog(format: newConfig.accessLog)
+                    ? previous.accessLog : AccessLog(format: newConfig.accessLog)
                 serving = try await Serving.make(
-                    config: newConfig, engine: engine, keeper: keeper, metrics: previous.services.metrics,
+                    config: newConfig, engine: engine, keeper: keeper, metrics: previous.metrics,
                     accessLog: accessLog, group: group, logger: logger, previous: previous)
             } catch {
                 if !sameStore { await nextStore.close() }
@@ -172,7 +172,7 @@ public final class ProxyRuntime: Sendable {
     ) async {
         await retiring?.value
         let deadline = ContinuousClock.now + .milliseconds(Int64(config.timeouts.responseSeconds * 1000) + 1000)
-        while previous.services.pendingCommits.value > 0 && ContinuousClock.now < deadline {
+        while previous.pendingCommits.value > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         flushLoop.cancel()
@@ -187,7 +187,7 @@ public final class ProxyRuntime: Sendable {
                 metadata: ["events": "\(dropped)"])
         }
         if successorServing.upstream != previous.upstream { await previous.closePools() }
-        if successorServing.services.accessLog !== previous.services.accessLog { previous.services.accessLog.flush() }
+        if successorServing.accessLog !== previous.accessLog { previous.accessLog.flush() }
         if closingStore { await store.close() }
     }
 }

@@ -30,7 +30,7 @@ public final class ProxyServer: Sendable {
         listen: HostPort, serving: Serving, group: any EventLoopGroup, logger: Logger
     ) async throws -> ProxyServer {
         let live = LiveServing(serving)
-        let metrics = serving.services.metrics
+        let metrics = serving.metrics
         let connections = ConnectionRegistry()
         // One per event loop, for all its connections: kept per connection, 10,000 idle
         // keep-alive clients would each hold a spare head or two.
@@ -65,7 +65,7 @@ public final class ProxyServer: Sendable {
             "listening",
             metadata: [
                 "address": "\(channel.localAddress?.description ?? "?")",
-                "upstream": "\(serving.services.config.upstream)",
+                "upstream": "\(serving.config.upstream)",
             ])
         return ProxyServer(channel: channel, live: live, connections: connections)
     }
@@ -85,6 +85,6 @@ public final class ProxyServer: Sendable {
         connections.closeAll()
         let serving = live.serving
         await serving.closePools()
-        serving.services.accessLog.flush()
+        serving.accessLog.flush()
     }
 }

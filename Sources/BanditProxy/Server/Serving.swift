@@ -5,14 +5,24 @@ import NIOCore
 import NIOSSL
 import Synchronization
 
-/// What the listener serves with: one configuration's engine, state keeper, admin API and
-/// upstream pools.
+/// The configuration in force and what serves it: its engine, state keeper, admin API,
+/// metrics, access log and upstream pools. Immutable, or safe to use from any event loop:
+/// every connection handler holds the current one.
 ///
-/// A reload (SIGHUP) builds a new `Serving` and swaps it into the running server; each
-/// connection picks up the current one at its next request, so nothing is refused and no
-/// connection is cut.
+/// A reload (SIGHUP) builds a new `Serving` and swaps it into the running server
+/// (`LiveServing`); each connection picks up the current one at its next request, so nothing
+/// is refused and no connection is cut.
 struct Serving: Sendable {
-    let services: ProxyServices
+    let config: ProxyConfig
+    let engine: ExperimentEngine
+    let keeper: StateKeeper
+    let admin: AdminRouter
+    let logger: Logger
+    /// Request, upstream and connection metrics for `/__bandits/metrics`.
+    let metrics: ProxyMetrics
+    let accessLog: AccessLog
+    /// Decisions of this engine still waiting for their response (see `LiveServing`).
+    let pendingCommits = PendingCommits()
     let pools: PoolsByLoop
     /// The pools of the arms that have an upstream of their own (`ArmVariant.upstream`).
     let armPools: [UpstreamURL: PoolsByLoop]
@@ -20,6 +30,12 @@ struct Serving: Sendable {
     let upstream: UpstreamIdentity
 
     typealias PoolsByLoop = [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
+
+    var clientIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.clientIdleSeconds * 1000)) }
+
+    var tunnelIdleTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.tunnelIdleSeconds * 1000)) }
+
+    var responseTimeout: TimeAmount { .milliseconds(Int64(config.timeouts.responseSeconds * 1000)) }
 
     /// What makes two sets of upstream pools interchangeable.
     struct UpstreamIdentity: Equatable {
@@ -46,20 +62,21 @@ struct Serving: Sendable {
         config: ProxyConfig, engine: ExperimentEngine, keeper: StateKeeper, metrics: ProxyMetrics,
         accessLog: AccessLog, group: any EventLoopGroup, logger: Logger, previous: Serving? = nil
     ) async throws -> Serving {
-        let services = ProxyServices(
-            config: config, engine: engine, keeper: keeper,
-            admin: AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics),
-            logger: logger, metrics: metrics, accessLog: accessLog)
+        let admin = AdminRouter(engine: engine, keeper: keeper, adminToken: config.adminToken, metrics: metrics)
         let identity = UpstreamIdentity(config)
         if let previous, previous.upstream == identity {
-            return Serving(services: services, pools: previous.pools, armPools: previous.armPools, upstream: identity)
+            return Serving(
+                config: config, engine: engine, keeper: keeper, admin: admin, logger: logger, metrics: metrics,
+                accessLog: accessLog, pools: previous.pools, armPools: previous.armPools, upstream: identity)
         }
         let pools = try await makePools(for: config.upstream, config: config, metrics: metrics, group: group)
         var armPools: [UpstreamURL: PoolsByLoop] = [:]
         for upstream in identity.armUpstreams {
             armPools[upstream] = try await makePools(for: upstream, config: config, metrics: metrics, group: group)
         }
-        return Serving(services: services, pools: pools, armPools: armPools, upstream: identity)
+        return Serving(
+            config: config, engine: engine, keeper: keeper, admin: admin, logger: logger, metrics: metrics,
+            accessLog: accessLog, pools: pools, armPools: armPools, upstream: identity)
     }
 
     /// One pool per event loop for `upstream`, with the main upstream's timeouts, limit and TLS trust.
