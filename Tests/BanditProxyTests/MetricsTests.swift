@@ -124,8 +124,12 @@ import Testing
         ) { harness in
             for _ in 0..<7 { _ = try await harness.get("/about/") }
             for _ in 0..<2 { _ = try await harness.get("/missing") }
-            try await Task.sleep(for: .milliseconds(100))  // let the client connections' closes land
-            let (samples, _) = Self.parse(try await harness.get("/__bandits/metrics").body)
+            // The client connections' closes land on the event loops after their responses.
+            var samples = Self.parse(try await harness.get("/__bandits/metrics").body).0
+            _ = try await eventually {
+                samples = Self.parse(try await harness.get("/__bandits/metrics").body).0
+                return Self.value(samples, "bandit_open_client_connections") == 1
+            }
             #expect(Self.value(samples, "bandit_requests_total", ["status_class": "2xx"]) == 7)
             #expect(Self.value(samples, "bandit_requests_total", ["status_class": "4xx"]) == 2)
             #expect(Self.value(samples, "bandit_request_duration_seconds_count") == 9)

@@ -16,7 +16,7 @@ public final class ProxyRuntime: Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     /// After a reload: drains the previous configuration's last requests into this one.
-    private let retiring: Task<Void, Never>?
+    let retiring: Task<Void, Never>?
 
     /// The address the proxy listens on.
     public var localAddress: SocketAddress? { server.localAddress }
