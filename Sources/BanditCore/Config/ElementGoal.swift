@@ -5,6 +5,7 @@ public import BanditHTML
 /// `{"submit": "form#signup"}`). The proxy adds a small script to the pages of the sessions in
 /// the experiment that reports it with the conversion beacon.
 public struct ElementGoal: Sendable, Equatable, CustomStringConvertible {
+    /// What the visitor does to a matching element to convert.
     public enum Event: String, Sendable, Equatable, CaseIterable {
         /// A click on a matching element or on anything inside it.
         case click
@@ -12,11 +13,13 @@ public struct ElementGoal: Sendable, Equatable, CustomStringConvertible {
         case submit
     }
 
+    /// Whether a click or a form submission converts.
     public var event: Event
     /// Checked by the same parser as `html` edits; the browser matches it with `closest()`,
     /// which understands every selector that parser accepts.
     public var selector: HTMLSelector
 
+    /// A goal reached when the visitor does `event` to an element `selector` matches.
     public init(_ event: Event, _ selector: HTMLSelector) {
         self.event = event
         self.selector = selector

@@ -13,9 +13,13 @@ public struct ProxyConfig: Sendable, Equatable {
     public var flushIntervalMs: Int
     /// Token for `/__bandits`; nil means loopback clients only.
     public var adminToken: String?
+    /// How long the proxy waits on the upstream and on clients (`timeouts`).
     public var timeouts: Timeouts
+    /// The session cookie that remembers each visitor's arms: name, keys, lifetime (`session`).
     public var session: SessionSettings
+    /// Requests outside every experiment: never assigned or counted (`exclude`).
     public var exclude: ExcludeRules
+    /// The experiments, in the order of `proxy.json` (their `index`); names unique.
     public var experiments: [ExperimentConfig]
     /// Peers whose `X-Forwarded-For`, `-Proto` and `-Host` are believed (a TLS terminator, a
     /// load balancer); from anyone else those headers are replaced. Default: loopback.
@@ -41,6 +45,7 @@ public struct ProxyConfig: Sendable, Equatable {
     /// caches never serve one visitor's arm to another. Off for a CDN keyed by arm.
     public var cacheSafety = true
 
+    /// Which `Host` header the upstream receives (`hostHeader`).
     public enum HostHeader: String, Sendable, Equatable {
         /// The client's `Host`, so the site builds links with its public name (nginx: `proxy_set_header Host $host`).
         case client
@@ -48,6 +53,7 @@ public struct ProxyConfig: Sendable, Equatable {
         case upstream
     }
 
+    /// A configuration with these values and every other setting at its default.
     public init(
         listen: HostPort = HostPort(host: "127.0.0.1", port: 8080),
         upstream: UpstreamURL,
@@ -71,21 +77,30 @@ public struct ProxyConfig: Sendable, Equatable {
     }
 }
 
+/// An address to listen on: host and TCP port.
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// A name or IP address; an IPv6 address without brackets.
     public var host: String
+    /// TCP port, 0 to 65535.
     public var port: Int
+    /// An address from its host (IPv6 without brackets) and port.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
+    /// `host:port`, an IPv6 host in brackets: `[::1]:8080`.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// `http://host:port` or `https://host:port`; the certificate of an https upstream is verified.
 public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
+    /// `http` or `https`, lowercase.
     public var scheme: String
+    /// The name or IP address connected to; an IPv6 address without brackets.
     public var host: String
+    /// TCP port, 1 to 65535 (80 or 443 when the URL gives none).
     public var port: Int
+    /// An upstream origin from its parts; an IPv6 host without brackets.
     public init(scheme: String = "http", host: String, port: Int) {
         self.scheme = scheme
         self.host = host
@@ -93,6 +108,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     }
     /// The host as written in a URL or `Host` header: IPv6 addresses in brackets.
     private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
+    /// The origin as a URL, e.g. `http://127.0.0.1:8000`; an IPv6 host in brackets.
     public var description: String { "\(scheme)://\(bracketedHost):\(port)" }
     /// The value for a `Host` header that names the upstream itself.
     public var hostHeader: String {
@@ -101,6 +117,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where counts, experiment state and the generated session secret are kept (`storage`).
 public enum StorageLocation: Sendable, Equatable {
     /// Nothing is kept across restarts.
     case memory
@@ -110,8 +127,11 @@ public enum StorageLocation: Sendable, Equatable {
     case postgres(url: String)
 }
 
+/// How long the proxy waits, in seconds, at most 86400 each (`timeouts`).
 public struct Timeouts: Sendable, Equatable {
+    /// Longest wait to connect to the upstream, or for a free connection under `maxUpstreamConnections`.
     public var connectSeconds: Double
+    /// Longest wait for the upstream's response head; past it the client gets 504.
     public var responseSeconds: Double
     /// How long an idle upstream keep-alive connection is kept in the pool.
     public var idleSeconds: Double
@@ -122,6 +142,7 @@ public struct Timeouts: Sendable, Equatable {
     public var shutdownGraceSeconds: Double
     /// An upgraded connection (WebSocket) without traffic either way for this long is closed.
     public var tunnelIdleSeconds: Double = 300
+    /// Timeouts in seconds, each at its default unless given; `tunnelIdleSeconds` is 300.
     public init(
         connectSeconds: Double = 5, responseSeconds: Double = 60, idleSeconds: Double = 60,
         clientIdleSeconds: Double = 60, shutdownGraceSeconds: Double = 10
@@ -134,6 +155,7 @@ public struct Timeouts: Sendable, Equatable {
     }
 }
 
+/// The session cookie that remembers each visitor's arms (`session`).
 public struct SessionSettings: Sendable, Equatable {
     /// Name of the session cookie (a valid cookie-name token).
     public var cookie: String
@@ -142,9 +164,11 @@ public struct SessionSettings: Sendable, Equatable {
     /// Keys a cookie may also be signed with, during a rotation: such a cookie is accepted
     /// and signed again with `secret`, so visitors keep their arms.
     public var previousSecrets: [String] = []
+    /// Lifetime of the session cookie (its `Max-Age`), in days, 1 to 3650.
     public var maxAgeDays: Int
     /// A cookie whose presence marks a logged-in user (for `ignoreAuthenticated`).
     public var authCookie: String?
+    /// Session settings as given, with no previous secrets.
     public init(
         cookie: String = "bandit_session", secret: String? = nil, maxAgeDays: Int = 30, authCookie: String? = nil
     ) {
@@ -155,6 +179,7 @@ public struct SessionSettings: Sendable, Equatable {
     }
 }
 
+/// Requests no experiment sees (`exclude`): one matching any rule is proxied untouched.
 public struct ExcludeRules: Sendable, Equatable {
     /// Path prefixes proxied untouched.
     public var paths: [String]
@@ -162,6 +187,7 @@ public struct ExcludeRules: Sendable, Equatable {
     public var regex: String?
     /// Regular expression searched in the User-Agent.
     public var userAgents: String?
+    /// Rules as given; by default none, which excludes nothing.
     public init(paths: [String] = [], regex: String? = nil, userAgents: String? = nil) {
         self.paths = paths
         self.regex = regex
@@ -169,9 +195,11 @@ public struct ExcludeRules: Sendable, Equatable {
     }
 }
 
+/// One experiment of `proxy.json`: where it applies, its arms and goals, and how it decides.
 public struct ExperimentConfig: Sendable, Equatable {
     /// `[A-Za-z0-9_-]+`, unique among experiments.
     public var name: String
+    /// The page where sessions get their arm and their view is counted.
     public var source: PathPattern
     /// Where conversions happen (`target`: a path, or a list of paths and goals). With
     /// `elementGoals`, never both empty.
@@ -187,6 +215,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// What each arm does besides naming itself (a path, a redirect, another upstream), one
     /// per arm.
     public var armVariants: [ArmVariant]
+    /// The policy that gives new sessions their arm, with its parameters.
     public var algorithm: Algorithm
     /// How the arm reaches the upstream.
     public var injection: Injection
@@ -226,6 +255,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// Every goal in words, path goals first: `/contact`, `POST /signup 2xx`, `click a.cta`.
     public var goalDescriptions: [String] { goals.map(\.description) + elementGoals.map(\.description) }
 
+    /// An experiment with one path goal, `target`, and the rest at defaults (header `X-Bandit-<name>`).
     public init(
         name: String,
         source: PathPattern,
@@ -265,13 +295,17 @@ public enum ViewCounting: String, Sendable, Equatable {
     case confirmed
 }
 
+/// How the upstream learns the arm of a request.
 public enum Injection: Sendable, Equatable {
+    /// A request header of this name, set to the arm's name (the client's own copies removed).
     case header(String)
+    /// A query parameter of this name added to the request target, set to the arm's name.
     case query(String)
 }
 
 /// The bandit policy and its parameters.
 public enum Algorithm: Sendable, Equatable {
+    /// Thompson sampling: each arm served with its posterior probability of being the best.
     case thompson
     /// Top-two Thompson sampling (Russo 2016): with probability `beta` the Thompson pick,
     /// else the best of a redraw that differs. It keeps measuring the runner-up, so a winner
@@ -283,6 +317,7 @@ public enum Algorithm: Sendable, Equatable {
     case epsilonDecay(k: Double)
     /// UCB1 with exploration constant `c`.
     case ucb1(c: Double)
+    /// Every arm an equal share, or the planned `weights`: a classic A/B/n test.
     case uniform
 
     /// The name used in `proxy.json` and the API.
@@ -300,6 +335,7 @@ public enum Algorithm: Sendable, Equatable {
 
 /// How the access log is written.
 public enum AccessLogFormat: String, Sendable, Equatable {
+    /// No access log.
     case off
     /// `client - - [time] "METHOD uri" status bytes seconds upstream-seconds experiment=arm,…`
     case text

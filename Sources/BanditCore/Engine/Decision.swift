@@ -1,19 +1,24 @@
 /// Something to add to the counts once the upstream has answered.
 public struct CountEvent: Sendable, Equatable {
+    /// Which count an event adds to.
     public enum Kind: Sendable, Equatable {
+        /// A session put on an arm; its view of the source page; its conversion on a goal.
         case assignment, view, conversion
         /// A view's session came back with its cookie.
         case confirmation
     }
+    /// Which count this event adds to.
     public var kind: Kind
     /// Index into the engine's experiments.
     public var experiment: Int
+    /// Index into the experiment's arms.
     public var arm: Int
     /// For a conversion on a goal with a `status`: the statuses that count it.
     public var statuses: ClosedRange<Int>?
     /// For a view or conversion of an experiment with `segments`: the session's value in each.
     public var segmentValues: [String]?
 
+    /// An event for arm `arm` of experiment `experiment` (both indices).
     public init(
         _ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil, segmentValues: [String]? = nil
     ) {
@@ -37,8 +42,11 @@ public struct CountEvent: Sendable, Equatable {
 /// An arm a request carries, and the request header that names it to the upstream (nil
 /// where the experiment injects a query parameter instead).
 public struct ServedArm: Sendable {
+    /// The experiment's name, as in `proxy.json` and the access log.
     public var experiment: String
+    /// The arm's name: the value of the injected header or query parameter.
     public var arm: String
+    /// The request header that names the arm to the upstream; nil with query injection.
     public var header: String?
     /// Where a policy picked the arm on this request: the probability it had (the propensity).
     public var propensity: Double?
@@ -59,6 +67,7 @@ extension ServedArm {
 public struct ArmReference: Sendable, Equatable {
     /// Index into the engine's experiments.
     public var experiment: Int
+    /// Index into that experiment's arms.
     public var arm: Int
 }
 
@@ -97,6 +106,7 @@ public struct Decision: Sendable {
     /// `redirect`); the counts and cookie are those of the source page.
     public var redirectLocation: String?
 
+    /// An empty decision (nothing to inject, count or set), for the engine to fill in.
     public init() {}
 
     /// Whether an HTML response may be edited: for an arm's `html`, or to add the goal script.

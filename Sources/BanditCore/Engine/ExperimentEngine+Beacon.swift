@@ -1,6 +1,7 @@
 /// Conversions reported by the page itself, for goals reached in JavaScript (a click, a
 /// video played): `POST /__bandits/convert?experiment=NAME` with the session cookie.
 extension ExperimentEngine {
+    /// What became of a conversion the page reported.
     public enum BeaconOutcome: Sendable, Equatable {
         /// Counted; the cookie now remembers the conversion.
         case counted(setCookie: String)

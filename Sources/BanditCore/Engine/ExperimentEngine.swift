@@ -6,10 +6,12 @@ import Foundation
 /// Pure and synchronous: no I/O, no locks. The only shared state it touches is the atomic
 /// counts and state of each `ExperimentRuntime`.
 public final class ExperimentEngine: Sendable {
+    /// Query prefix for QA: `bandit_force_NAME=ARM` serves ARM of NAME, uncounted; an empty ARM leaves NAME.
     public static let forceParameterPrefix = "bandit_force_"
     /// With a force parameter, `bandit_record=1` counts the forced session (staged QA).
     public static let recordParameter = "bandit_record"
 
+    /// Every configured experiment's live state, in configuration order (`index`).
     public let experiments: [ExperimentRuntime]
     private let byName: [String: ExperimentRuntime]
     let codec: SessionCodec
@@ -32,6 +34,7 @@ public final class ExperimentEngine: Sendable {
     /// request, excluded ones (a page's assets) too.
     let upstreamRoutingExperiments: [ExperimentRuntime]
 
+    /// An engine for `config`'s experiments that signs session cookies with `secret`.
     public init(config: ProxyConfig, secret: String) {
         experiments = config.experiments.enumerated().map { ExperimentRuntime(config: $1, index: $0) }
         byName = Dictionary(uniqueKeysWithValues: experiments.map { ($0.name, $0) })
@@ -88,6 +91,7 @@ public final class ExperimentEngine: Sendable {
     /// browser's is over 100 bytes, a String of its own on every request otherwise.
     public var readsUserAgent: Bool { exclusions.readsUserAgent }
 
+    /// The experiment with this name; nil if none is configured.
     public func experiment(named name: String) -> ExperimentRuntime? { byName[name] }
 
     /// Whether a request header, named by the bytes it arrived in, is one an experiment injects

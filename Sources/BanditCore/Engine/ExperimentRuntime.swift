@@ -5,10 +5,13 @@ import Synchronization
 /// Reads on the hot path are single atomic loads; no locks. Counts are totals (what was
 /// loaded from storage plus what this process counted since), which the policies read.
 public final class ExperimentRuntime: Sendable {
+    /// The experiment as configured.
     public let config: ExperimentConfig
     /// Position in `ProxyConfig.experiments`.
     public let index: Int
+    /// The configured policy (algorithm, weights, floors); new sessions go by it while no arm is tripped.
     public let policy: any BanditPolicy
+    /// Declares a winner, or no meaningful difference, by `significance`, `minViews` and `minDetectableEffect`.
     public let winnerRule: WinnerRule
     private let armCounters: [ArmCounter]
     /// Status, winner and generation packed in one word so a reader never sees a torn mix.
@@ -44,6 +47,7 @@ public final class ExperimentRuntime: Sendable {
     private let goalScriptPages = Counter()
     private let goalScriptBlockedPages = Counter()
 
+    /// The live state of `config`, at position `index` of the configuration: no counts, running.
     public init(config: ExperimentConfig, index: Int) {
         self.config = config
         self.index = index
@@ -89,6 +93,7 @@ public final class ExperimentRuntime: Sendable {
         )
     }
 
+    /// The experiment's name, unique among experiments.
     public var name: String { config.name }
 
     /// Why a session is served but its views and conversions are not counted.
@@ -112,13 +117,16 @@ public final class ExperimentRuntime: Sendable {
 
     // MARK: state
 
+    /// Where the experiment stands: status, winner and generation, stored and read as one.
     public struct State: Sendable, Equatable {
+        /// Whether the experiment runs, is decided or is paused.
         public var status: ExperimentStatus
         /// Arm index of the declared winner (status `decided`), else nil.
         public var winner: Int?
         /// Bumped by every reset; assignments from older generations are void.
         public var generation: Int
 
+        /// A state from its parts; by default running, undecided, generation 0.
         public init(status: ExperimentStatus = .running, winner: Int? = nil, generation: Int = 0) {
             self.status = status
             self.winner = winner
@@ -126,6 +134,7 @@ public final class ExperimentRuntime: Sendable {
         }
     }
 
+    /// The current status, winner and generation, read in one atomic load.
     public var state: State {
         let word = packedState.load(ordering: .acquiring)
         let status: ExperimentStatus =
@@ -138,6 +147,7 @@ public final class ExperimentRuntime: Sendable {
         return State(status: status, winner: winnerPlusOne == 0 ? nil : winnerPlusOne - 1, generation: word >> 20)
     }
 
+    /// Replaces status, winner and generation in one atomic store (readers never see a mix).
     public func setState(_ state: State) {
         let statusCode =
             switch state.status {
@@ -159,6 +169,7 @@ public final class ExperimentRuntime: Sendable {
         return result
     }
 
+    /// Every arm's totals (loaded from storage plus counted since), by arm index.
     public var counts: [ArmCounts] { armCounters.map { $0.counts } }
 
     /// The share of new sessions each arm gets now; nil for a deterministic policy (UCB1).
@@ -191,8 +202,10 @@ public final class ExperimentRuntime: Sendable {
         return allocationPolicy.choose(evidence, using: &rng)
     }
 
+    /// One arm's totals (loaded from storage plus counted since).
     public func counts(arm: Int) -> ArmCounts { armCounters[arm].counts }
 
+    /// Adds these counts to one arm's totals, atomically and without a lock.
     public func add(arm: Int, assignments: Int = 0, views: Int = 0, conversions: Int = 0, confirmedViews: Int = 0) {
         armCounters[arm].add(
             assignments: assignments, views: views, conversions: conversions, confirmedViews: confirmedViews)

@@ -1,7 +1,10 @@
 /// An experiment as the API and dashboard show it.
 public struct ExperimentReport: Sendable, Equatable, Encodable {
+    /// The experiment's name, as in `proxy.json`.
     public var name: String
+    /// The policy's name in `proxy.json`: `thompson`, `ucb1`, `uniform`, …
     public var algorithm: String
+    /// The source path (where sessions get an arm); a trailing `*` makes it a prefix.
     public var source: String
     /// The first goal (see `goals`).
     public var target: String
@@ -11,15 +14,21 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var coverage: Double
     /// Uniform: the planned split; bandit policies: each arm's floor. Nil when not set.
     public var weights: [Double]?
+    /// Bandit policies: each arm's floor on its share of new sessions; nil when not set (`minShare`).
     public var minShares: [Double]?
     /// Seconds after a view within which a conversion counts; nil: any time.
     public var attributionWindowSeconds: Int?
     /// `all`, or `confirmed` when rates and decisions go by confirmed views only.
     public var countViews: String
+    /// Whether the experiment runs, is decided or is paused.
     public var status: ExperimentStatus
+    /// The declared winner's name; null while undecided, or when decided without a winner.
     public var winner: String?
+    /// Error rate of the winner rule, in (0, 0.5].
     public var significance: Double
+    /// Views (all arms together) before a winner may be declared.
     public var minViews: Int
+    /// Each arm's counts, rates and request figures, in configured order.
     public var arms: [ArmReport]
     /// How the winner rule stands: evidence so far, the effect it is tuned to, and the
     /// sessions still needed.
@@ -35,11 +44,15 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     /// Content-Security-Policy would have blocked it (this instance, since it started).
     public var goalScript: GoalScriptReport?
 
+    /// How the goal script of click and submit goals fared (this instance, since it started).
     public struct GoalScriptReport: Sendable, Equatable, Encodable {
+        /// HTML pages the goal script was added to.
         public var pages: Int
+        /// HTML pages left without it: their Content-Security-Policy would have blocked it.
         public var blockedByContentSecurityPolicy: Int
     }
 
+    /// How the winner rule stands: why it decided, or how far it is from deciding.
     public struct DecisionReport: Sendable, Equatable, Encodable {
         /// Why the experiment is decided (`winner` names the arm, or is null when no arm
         /// differs meaningfully from the others); nil while running or paused.
@@ -47,6 +60,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         /// The minimum detectable effect as configured (`0.01`, or `"20%"`), and in
         /// conversion-rate units at today's rate.
         public var minDetectableEffect: String
+        /// The smallest effect the rule is tuned to, in conversion-rate units at today's rate.
         public var effect: Double
         /// The leading arm's evidence against its closest rival, as a share of what a win
         /// needs (1 decides).
@@ -58,13 +72,19 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         public var outlook: String
     }
 
+    /// One arm: its counts, rates, allocation, page edits and requests.
     public struct ArmReport: Sendable, Equatable, Encodable {
+        /// The arm's name, as configured.
         public var name: String
+        /// Sessions put on this arm.
         public var assignments: Int
+        /// Sessions that viewed the source page on this arm (once per session).
         public var views: Int
         /// Views whose session came back with its cookie (crawlers that drop cookies never do).
         public var confirmedViews: Int
+        /// Sessions that converted after their view (once per session).
         public var conversions: Int
+        /// Conversions per view (per confirmed view with `countViews: confirmed`); 0 without views.
         public var conversionRate: Double
         /// Wilson score interval at confidence 1 − significance.
         public var interval: [Double]
@@ -87,17 +107,25 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         public var guardrail: GuardrailReport
     }
 
+    /// An arm's `html` edits: the responses edited and, per edit, how many it matched in.
     public struct HTMLEditsReport: Sendable, Equatable, Encodable {
+        /// Responses of this arm's sessions that its edits were run on.
         public var editedResponses: Int
+        /// Each edit, in configured order.
         public var edits: [Edit]
 
+        /// One `html` edit and how many edited responses its selector matched in.
         public struct Edit: Sendable, Equatable, Encodable {
+            /// The edit's CSS selector, as written.
             public var selector: String
+            /// What the edit does, named as in `proxy.json`: `text`, `attribute class`, `remove`, …
             public var action: String
+            /// Edited responses in which the selector matched; 0 flags one the markup no longer has.
             public var matchedResponses: Int
         }
     }
 
+    /// The experiment as it stands now: configuration, state, counts, decision and guardrails.
     public init(_ experiment: ExperimentRuntime) {
         let config = experiment.config
         let state = experiment.state
@@ -167,6 +195,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
         case winner, significance, minViews, decision, arms, warnings, uncountedSessions, guardrails, goalScript
     }
 
+    /// Every field, with `winner` and `attributionWindowSeconds` null when absent and `minShares` as `minShare`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)

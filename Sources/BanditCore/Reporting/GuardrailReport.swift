@@ -4,6 +4,7 @@ extension ExperimentReport {
     /// An arm's requests (every proxied, non-excluded request of its sessions, this instance,
     /// since it started; kept across reloads), with or without guardrails.
     public struct GuardrailReport: Sendable, Equatable, Encodable {
+        /// How many requests of the arm's sessions were proxied.
         public var requests: Int
         /// Share answered 5xx, by the upstream or by the proxy (502/504).
         public var errorRate: Double
@@ -11,6 +12,7 @@ extension ExperimentReport {
         public var slowRate: Double
         /// Upstream latency percentiles in milliseconds; absent without requests.
         public var p50Ms: Double?
+        /// 95th percentile of upstream latency, in milliseconds; absent without requests.
         public var p95Ms: Double?
         /// The arm's guardrails stopped it: no new sessions, its sessions served the control.
         public var tripped: Bool
@@ -33,9 +35,13 @@ extension ExperimentReport {
 
     /// An experiment's `guardrails` and where they stand.
     public struct GuardrailsReport: Sendable, Equatable, Encodable {
+        /// Largest acceptable excess of an arm's 5xx share over the control's; nil: not checked.
         public var maxErrorRate: Double?
+        /// Milliseconds to the upstream's response head above which a request is slow; nil: none is.
         public var slowMs: Int?
+        /// Largest acceptable excess of an arm's slow share over the control's; nil: not checked.
         public var maxSlowRate: Double?
+        /// Requests an arm needs before it can trip, and the control before it is compared with.
         public var minRequests: Int
         /// The probability, at most, of ever tripping an arm within its limits.
         public var significance: Double
