@@ -15,14 +15,9 @@ public struct CountEvent: Sendable, Equatable {
     public var arm: Int
     /// For a conversion on a goal with a `status`: the statuses that count it.
     public var statuses: ClosedRange<Int>?
-    /// For a view or conversion of an experiment with `segments`: the session's value in each.
-    public var segmentValues: [String]?
 
     /// An event for arm `arm` of experiment `experiment` (both indices).
-    public init(
-        _ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil, segmentValues: [String]? = nil
-    ) {
-        self.segmentValues = segmentValues
+    public init(_ kind: Kind, experiment: Int, arm: Int, statuses: ClosedRange<Int>? = nil) {
         self.kind = kind
         self.experiment = experiment
         self.arm = arm
@@ -85,6 +80,10 @@ public struct Decision: Sendable {
     /// Views and conversions: counted only if the upstream answers with a status below 400
     /// (a goal's own statuses for its conversions).
     public var pendingCounts: [CountEvent] = []
+    /// For experiments with `segments` whose view or conversion this request counts: the
+    /// session's value in each segment (kept apart from `CountEvent`, which stays plain values
+    /// that arrays copy and free without reference counting).
+    var segmentValues: [(experiment: Int, values: [String]?)] = []
     /// The session to remember when the counts are committed, and when they are not; nil
     /// where the cookie needs no change.
     var sessionIfCounted: SessionState?
@@ -160,5 +159,12 @@ struct SessionCookieWriter: Sendable {
             if https { cookie.append("; Secure" as StaticString) }
             return cookie.count
         }
+    }
+}
+
+extension Decision {
+    /// The session's segment values this request counted for `experiment`, if any.
+    func segmentValues(of experiment: Int) -> [String]? {
+        segmentValues.first { $0.experiment == experiment }?.values ?? nil
     }
 }

@@ -405,8 +405,10 @@ public final class ExperimentEngine: Sendable {
                         isNewSession: !context.returning)
                 }
                 marked = true
-                decision.pendingCounts.append(
-                    CountEvent(.view, experiment: experiment.index, arm: entry.arm, segmentValues: entry.segmentValues))
+                decision.pendingCounts.append(CountEvent(.view, experiment: experiment.index, arm: entry.arm))
+                if experiment.segmentCounts != nil {
+                    decision.segmentValues.append((experiment.index, entry.segmentValues))
+                }
                 // A view on the session's first request is confirmed when the cookie comes back.
                 if context.returning {
                     decision.pendingCounts.append(
@@ -423,9 +425,10 @@ public final class ExperimentEngine: Sendable {
                 entry.converted = true
                 marked = true
                 decision.pendingCounts.append(
-                    CountEvent(
-                        .conversion, experiment: experiment.index, arm: entry.arm, statuses: goal.statuses,
-                        segmentValues: entry.segmentValues))
+                    CountEvent(.conversion, experiment: experiment.index, arm: entry.arm, statuses: goal.statuses))
+                if experiment.segmentCounts != nil {
+                    decision.segmentValues.append((experiment.index, entry.segmentValues))
+                }
             }
             // Only a change is written: a returning visitor's session is then never copied.
             if marked { counted.set(entry) }
@@ -469,12 +472,15 @@ public final class ExperimentEngine: Sendable {
             switch event.kind {
             case .view:
                 experiments[event.experiment].add(arm: event.arm, views: 1)
-                experiments[event.experiment].segmentCounts?.record(
-                    arm: event.arm, values: event.segmentValues, views: 1)
+                if let segments = experiments[event.experiment].segmentCounts {
+                    segments.record(arm: event.arm, values: decision.segmentValues(of: event.experiment), views: 1)
+                }
             case .conversion:
                 experiments[event.experiment].add(arm: event.arm, conversions: 1)
-                experiments[event.experiment].segmentCounts?.record(
-                    arm: event.arm, values: event.segmentValues, conversions: 1)
+                if let segments = experiments[event.experiment].segmentCounts {
+                    segments.record(
+                        arm: event.arm, values: decision.segmentValues(of: event.experiment), conversions: 1)
+                }
             case .assignment: experiments[event.experiment].add(arm: event.arm, assignments: 1)
             case .confirmation: experiments[event.experiment].add(arm: event.arm, confirmedViews: 1)
             }
