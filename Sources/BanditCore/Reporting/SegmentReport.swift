@@ -79,7 +79,7 @@ public struct SegmentReport: Sendable, Equatable, Encodable {
         self.experiment = config.name
         correction = Correction(
             method: "Bonferroni over every row the segments can show; each row's winner rule is anytime-valid",
-            comparisons: comparisons, rowSignificance: config.significance / Double(comparisons))
+            comparisons: comparisons, rowSignificance: rule.significance)
         segments = config.segments.enumerated().map { index, segment in
             var byValue: [String: [SegmentTally]] = [:]
             for (cell, tally) in totals where cell.segment == index && cell.arm < config.arms.count {
@@ -100,7 +100,7 @@ public struct SegmentReport: Sendable, Equatable, Encodable {
                                 successes: tally.conversions, trials: tally.views, confidence: 1 - config.significance)
                             return ArmResults(
                                 name: config.arms[arm], views: tally.views, conversions: tally.conversions,
-                                conversionRate: tally.views == 0 ? 0 : Double(tally.conversions) / Double(tally.views),
+                                conversionRate: counts[arm].conversionRate,
                                 interval: [interval.lower, interval.upper])
                         },
                         leader: leader.map { config.arms[$0] }, significant: winner != nil,

@@ -99,17 +99,13 @@ public enum SegmentValues {
         guard let value else { return Segment.noValue }
         let trimmed = value.trimmingSpaces
         guard !trimmed.isEmpty else { return Segment.noValue }
-        guard trimmed.utf8.count > Segment.maxValueBytes else { return trimmed }
         // Cut at a character boundary at or below the limit.
-        var end = trimmed.startIndex
-        for index in trimmed.indices {
-            if trimmed.utf8.distance(from: trimmed.startIndex, to: trimmed.index(after: index)) > Segment.maxValueBytes
-            {
-                break
-            }
-            end = trimmed.index(after: index)
-        }
-        return String(trimmed[..<end])
+        var bytes = 0
+        return String(
+            trimmed.prefix { character in
+                bytes += character.utf8.count
+                return bytes <= Segment.maxValueBytes
+            })
     }
 }
 
