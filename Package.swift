@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BanditCore", targets: ["BanditCore"]),
         // For the microbenchmarks in Benchmarks/ (a separate package); the executable is the product users run.
         .library(name: "BanditProxy", targets: ["BanditProxy"]),
+        .library(name: "BanditHTML", targets: ["BanditHTML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

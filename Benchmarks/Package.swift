@@ -48,6 +48,15 @@ let package = Package(
             path: "Benchmarks/HeaderRewriting",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "HTMLRewriting",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BanditHTML", package: "bandit-proxy"),
+            ],
+            path: "Benchmarks/HTMLRewriting",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Not a microbenchmark: the least a SwiftNIO proxy can do, run by bench/ceiling.sh.
         .executableTarget(
             name: "NIORelay",

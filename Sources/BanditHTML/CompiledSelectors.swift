@@ -26,6 +26,9 @@ final class CompiledSelectors {
         let isLast: Bool
         /// The next compound must match a child, not any descendant.
         let nextIsChild: Bool
+
+        /// It asks for an id, a class or an attribute: an element without attributes fails it.
+        var asksForAttributes: Bool { id != nil || !classes.isEmpty || !conditions.isEmpty }
     }
 
     let compounds: UnsafeMutableBufferPointer<Compound>

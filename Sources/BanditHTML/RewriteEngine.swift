@@ -112,7 +112,11 @@ struct RewriteEngine {
     }
 
     private mutating func handleTag(_ bytes: UnsafeRawBufferPointer, matchable: Bool) {
-        let attributes = matchable ? tokenizer.attributes : []
+        // Moved out of the tokenizer while the tag is handled (and back after), rather than
+        // copied: a copy would retain and release the array's storage on every tag.
+        var attributes: [AttributeSpan] = []
+        swap(&attributes, &tokenizer.attributes)
+        defer { swap(&attributes, &tokenizer.attributes) }
         let attributeCount = matchable ? tokenizer.attributeCount : 0
         let nameStart = tokenizer.isEndTag ? 2 : 1
         let nameEnd = max(nameStart, min(tokenizer.nameEnd, bytes.count))

@@ -7,14 +7,37 @@ struct SelectorMatcher {
     private let words: Int
     /// What the document root offers its children: the first compound of every selector.
     private var initialStates: [UInt64]
-    /// Per open element, its descendant set then its child set, `words` each.
+    /// Per open element, its descendant set then its child set, `words` each; unused when no
+    /// selector has a combinator, since every element is then offered the initial set.
     private var states: [UInt64] = []
+    /// Every selector is one compound: no element's matching depends on its ancestors.
+    private let hasCombinators: Bool
+    /// Per tag (raw value), the compounds an element with that tag may match, `words` each: a
+    /// first filter that leaves most elements of a page with no candidate to check at all.
+    private let compoundsForTag: [UInt64]
+    /// The compounds an element without attributes may match (no id, class or attribute asked).
+    private let compoundsWithoutAttributes: [UInt64]
 
     init(_ selectors: [HTMLSelector], tags: TagTable) {
-        self.selectors = CompiledSelectors(selectors, tags: tags)
-        words = (self.selectors.compounds.count + 63) / 64
+        let compiled = CompiledSelectors(selectors, tags: tags)
+        self.selectors = compiled
+        let words = (compiled.compounds.count + 63) / 64
+        self.words = words
         initialStates = Array(repeating: 0, count: words)
-        for index in self.selectors.firstCompounds { initialStates[index >> 6] |= 1 << UInt64(index & 63) }
+        for index in compiled.firstCompounds { initialStates[index >> 6] |= 1 << UInt64(index & 63) }
+        hasCombinators = compiled.compounds.contains { !$0.isLast }
+        var forTag = [UInt64](repeating: 0, count: 256 * words)
+        var withoutAttributes = [UInt64](repeating: 0, count: words)
+        for index in 0..<compiled.compounds.count {
+            let bit: UInt64 = 1 << UInt64(index & 63)
+            let required = compiled.requiredTags[index]
+            for tag in 0..<256 where required == CompiledSelectors.anyTag || required == UInt8(tag) {
+                forTag[tag * words + index >> 6] |= bit
+            }
+            if !compiled.compounds[index].asksForAttributes { withoutAttributes[index >> 6] |= bit }
+        }
+        compoundsForTag = forTag
+        compoundsWithoutAttributes = withoutAttributes
     }
 
     /// Matches an element opening inside the open elements pushed so far: appends to `matched`
@@ -22,12 +45,16 @@ struct SelectorMatcher {
     /// states its content inherits.
     mutating func open(_ element: TagView, isOpen: Bool, matched: inout [Int]) {
         guard words > 0 else { return }
-        let parent = states.count - 2 * words
+        let parent = hasCombinators ? states.count - 2 * words : -1
         let base = states.count
-        if isOpen { pushInherited(from: parent) }
+        if isOpen && hasCombinators { pushInherited(from: parent) }
         var facts = ElementFacts()
+        let tagOffset = Int(element.tag.rawValue) * words
+        let hasAttributes = !element.attributes.isEmpty
         for word in 0..<words {
             var candidates = parent >= 0 ? states[parent + word] | states[parent + words + word] : initialStates[word]
+            candidates &= compoundsForTag[tagOffset + word]
+            if !hasAttributes { candidates &= compoundsWithoutAttributes[word] }
             while candidates != 0 {
                 let index = word << 6 | candidates.trailingZeroBitCount
                 candidates &= candidates &- 1
@@ -49,12 +76,13 @@ struct SelectorMatcher {
     /// An element that cannot be matched (its tag was too long to hold) opens: its content
     /// inherits what its parent's descendants may match.
     mutating func openUnmatched() {
-        guard words > 0 else { return }
+        guard words > 0 && hasCombinators else { return }
         pushInherited(from: states.count - 2 * words)
     }
 
     /// The innermost open element ends.
     mutating func close() {
+        guard hasCombinators else { return }
         // removeLast(_:) would go through the general replaceSubrange.
         for _ in 0..<2 * words { states.removeLast() }
     }
