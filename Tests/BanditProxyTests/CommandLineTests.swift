@@ -316,14 +316,14 @@ final class RunningBinary {
 
     /// `settings`: more top-level JSON members, e.g. `"storage": "state.sqlite"`.
     static func start(
-        upstreamPort: Int, settings: String, logLevel: String = "error", captureOutput: Bool = false,
-        captureErrors: Bool = false
+        upstreamPort: Int, settings: String, experiments: [String] = [headline], logLevel: String = "error",
+        captureOutput: Bool = false, captureErrors: Bool = false
     ) async throws -> RunningBinary {
         let binary = RunningBinary(
             port: try await CommandLineTests.freePort(), directory: try CommandLineTests.temporaryDirectory(),
             upstreamPort: upstreamPort, settings: settings, output: captureOutput ? Pipe() : nil,
             errors: captureErrors ? Pipe() : nil)
-        try binary.writeConfig(experiments: [headline])
+        try binary.writeConfig(experiments: experiments)
         binary.process.executableURL = CommandLineTests.binary
         binary.process.arguments = ["--config", binary.configPath, "--log-level", logLevel]
         if let output = binary.output { binary.process.standardOutput = output }

@@ -10,13 +10,23 @@ enum StreamingClient {
         var bytes = 0
         var intact = true
         var answer = ""
+        /// Download of a page (`checksPattern` false): its first and last bytes.
+        var first: [UInt8] = []
+        var last: [UInt8] = []
     }
+
+    /// How many bytes of a page's start and end a download keeps.
+    static let keptEnds = 4096
 
     /// Downloads `path`, checking the body against `BodyPattern`. It reads slowly for the first
     /// `StreamingUpstream.slowBytes` (64 KiB, then a 1 ms pause) and stops once for
     /// `StreamingUpstream.pause`, so the proxy must hold the upstream back. `received` counts
     /// the body bytes as they arrive.
-    static func download(port: Int, path: String, received: ByteCounter) async throws -> Outcome {
+    /// With `checksPattern` false the body is any bytes (a page): the outcome keeps its first
+    /// and last `keptEnds` bytes instead.
+    static func download(
+        port: Int, path: String, received: ByteCounter, checksPattern: Bool = true
+    ) async throws -> Outcome {
         let promise = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Outcome.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             // Reads happen only when `Downloader` asks, 64 KiB at a time.
@@ -27,7 +37,7 @@ enum StreamingClient {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        Downloader(path: path, promise: promise, received: received))
+                        Downloader(path: path, checksPattern: checksPattern, promise: promise, received: received))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -56,13 +66,15 @@ enum StreamingClient {
         typealias InboundIn = HTTPClientResponsePart
         typealias OutboundOut = HTTPClientRequestPart
         let path: String
+        let checksPattern: Bool
         let promise: EventLoopPromise<Outcome>
         let received: ByteCounter
         var outcome = Outcome()
         var paused = false
 
-        init(path: String, promise: EventLoopPromise<Outcome>, received: ByteCounter) {
+        init(path: String, checksPattern: Bool, promise: EventLoopPromise<Outcome>, received: ByteCounter) {
             self.path = path
+            self.checksPattern = checksPattern
             self.promise = promise
             self.received = received
         }
@@ -79,12 +91,28 @@ enum StreamingClient {
             switch unwrapInboundIn(data) {
             case .head(let head): outcome.status = Int(head.status.code)
             case .body(let buffer):
-                if outcome.intact && !BodyPattern.matches(buffer.readableBytesView, at: outcome.bytes) {
+                if !checksPattern {
+                    keepEnds(of: buffer)
+                } else if outcome.intact && !BodyPattern.matches(buffer.readableBytesView, at: outcome.bytes) {
                     outcome.intact = false
                 }
                 outcome.bytes += buffer.readableBytes
                 received.add(buffer.readableBytes)
             case .end: promise.succeed(outcome)
+            }
+        }
+
+        /// With `getBytes` (a copy), not the view's elements: a debug build reads those one by one.
+        private func keepEnds(of buffer: ByteBuffer) {
+            let count = buffer.readableBytes
+            if outcome.first.count < StreamingClient.keptEnds {
+                let length = min(count, StreamingClient.keptEnds - outcome.first.count)
+                outcome.first += buffer.getBytes(at: buffer.readerIndex, length: length) ?? []
+            }
+            let length = min(count, StreamingClient.keptEnds)
+            outcome.last += buffer.getBytes(at: buffer.readerIndex + count - length, length: length) ?? []
+            if outcome.last.count > StreamingClient.keptEnds {
+                outcome.last.removeFirst(outcome.last.count - StreamingClient.keptEnds)
             }
         }
 

@@ -8,6 +8,8 @@ import Synchronization
 /// - `GET /sized/<n>` and `GET /chunked/<n>` answer `n` bytes of `BodyPattern`, with a
 ///   Content-Length or chunked, generated a chunk at a time and only while the connection
 ///   is writable: it never runs ahead of what the proxy takes.
+/// - `GET /page/<n>` answers an HTML page of at least `n` bytes (`StreamedPage`), chunked, as
+///   `text/html`, generated the same way.
 /// - `POST /upload` drains the body, checking it against `BodyPattern` as it goes, and
 ///   answers `<bytes> intact` or `<bytes> corrupt`. It reads slowly at first (a 1 ms pause
 ///   between reads for the first `slowBytes`, then one long pause), so the proxy has to hold
@@ -57,6 +59,8 @@ final class StreamingUpstream: Sendable {
         var remaining = 0
         var offset = 0
         var generating = false
+        /// Download of a page: paragraphs still to generate, then the page's end.
+        var paragraphs = 0
         /// Upload: bytes drained so far, whether they all matched, whether the long pause happened.
         var uploading = false
         var drained = 0
@@ -71,6 +75,15 @@ final class StreamingUpstream: Sendable {
                 let parts = head.uri.split(separator: "/")
                 if head.method == .POST {
                     (uploading, drained, intact, paused) = (true, 0, true, false)
+                } else if parts.count == 2, parts[0] == "page", let size = Int(parts[1]) {
+                    let headers = HTTPHeaders([("Content-Type", "text/html; charset=utf-8")])
+                    context.write(
+                        wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                        promise: nil)
+                    paragraphs = StreamedPage.paragraphCount(forSize: size)
+                    writeBody(StreamedPage.head, context: context)
+                    generating = true
+                    generatePage(context: context)
                 } else if parts.count == 2, let size = Int(parts[1]) {
                     var headers = HTTPHeaders([("Content-Type", "application/octet-stream")])
                     if parts[0] == "sized" { headers.add(name: "Content-Length", value: String(size)) }
@@ -115,8 +128,33 @@ final class StreamingUpstream: Sendable {
             }
         }
 
+        /// Writes a page's paragraphs a chunk at a time while the connection takes them, then its end.
+        func generatePage(context: ChannelHandlerContext) {
+            let perChunk = max(1, StreamingUpstream.chunkSize / StreamedPage.paragraph.utf8.count)
+            while generating && paragraphs > 0 && context.channel.isWritable {
+                let count = min(perChunk, paragraphs)
+                paragraphs -= count
+                writeBody(String(repeating: StreamedPage.paragraph, count: count), context: context)
+            }
+            guard generating, paragraphs == 0 else { return }
+            generating = false
+            writeBody(StreamedPage.tail, context: context)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+
+        private func writeBody(_ text: String, context: ChannelHandlerContext) {
+            let count = text.utf8.count
+            let upstream = self.upstream
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenSuccess { upstream.sent.add(count) }
+            context.writeAndFlush(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: written)
+        }
+
         func channelWritabilityChanged(context: ChannelHandlerContext) {
-            if context.channel.isWritable { generate(context: context) }
+            if context.channel.isWritable {
+                if paragraphs > 0 { generatePage(context: context) } else { generate(context: context) }
+            }
             context.fireChannelWritabilityChanged()
         }
 
@@ -141,5 +179,32 @@ final class StreamingUpstream: Sendable {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
+    }
+}
+
+/// The HTML page `StreamingUpstream` serves at `/page/<n>`: a head with the headline an edit
+/// may change, the same paragraph over and over, and the end of the body an edit may append to.
+enum StreamedPage {
+    static let head =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>A long page</title></head>"
+        + "<body><h1 id=\"headline\">Old headline</h1>\n"
+    /// Long paragraphs (2 KiB, one link each): a debug build's tokenizer spends its time on
+    /// tags, and the page is about memory, not speed.
+    static let paragraph =
+        "<p class=\"row\">"
+        + String(
+            repeating: "Sed ut perspiciatis unde omnis iste natus error sit voluptatem accusantium doloremque "
+                + "laudantium, totam rem aperiam, eaque ipsa quae ab illo inventore veritatis et quasi. ",
+            count: 11)
+        + "<a href=\"/notes/voluptas/\">voluptas</a> sit aspernatur aut odit aut fugit &amp; more.</p>\n"
+    static let tail = "</body></html>\n"
+
+    static func paragraphCount(forSize size: Int) -> Int {
+        max(0, size - head.utf8.count - tail.utf8.count) / paragraph.utf8.count + 1
+    }
+
+    /// The page's size for `/page/<size>`, unedited.
+    static func byteCount(forSize size: Int) -> Int {
+        head.utf8.count + paragraphCount(forSize: size) * paragraph.utf8.count + tail.utf8.count
     }
 }
