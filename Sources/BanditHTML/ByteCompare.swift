@@ -1,5 +1,35 @@
 /// Comparisons of byte strings for selector matching (case-sensitive unless said otherwise).
 enum ByteCompare {
+    /// Whether `count` bytes at `a` and at `b` are equal: eight bytes at a time, for the long
+    /// runs `MemoizedRewriter` compares (pure Swift, no libc `memcmp`).
+    static func equalBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var index = 0
+        while index &+ 32 <= count {
+            // Four words per step, their differences folded into one test.
+            var difference =
+                a.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                ^ b.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            difference |=
+                a.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self)
+                ^ b.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self)
+            difference |=
+                a.loadUnaligned(fromByteOffset: index &+ 16, as: UInt64.self)
+                ^ b.loadUnaligned(fromByteOffset: index &+ 16, as: UInt64.self)
+            difference |=
+                a.loadUnaligned(fromByteOffset: index &+ 24, as: UInt64.self)
+                ^ b.loadUnaligned(fromByteOffset: index &+ 24, as: UInt64.self)
+            if difference != 0 { return false }
+            index &+= 32
+        }
+        while index < count {
+            if a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) {
+                return false
+            }
+            index &+= 1
+        }
+        return true
+    }
+
     static func equals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         for index in 0..<a.count where a[index] != b[index] { return false }

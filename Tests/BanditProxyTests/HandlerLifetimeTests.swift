@@ -1,4 +1,5 @@
 import BanditCore
+import BanditHTML
 import BanditStore
 import Logging
 import NIOCore
@@ -38,7 +39,7 @@ import Testing
         let live = Self.serving(on: loop)
         weak var released: ProxyHandler?
         do {
-            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers())
+            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers(), pageMemo: RewriteMemo())
             released = handler
             let channel = EmbeddedChannel(handler: handler, loop: loop)
             // Active, and a request head begun: the idle deadline is armed and scheduled.
@@ -55,7 +56,7 @@ import Testing
         let live = Self.serving(on: loop)
         weak var released: ProxyHandler?
         do {
-            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers())
+            let handler = ProxyHandler(live: live, eventLoop: loop, headBuffers: HeadBuffers(), pageMemo: RewriteMemo())
             released = handler
         }
         #expect(released == nil, "a handler that never served anything stayed in memory")

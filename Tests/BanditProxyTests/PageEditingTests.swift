@@ -2,6 +2,7 @@ import BanditCore
 import BanditHTML
 import BanditProxy
 import Foundation
+import Synchronization
 import Testing
 
 /// Arms whose `html` edits change the source page as it streams through the proxy, with no
@@ -103,6 +104,55 @@ import Testing
             let other = try await visitor.get("/about/", headers: [("Accept-Encoding", "gzip")])
             #expect(other.body == "ok")
             #expect(harness.upstream.requests.last?.header("Accept-Encoding") == "gzip")
+        }
+    }
+
+    /// The proxy remembers edited pages to copy them when they come again unchanged; a page
+    /// that changed since (here a visit counter deep in the page, or a page cut short) must
+    /// still be edited as it now is, and counted as such, never served as it was.
+    @Test func aPageThatChangesBetweenVisitsIsEditedAsItIsNow() async throws {
+        let visits = Mutex(0)
+        let edits = try Self.edits()
+        try await withProxy(
+            await ProxyHarness.start(
+                responder: { request in
+                    guard request.path == "/" else { return .init() }
+                    let visit = visits.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    // Every third visit the same page as the one before; the fourth is cut short.
+                    let shown = visit % 3 == 0 ? visit - 1 : visit
+                    let body =
+                        visit == 4
+                        ? String(Self.page.prefix(Self.page.utf8.count / 2))
+                        : Self.page.replacingOccurrences(
+                            of: "</body>", with: "<p id=\"visit\">visit \(shown)</p></body>")
+                    return .init(headers: [("Content-Type", "text/html")], body: body, chunkSize: 1000)
+                },
+                configure: { config in
+                    config.experiments[0].algorithm = .uniform
+                    config.experiments[0].armVariants[1] = ArmVariant(html: edits)
+                })
+        ) { harness in
+            for visit in 1...6 {
+                let response = try await harness.get("/?bandit_force_headline=bold")
+                #expect(response.body.contains(#"<h1 id="headline">Ship faster. Today.</h1>"#), "visit \(visit)")
+                if visit == 4 {
+                    #expect(!response.body.contains("visit "), "the page cut short, as it came")
+                    #expect(!response.body.contains("</body>"))
+                } else {
+                    let shown = visit % 3 == 0 ? visit - 1 : visit
+                    #expect(
+                        response.body.contains(#"<p id="visit">visit \#(shown)</p></body>"#), "visit \(visit)")
+                }
+            }
+            let api = try await harness.get("/__bandits/api/experiments/headline")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
+            let html = try #require((report["arms"] as? [[String: Any]])?[1]["html"] as? [String: Any])
+            #expect(html["editedResponses"] as? Int == 6)
+            let matches = try #require(html["edits"] as? [[String: Any]]).map { $0["matchedResponses"] as? Int }
+            #expect(matches == [6, 6, 6, 6, 6, 0], "counted for remembered pages too")
         }
     }
 }

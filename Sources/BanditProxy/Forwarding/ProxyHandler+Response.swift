@@ -203,15 +203,16 @@ extension ProxyHandler: UpstreamDelegate {
     private func makePageEditor(for head: UpstreamResponseHead, coding: ContentCoding, exchange: Exchange)
         -> PageEditor?
     {
+        let host = exchange.clientHead.firstValue(of: "host")
         let goalScriptTag = serving.admin.goalScript.tag(
-            for: head, experiments: exchange.decision.goalScriptExperiments, engine: serving.engine,
-            host: exchange.clientHead.firstValue(of: "host"))
+            for: head, experiments: exchange.decision.goalScriptExperiments, engine: serving.engine, host: host)
         do {
             return try PageEditor(
                 arms: exchange.decision.htmlArms, goalScriptTag: goalScriptTag, coding: coding,
                 visitorAcceptsGzip: ContentCoding.accepts(
                     .gzip, exchange.clientHead.joinedValues(of: "accept-encoding", separator: ",")),
-                engine: serving.engine, allocator: allocator)
+                page: (host ?? "") + exchange.clientHead.uri, memo: pageMemo, engine: serving.engine,
+                allocator: allocator)
         } catch {
             // zlib could not start (out of memory): the page goes out as the site sent it,
             // in a coding the visitor accepts (see `ContentCoding.upstreamAcceptEncoding`).

@@ -1,4 +1,5 @@
 import BanditCore
+import BanditHTML
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -33,6 +34,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var allocator = ByteBufferAllocator()
     /// This event loop's buffers for the heads written (see `HeadBuffers`).
     let headBuffers: HeadBuffers
+    /// The edited pages this loop remembers (one memo per event loop, like `headBuffers`).
+    let pageMemo: RewriteMemo
     /// The proxied exchange under way: its data. Where it stands is `machine`'s.
     var exchange: Exchange?
     /// The rules of the exchanges on this connection (see `ExchangeStateMachine`).
@@ -69,10 +72,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What `now` read during the current event.
     private var eventTime: NIODeadline?
 
-    init(live: LiveServing, eventLoop: any EventLoop, headBuffers: HeadBuffers) {
+    init(live: LiveServing, eventLoop: any EventLoop, headBuffers: HeadBuffers, pageMemo: RewriteMemo) {
         self.live = live
         self.eventLoop = eventLoop
         self.headBuffers = headBuffers
+        self.pageMemo = pageMemo
         servingGeneration = live.generation
         let serving = live.serving
         self.serving = serving

@@ -4,12 +4,14 @@ import Foundation
 import NIOCore
 
 /// An HTML page being edited for the arms it is served to (`ArmVariant.html`) or given the
-/// goal script: the upstream's body goes through an `HTMLRewriter` chunk by chunk, so memory
+/// goal script: the upstream's body goes through an HTML rewriter chunk by chunk, so memory
 /// stays flat and the first bytes reach the visitor before the page has finished arriving.
+/// The rewriter remembers the pages of its event loop (`MemoizedRewriter`): a page that comes
+/// again unchanged is compared with the edited one it made last time rather than edited again.
 /// A page the site sent compressed is decoded on the way in and, for a visitor that accepts
 /// gzip, encoded again on the way out.
 final class PageEditor {
-    private let rewriter: HTMLRewriter
+    private let rewriter: MemoizedRewriter
     private let arms: [ArmReference]
     private var output: [UInt8] = []
     private let inflater: BodyInflater?
@@ -29,15 +31,18 @@ final class PageEditor {
     /// An editor applying the `html` edits of `arms` and adding `goalScriptTag` at the end of
     /// the page's `head`; nil when there is nothing to do. `coding` is the upstream's; the
     /// visitor gets gzip when the site compressed the page and the visitor accepts gzip.
+    /// `page` names the page in `memo` (its host and URI): pages are remembered per page and arms.
     init?(
         arms: [ArmReference], goalScriptTag: String?, coding: ContentCoding, visitorAcceptsGzip: Bool,
-        engine: ExperimentEngine, allocator: ByteBufferAllocator
+        page: String, memo: RewriteMemo, engine: ExperimentEngine, allocator: ByteBufferAllocator
     ) throws {
         guard !arms.isEmpty || goalScriptTag != nil else { return nil }
         var edits = engine.htmlEdits(of: arms)
         // Last: the match counts of the arms' edits come first, in their order.
         if let goalScriptTag { edits.append(HTMLEdit(selector: Self.head, action: .append(goalScriptTag))) }
-        rewriter = HTMLRewriter(edits: edits)
+        var key = page
+        for arm in arms { key += " \(arm.experiment).\(arm.arm)" }
+        rewriter = MemoizedRewriter(edits: edits, key: key, memo: memo)
         self.arms = arms
         inflater = coding == .identity ? nil : try BodyInflater(coding, allocator: allocator)
         visitorCoding = coding != .identity && visitorAcceptsGzip ? .gzip : .identity

@@ -1,4 +1,5 @@
 import BanditCore
+import BanditHTML
 import Logging
 public import NIOCore
 import NIOHTTP1
@@ -35,6 +36,7 @@ public final class ProxyServer: Sendable {
         // One per event loop, for all its connections: kept per connection, 10,000 idle
         // keep-alive clients would each hold a spare head or two.
         let headBuffers = try await oneForEachLoop(of: group) { _ in HeadBuffers() }
+        let pageMemos = try await oneForEachLoop(of: group) { _ in RewriteMemo() }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -56,7 +58,8 @@ public final class ProxyServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyHandler(
                             live: live, eventLoop: channel.eventLoop,
-                            headBuffers: headBuffers[ObjectIdentifier(channel.eventLoop)]!.value))
+                            headBuffers: headBuffers[ObjectIdentifier(channel.eventLoop)]!.value,
+                            pageMemo: pageMemos[ObjectIdentifier(channel.eventLoop)]!.value))
                 }
             }
             .bind(host: listen.host, port: listen.port)

@@ -1,0 +1,97 @@
+/// Pages the rewriter has edited recently, as they came and as they went out, so that a page
+/// that comes again byte for byte (a landing page served to every visitor of an arm) is
+/// compared and copied instead of tokenized again: see `MemoizedRewriter`.
+///
+/// Loop-bound: one memo per event loop, used only by the rewriters of that loop, so it needs
+/// no lock. Its memory is bounded: pages up to `largestPage` bytes, at most `byteBudget` bytes
+/// of remembered pages, and as much again for pages being recorded.
+public final class RewriteMemo {
+    /// The most bytes of remembered pages (input and output).
+    public let byteBudget: Int
+    /// The largest page remembered, in bytes as the upstream sent it (the output may be as large again).
+    public let largestPage: Int
+    /// The most pages remembered, whatever their size.
+    static let mostPages = 256
+
+    private var pages: [String: RememberedPage] = [:]
+    /// The keys of `pages`, the least recently remembered first.
+    private var order: [String] = []
+    private(set) var storedBytes = 0
+    /// Bytes set aside for pages being recorded (`largestPage` twice each).
+    private(set) var reservedBytes = 0
+
+    public init(byteBudget: Int = 8 << 20, largestPage: Int = 1 << 20) {
+        self.byteBudget = byteBudget
+        self.largestPage = largestPage
+    }
+
+    /// How many pages are remembered.
+    public var count: Int { pages.count }
+
+    /// The page remembered for `key`, if it was made with these edits.
+    func page(for key: String, edits: [HTMLEdit]) -> RememberedPage? {
+        guard let page = pages[key], page.edits == edits else { return nil }
+        return page
+    }
+
+    /// Remembers `page` in place of any other with its key, forgetting the oldest pages while
+    /// over budget.
+    func remember(_ page: RememberedPage) {
+        if let old = pages.removeValue(forKey: page.key) {
+            storedBytes -= old.byteCount
+            order.removeAll { $0 == page.key }
+        }
+        pages[page.key] = page
+        order.append(page.key)
+        storedBytes += page.byteCount
+        while storedBytes > byteBudget || pages.count > Self.mostPages, !order.isEmpty {
+            let oldest = order.removeFirst()
+            if let evicted = pages.removeValue(forKey: oldest) { storedBytes -= evicted.byteCount }
+        }
+    }
+
+    /// Sets aside room to record a page; false when as many pages are being recorded as the
+    /// budget allows (the page is then edited without being remembered).
+    func reserveRecording() -> Bool {
+        guard reservedBytes + 2 * largestPage <= byteBudget else { return false }
+        reservedBytes += 2 * largestPage
+        return true
+    }
+
+    func endRecording() { reservedBytes -= 2 * largestPage }
+}
+
+/// One edited page: its bytes as the upstream sent them, as the visitor got them, and where
+/// the run that made it stood after each `feed`.
+final class RememberedPage {
+    struct Checkpoint {
+        /// Input taken and output given so far.
+        var input: Int
+        var output: Int
+    }
+
+    let key: String
+    let edits: [HTMLEdit]
+    let input: [UInt8]
+    let output: [UInt8]
+    /// After each `feed` call of the run, in order; the last is after `finish` (the whole input
+    /// and the whole output).
+    let checkpoints: [Checkpoint]
+    let matchedEdits: [Bool]
+
+    init(
+        key: String, edits: [HTMLEdit], input: [UInt8], output: [UInt8], checkpoints: [Checkpoint],
+        matchedEdits: [Bool]
+    ) {
+        self.key = key
+        self.edits = edits
+        self.input = input
+        self.output = output
+        self.checkpoints = checkpoints
+        self.matchedEdits = matchedEdits
+    }
+
+    var byteCount: Int {
+        input.count + output.count + checkpoints.count * MemoryLayout<Checkpoint>.stride + key.utf8.count
+    }
+}
