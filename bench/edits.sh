@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The cost of editing pages: a 100 KiB HTML page through an arm with five html edits against
-# the same page through a plain arm, the same binary, alternating A B A B (#10's goal: at
-# most 1.5x the CPU per request).
+# the same page through a plain arm, the same binary, alternating (#10's goal: at most 1.5x
+# the CPU per request). Twice: a page that is the same on every request (a landing page; the
+# proxy remembers its edited bytes and compares instead of editing again) and one that differs
+# on every request near its top (nginx SSI writes the request id in it), which is edited
+# afresh every time.
 #
 #   bench/edits.sh [rounds] [seconds]     (defaults: 5 rounds of 5 s)
 #
-# BANDIT_BINARY names a release binary (else one is built). Both proxies put every session on
-# the arm under test (weights [0, 1]) in front of one nginx serving the page; wrk -t1 -c64 as a
+# BANDIT_BINARY names a release binary (else one is built). Every proxy puts every session on
+# the arm under test (weights [0, 1]) in front of an nginx serving the page; wrk -t1 -c64 as a
 # returning visitor. Prints medians of requests/s and of CPU time per request of each proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,8 @@ head = ('<!doctype html><html><head><meta charset="utf-8"><title>Pricing</title>
         '<p class="lead">Start free, upgrade when it pays.</p><a class="cta" href="/signup/">Sign up</a>')
 para = ('<section class="feature"><h2>Feature</h2><p>Lorem ipsum dolor sit amet, <a href="/docs/">'
         'consectetur</a> adipiscing elit, sed do <em>eiusmod</em> tempor incididunt ut labore.</p></section>\n')
-body = head
+# Near the top: on the SSI server, a different id on every request.
+body = head + '<p class="request"><!--# echo var="request_id" --></p>'
 while len(body) < 100 * 1024:
     body += para
 open(sys.argv[1], "w").write(body + '</main></body></html>\n')
@@ -44,6 +48,10 @@ http {
     listen 127.0.0.1:18084 reuseport;
     location / { default_type text/html; root html; try_files /index.html =404; }
   }
+  server {
+    listen 127.0.0.1:18087 reuseport;
+    location / { default_type text/html; ssi on; root html; try_files /index.html =404; }
+  }
 }
 NGINX
 nginx -p "$work/page" -c "$work/page/nginx.conf" &
@@ -54,12 +62,12 @@ edits='[{"selector": "h1#headline", "text": "Ship faster. Today."},
         {"selector": "head", "append": "<style>.cta{background:#16a34a}</style>"},
         {"selector": ".lead", "html": "<strong>Free</strong> for 30 days"}]'
 
-# start_page_proxy PORT ARM: every session on ARM, the page server upstream.
+# start_page_proxy PORT ARM UPSTREAM_PORT: every session on ARM, that page server upstream.
 start_page_proxy() {
-  local listen=$1 arm=$2
+  local listen=$1 arm=$2 upstream=$3
   mkdir -p "$work/$listen"
   cat >"$work/$listen/proxy.json" <<JSON
-{"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:18084", "storage": ":memory:",
+{"listen": "127.0.0.1:$listen", "upstream": "http://127.0.0.1:$upstream", "storage": ":memory:",
  "session": {"secret": "bench-secret-0123456789"},
  "experiments": [{"name": "headline", "source": "/", "target": "/contact/", "algorithm": "uniform",
                   "arms": ["control", $arm], "weights": [0, 1], "minViews": 1000000000}]}
@@ -70,21 +78,39 @@ JSON
   page_cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$listen/" | set_cookie)
   page_cookie=$(curl -s -D - -o /dev/null -H "Cookie: $page_cookie" "http://127.0.0.1:$listen/" | set_cookie || true)
 }
-for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18084/ && break; sleep 0.1; done
-start_page_proxy 18085 '"plain"'
-pid_a=$page_pid cookie_a=$(curl -s -D - -o /dev/null http://127.0.0.1:18085/ | set_cookie)
-start_page_proxy 18086 "{\"name\": \"edited\", \"html\": $edits}"
-pid_b=$page_pid cookie_b=$(curl -s -D - -o /dev/null http://127.0.0.1:18086/ | set_cookie)
-# The edits apply: the edited page has the new headline, the plain one the old.
-curl -s -H "Cookie: $cookie_b" http://127.0.0.1:18086/ | grep -q "Ship faster. Today." || {
-  echo "edits.sh: the edited arm's page does not show the edit" >&2
+for port in 18084 18087; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+curl -s http://127.0.0.1:18087/ | grep -q '<p class="request">[0-9a-f]' || {
+  echo "edits.sh: nginx's SSI did not write the request id in the changing page" >&2
   exit 1
 }
-curl -s -H "Cookie: $cookie_a" http://127.0.0.1:18085/ | grep -q "Ship when you are ready"
+names=(same-plain same-edited changing-plain changing-edited)
+ports=(18085 18086 18088 18089)
+pids=() cookies=()
+for index in 0 1 2 3; do
+  arm='"plain"'
+  [[ ${names[$index]} == *-edited ]] && arm="{\"name\": \"edited\", \"html\": $edits}"
+  upstream=18084
+  [[ ${names[$index]} == changing-* ]] && upstream=18087
+  start_page_proxy "${ports[$index]}" "$arm" "$upstream"
+  pids+=("$page_pid")
+  cookies+=("$(curl -s -D - -o /dev/null "http://127.0.0.1:${ports[$index]}/" | set_cookie)")
+done
+# The edits apply on the edited arms, not on the plain ones.
+for index in 0 1 2 3; do
+  page=$(curl -s -H "Cookie: ${cookies[$index]}" "http://127.0.0.1:${ports[$index]}/")
+  if [[ ${names[$index]} == *-edited ]]; then want="Ship faster. Today."; else want="Ship when you are ready"; fi
+  grep -q "$want" <<<"$page" || {
+    echo "edits.sh: ${names[$index]} does not show \"$want\"" >&2
+    exit 1
+  }
+done
 
 for round in $(seq "$rounds"); do
-  measure plain "18085" "$cookie_a" "$pid_a"
-  measure edited "18086" "$cookie_b" "$pid_b"
+  for index in 0 1 2 3; do
+    measure "${names[$index]}" "${ports[$index]}" "${cookies[$index]}" "${pids[$index]}"
+  done
 done
 
 python3 - "$work" "$rounds" <<'PY'
@@ -92,10 +118,11 @@ import sys
 sys.path.insert(0, "bench")
 from wrk_results import medians
 work, rounds = sys.argv[1], int(sys.argv[2])
-plain, edited = medians(work, "plain", rounds), medians(work, "edited", rounds)
-print(f"{'arm':<10}{'req/s':>10}{'CPU µs/req':>12}")
-print(f"{'plain':<10}{plain.rps:>10.0f}{plain.cpu_us:>12.1f}")
-print(f"{'edited':<10}{edited.rps:>10.0f}{edited.cpu_us:>12.1f}")
-print(f"edited/plain: requests/s {edited.rps / plain.rps:.2f}, CPU per request {edited.cpu_us / plain.cpu_us:.2f}"
-      f" (medians of {rounds} alternating rounds, 100 KiB page, five edits)")
+print(f"{'page':<10}{'arm':<8}{'req/s':>10}{'CPU µs/req':>12}")
+for page in ("same", "changing"):
+    plain, edited = medians(work, f"{page}-plain", rounds), medians(work, f"{page}-edited", rounds)
+    for arm, figures in (("plain", plain), ("edited", edited)):
+        print(f"{page:<10}{arm:<8}{figures.rps:>10.0f}{figures.cpu_us:>12.1f}")
+    print(f"{page:<10}edited/plain: requests/s {edited.rps / plain.rps:.2f}, CPU per request {edited.cpu_us / plain.cpu_us:.2f}")
+print(f"(medians of {rounds} alternating rounds, 100 KiB page, five edits)")
 PY

@@ -82,7 +82,7 @@ final class PageEditor {
 
     private func encoded(allocator: ByteBufferAllocator) throws -> ByteBuffer? {
         guard !output.isEmpty else { return nil }
-        guard let deflater else { return allocator.buffer(bytes: output) }
+        guard let deflater else { return ClientBodyFraming.chunkable(output, allocator: allocator) }
         return try deflater.deflate(output, allocator: allocator)
     }
 

@@ -30,13 +30,37 @@ enum ClientBodyFraming: Equatable {
 
     /// One piece of a body the upstream ends by closing, framed as a chunk (never empty: an
     /// empty chunk would end the body).
+    ///
+    /// A buffer made with `chunkHeadroom` bytes before its data (an edited page's pieces) is
+    /// framed in place, where the size line fits before the data, rather than copied.
     static func chunk(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let sizeLine = String(data.readableBytes, radix: 16) + "\r\n"
+        if data.readerIndex >= sizeLine.utf8.count {
+            var framed = data
+            framed.moveReaderIndex(to: data.readerIndex - sizeLine.utf8.count)
+            framed.setString(sizeLine, at: framed.readerIndex)
+            framed.writeStaticString("\r\n")
+            return framed
+        }
         var out = allocator.buffer(capacity: data.readableBytes + 20)
         out.writeString(String(data.readableBytes, radix: 16))
         out.writeStaticString("\r\n")
         out.writeImmutableBuffer(data)
         out.writeStaticString("\r\n")
         return out
+    }
+
+    /// Room for the longest chunk size line (16 hex digits and CRLF).
+    static let chunkHeadroom = 18
+
+    /// A buffer holding `bytes` after `chunkHeadroom` spare bytes, with room for the CRLF after
+    /// them: `chunk` frames it without a copy.
+    static func chunkable(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: chunkHeadroom + bytes.count + 2)
+        buffer.moveWriterIndex(forwardBy: chunkHeadroom)
+        buffer.moveReaderIndex(forwardBy: chunkHeadroom)
+        buffer.writeBytes(bytes)
+        return buffer
     }
 
     static func lastChunk(allocator: ByteBufferAllocator) -> ByteBuffer {
