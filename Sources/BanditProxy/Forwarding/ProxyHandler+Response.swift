@@ -48,10 +48,13 @@ extension ProxyHandler: UpstreamDelegate {
                 return
             }
             writeUnsentHead(of: exchange, context: context)
-            let framed =
-                exchange.clientFraming == .chunkEncoded
-                ? ClientBodyFraming.chunk(buffer, allocator: allocator) : buffer
-            context.write(wrapOutboundOut(framed), promise: nil)
+            if exchange.clientFraming == .chunkEncoded {
+                // Consumed, so that a buffer with room is framed in place rather than copied.
+                context.write(
+                    wrapOutboundOut(ClientBodyFraming.chunk(consume buffer, allocator: allocator)), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            }
         case .end:
             run(machine.responseEnded())
         }
@@ -150,12 +153,13 @@ extension ProxyHandler: UpstreamDelegate {
             headBuffers.giveBack(exchange.upstreamHead)
             return
         }
-        if let rest {
+        if var rest {
             exchange.responseBytes += rest.readableBytes
             writeUnsentHead(of: exchange, context: context)
-            let framed =
-                exchange.clientFraming == .chunkEncoded ? ClientBodyFraming.chunk(rest, allocator: allocator) : rest
-            context.write(wrapOutboundOut(framed), promise: nil)
+            if exchange.clientFraming == .chunkEncoded {
+                rest = ClientBodyFraming.chunk(consume rest, allocator: allocator)
+            }
+            context.write(wrapOutboundOut(rest), promise: nil)
         }
         record(exchange, status: exchange.status)
         var last =

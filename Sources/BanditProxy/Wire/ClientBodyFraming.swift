@@ -33,14 +33,14 @@ enum ClientBodyFraming: Equatable {
     ///
     /// A buffer made with `chunkHeadroom` bytes before its data (an edited page's pieces) is
     /// framed in place, where the size line fits before the data, rather than copied.
-    static func chunk(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// Consuming: the caller's last reference, so the buffer is not copied on write.
+    static func chunk(_ data: consuming ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         let sizeLine = String(data.readableBytes, radix: 16) + "\r\n"
         if data.readerIndex >= sizeLine.utf8.count {
-            var framed = data
-            framed.moveReaderIndex(to: data.readerIndex - sizeLine.utf8.count)
-            framed.setString(sizeLine, at: framed.readerIndex)
-            framed.writeStaticString("\r\n")
-            return framed
+            data.moveReaderIndex(to: data.readerIndex - sizeLine.utf8.count)
+            data.setString(sizeLine, at: data.readerIndex)
+            data.writeStaticString("\r\n")
+            return data
         }
         var out = allocator.buffer(capacity: data.readableBytes + 20)
         out.writeString(String(data.readableBytes, radix: 16))
