@@ -34,6 +34,8 @@ public final class MemoizedRewriter {
         var input: [UInt8] = []
         var output: [UInt8] = []
         var checkpoints: [RememberedPage.Checkpoint] = []
+        /// The misses of the page it replaces, kept while no visit got a page whole.
+        var misses = 0
     }
 
     /// Per edit: it matched an element (complete after `finish`).
@@ -85,6 +87,7 @@ public final class MemoizedRewriter {
                 output.append(contentsOf: page.output[outputGiven...])
                 matchedEdits = page.matchedEdits
                 wasRemembered = true
+                page.hits += 1
                 mode = .finished
                 return
             }
@@ -101,10 +104,11 @@ public final class MemoizedRewriter {
         memo.endRecording()
         recording.output.append(contentsOf: output[start...])
         recording.checkpoints.append(.init(input: recording.input.count, output: recording.output.count))
-        memo.remember(
-            RememberedPage(
-                key: key, edits: edits, input: recording.input, output: recording.output,
-                checkpoints: recording.checkpoints, matchedEdits: matchedEdits))
+        let page = RememberedPage(
+            key: key, edits: edits, input: recording.input, output: recording.output,
+            checkpoints: recording.checkpoints, matchedEdits: matchedEdits)
+        page.misses = recording.misses
+        memo.remember(page)
     }
 
     private func isRemembered(_ chunk: UnsafeRawBufferPointer, in page: RememberedPage) -> Bool {
@@ -143,10 +147,15 @@ public final class MemoizedRewriter {
         }
         assert(dropped.count == outputGiven, "the rewriter is not deterministic")
         mode = .rewriting(rewriter)
-        if memo.reserveRecording() {
-            recording = Recording(
+        page.misses += 1
+        if page.isWorthReplacing && memo.reserveRecording() {
+            var started = Recording(
                 input: Array(page.input[0..<start]), output: Array(page.output[0..<outputGiven]),
-                checkpoints: Array(page.checkpoints[0..<checkpointsGiven]))
+                checkpoints: Array(page.checkpoints[0..<checkpointsGiven]), misses: page.hits > 0 ? 0 : page.misses)
+            // The page that replaces it is likely about as long.
+            started.input.reserveCapacity(page.input.count + page.input.count / 8)
+            started.output.reserveCapacity(page.output.count + page.output.count / 8)
+            recording = started
         }
         if matched > start {
             page.input.withUnsafeBytes { remembered in

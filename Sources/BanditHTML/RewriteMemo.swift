@@ -78,6 +78,15 @@ final class RememberedPage {
     /// and the whole output).
     let checkpoints: [Checkpoint]
     let matchedEdits: [Bool]
+    /// Visits that got this page whole, and visits whose page turned out to differ from it:
+    /// a page that differs every time (a request id near its top) is re-recorded only now and
+    /// then, not on every visit.
+    var hits = 0
+    var misses = 0
+
+    /// Whether a visit that differed from this page should record its own to replace it:
+    /// always once the page has served a visit whole, else the first two times, then one in 64.
+    var isWorthReplacing: Bool { hits > 0 || misses <= 2 || misses % 64 == 0 }
 
     init(
         key: String, edits: [HTMLEdit], input: [UInt8], output: [UInt8], checkpoints: [Checkpoint],

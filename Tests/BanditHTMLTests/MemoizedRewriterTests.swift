@@ -79,6 +79,26 @@ import Testing
         #expect(memo.reservedBytes == 0)
     }
 
+    @Test func aPageThatDiffersOnEveryVisitIsRecordedOnlyNowAndThen() {
+        let memo = RewriteMemo()
+        let edits = [HTMLEdit(selector: try! HTMLSelector(parsing: "h1"), action: .text("New"))]
+        func page(_ id: Int) -> [UInt8] {
+            Array("<html><head><meta name=\"id\" content=\"\(id)\"></head><body><h1>Old</h1></body></html>".utf8)
+        }
+        var remembered: [Int] = []
+        for visit in 1...200 {
+            _ = memoizedRewrite(page(visit), edits: edits, cuts: [], memo: memo)
+            let kept = String(decoding: memo.page(for: "/", edits: edits)!.input, as: UTF8.self)
+            if kept.contains("content=\"\(visit)\"") { remembered.append(visit) }
+        }
+        #expect(remembered == [1, 2, 3, 65, 129, 193], "the first, two more, then one in 64")
+        // Once the page stops changing, it is remembered again within 64 visits and then copied.
+        var copied = 0
+        for _ in 1...70 where memoizedRewrite(page(0), edits: edits, cuts: [], memo: memo).wasRemembered { copied += 1 }
+        #expect(copied > 0)
+        #expect(memo.page(for: "/", edits: edits)!.hits == copied)
+    }
+
     /// The page changed as a site's pages change between two visits, or not at all.
     static func variant(of page: [UInt8], _ pages: inout RandomPages) -> ([UInt8], String) {
         var changed = page
