@@ -36,7 +36,7 @@ struct ElementEffects {
 }
 
 /// What is left to do when an element with effects ends, kept on a stack beside the open elements.
-struct EndEffects {
+struct EndEffects: Equatable {
     var suffix: [UInt8]
     var after: [UInt8]
     /// The element itself is being dropped, so its end tag is too.

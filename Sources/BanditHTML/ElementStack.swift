@@ -4,7 +4,7 @@ enum Namespace: UInt8 {
 }
 
 /// An element whose end has not been seen.
-struct OpenElement {
+struct OpenElement: Equatable {
     var tag: Tag
     var namespace: Namespace
     /// For `.other` tags, the lowercase name (at most `ElementStack.longestKeptName` bytes of
@@ -21,7 +21,7 @@ enum Scope {
 }
 
 /// The stack of open elements, with what the tree-building rules ask of it.
-struct ElementStack {
+struct ElementStack: Equatable {
     private(set) var elements: [OpenElement] = []
     /// Names of `.other` elements, back to back, in stack order.
     private var otherNames: [UInt8] = []

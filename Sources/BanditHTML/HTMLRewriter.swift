@@ -42,6 +42,12 @@ public final class HTMLRewriter {
     /// What the rewriter keeps between chunks besides fixed-size state: the bytes of a tag cut
     /// by a chunk's end, and the open elements. For tests of its memory bound.
     var retainedByteCount: Int { engine.retainedByteCount }
+
+    /// See `RewriteEngine.resumableState`.
+    var resumableState: RewriteState { engine.resumableState }
+
+    /// Per edit, how many elements it matched so far.
+    var matchCounts: [Int] { engine.matchCounts }
 }
 
 extension HTMLRewriter {

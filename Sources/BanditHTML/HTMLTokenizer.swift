@@ -1,5 +1,5 @@
 /// One attribute of the current tag, as offsets into the tag's bytes (from its `<`).
-struct AttributeSpan {
+struct AttributeSpan: Equatable {
     var nameStart: Int
     var nameEnd: Int
     /// Inside the quotes, if any; both `nameEnd` when there is no value.
@@ -317,5 +317,25 @@ struct HTMLTokenizer {
         held.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start...]))
         tokenOrigin = -held.count
         return .endOfChunk(passEnd: start)
+    }
+}
+
+extension HTMLTokenizer: Equatable {
+    /// Equal in everything that decides how the rest of the page is read, between two chunks.
+    /// Offsets into the last chunk (`tokenOrigin` when nothing is held) and the spans of
+    /// attributes past the current tag's (kept only for their storage) do not count. A tag
+    /// passing through (over `longestHeldTag`) never compares equal.
+    static func == (a: HTMLTokenizer, b: HTMLTokenizer) -> Bool {
+        guard !a.isPassingTagThrough && !b.isPassingTagThrough else { return false }
+        guard a.isHolding == b.isHolding, !a.isHolding || a.tokenOrigin == b.tokenOrigin else { return false }
+        guard a.attributeCount == b.attributeCount,
+            a.attributes.prefix(a.attributeCount).elementsEqual(b.attributes.prefix(b.attributeCount))
+        else { return false }
+        return a.state == b.state && a.returnState == b.returnState && a.progress == b.progress
+            && a.mismatched == b.mismatched && a.rawTextEndTagName == b.rawTextEndTagName
+            && a.allowsCDATA == b.allowsCDATA && a.reportsText == b.reportsText
+            && a.byteOrderMarkSeen == b.byteOrderMarkSeen && a.held == b.held
+            && a.contentModelAfterPassedTag == b.contentModelAfterPassedTag && a.isEndTag == b.isEndTag
+            && a.isSelfClosing == b.isSelfClosing && a.nameEnd == b.nameEnd && a.attribute == b.attribute
     }
 }

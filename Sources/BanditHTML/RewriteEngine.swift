@@ -20,8 +20,10 @@ struct RewriteEngine {
     var dropDepth = -1
     /// For each open element with `hasEffects`, in stack order.
     var endEffects: [EndEffects] = []
+    /// Per edit: how many elements it matched (an element may count twice for one edit).
+    var matchCounts: [Int]
     /// Per edit: it matched an element.
-    var matchedEdits: [Bool]
+    var matchedEdits: [Bool] { matchCounts.map { $0 > 0 } }
     /// The edits the current element matches (reused).
     private var matched: [Int] = []
     /// The caller's output, swapped in for the duration of a call.
@@ -41,7 +43,7 @@ struct RewriteEngine {
         actions = edits.map { PreparedAction($0.action) }
         matcher = SelectorMatcher(edits.map(\.selector), tags: tags)
         stack = ElementStack(tags: tags)
-        matchedEdits = Array(repeating: false, count: edits.count)
+        matchCounts = Array(repeating: 0, count: edits.count)
         tokenizer.reportsText = true
     }
 
@@ -91,6 +93,15 @@ struct RewriteEngine {
                 return
             }
         }
+    }
+
+    /// Everything the rest of the output depends on besides the rest of the page, read between
+    /// two `feed` calls: two engines with equal states, fed the same bytes in the same pieces,
+    /// write the same output.
+    var resumableState: RewriteState {
+        RewriteState(
+            tokenizer: tokenizer, stack: stack, matcherStates: matcher.openStates, phase: phase,
+            dropDepth: dropDepth, endEffects: endEffects, passedTagOpenedForeignElement: passedTagOpenedForeignElement)
     }
 
     var retainedByteCount: Int {
@@ -200,7 +211,7 @@ struct RewriteEngine {
         }
         let index = stack.count
         if matched.isEmpty || dropDepth >= 0 {
-            for edit in matched { matchedEdits[edit] = true }
+            for edit in matched { matchCounts[edit] += 1 }
             if !isVirtual { emit(view.bytes) }
             if hasContent { push(view, namespace, hasEffects: false) }
             return
@@ -209,7 +220,7 @@ struct RewriteEngine {
         var distinct: [Int] = []
         for edit in matched where distinct.last != edit {
             distinct.append(edit)
-            matchedEdits[edit] = true
+            matchCounts[edit] += 1
         }
         let rawText =
             contentModel == .scriptData || contentModel == .plaintext

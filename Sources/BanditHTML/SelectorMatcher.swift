@@ -10,6 +10,8 @@ struct SelectorMatcher {
     /// Per open element, its descendant set then its child set, `words` each; unused when no
     /// selector has a combinator, since every element is then offered the initial set.
     private var states: [UInt64] = []
+    /// The sets of the open elements, for `RewriteState`.
+    var openStates: [UInt64] { states }
     /// Every selector is one compound: no element's matching depends on its ancestors.
     private let hasCombinators: Bool
     /// Per tag (raw value), the compounds an element with that tag may match, `words` each: a

@@ -30,6 +30,56 @@ import Testing
         #expect(third.wasRemembered, "seed \(seed), \(change)")
     }
 
+    /// Bytes changed in place (tokens, ids, timestamps of the same length) at one or more
+    /// places: where the page differs it is edited, and where it has caught up with the
+    /// remembered run it is copied again; either way the output is the rewriter's alone.
+    @Test(arguments: 0..<1000)
+    func aPageChangedInPlaceAnywhereComesOutAsTheRewriterAloneWouldEditIt(seed: UInt64) {
+        var pages = RandomPages(seed: seed &+ 60_000)
+        let first = Array(pages.page().utf8)
+        let edits = pages.edits()
+        let memo = RewriteMemo()
+        // Many pieces, so the remembered run has checkpoints to catch up at.
+        let denseCuts = (0..<pages.int(in: 2...20)).map { _ in pages.int(in: 0...first.count) }.sorted()
+        _ = memoizedRewrite(first, edits: edits, cuts: denseCuts, memo: memo)
+        var second = first
+        var changed: [Int] = []
+        for _ in 0..<pages.int(in: 1...3) where !second.isEmpty {
+            let index = pages.int(in: 0...second.count - 1)
+            second[index] = pages.pick(Array("<>/=\"' ax-!".utf8))
+            changed.append(index)
+        }
+        let cuts = pages.chance(0.5) ? denseCuts : randomCuts(second.count, &pages)
+        let expected = rewrite(second, edits: edits, cuts: [])
+        let result = memoizedRewrite(second, edits: edits, cuts: cuts, memo: memo)
+        #expect(result.output == expected.output, "seed \(seed), changed \(changed), cuts \(cuts)")
+        #expect(result.matchedEdits == expected.matchedEdits, "seed \(seed), changed \(changed)")
+        #expect(memo.reservedBytes == 0)
+    }
+
+    @Test func aPageWithANewIdNearItsTopCatchesUpAndIsCopiedFromThere() {
+        func page(_ id: String) -> [UInt8] {
+            Array(
+                ("<html><head><meta name=\"csrf\" content=\"\(id)\"><title>T</title></head><body><h1>Old</h1>"
+                    + String(repeating: "<p class=\"row\">text <a href=\"/x\">link</a></p>\n", count: 400)
+                    + "</body></html>").utf8)
+        }
+        let edits = [
+            HTMLEdit(selector: try! HTMLSelector(parsing: "h1"), action: .text("New")),
+            HTMLEdit(selector: try! HTMLSelector(parsing: "body"), action: .append("<footer>end</footer>")),
+        ]
+        let memo = RewriteMemo()
+        let first = page("a1b2c3d4")
+        let cuts = Array(stride(from: 1000, to: first.count, by: 1000))
+        _ = memoizedRewrite(first, edits: edits, cuts: cuts, memo: memo)
+        let second = page("e5f6a7b8")
+        let result = memoizedRewrite(second, edits: edits, cuts: cuts, memo: memo)
+        #expect(result.output == rewrite(second, edits: edits, cuts: []).output)
+        #expect(result.matchedEdits == [true, true])
+        #expect(result.didCatchUp, "edited up to the first checkpoint after the id, copied after")
+        #expect(!result.wasRemembered)
+    }
+
     @Test func aPageIsGivenOutPieceByPieceAsItArrives() {
         let page = Array(
             ("<html><head></head><body>" + String(repeating: "<p>text</p>", count: 1000) + "</body></html>").utf8)
@@ -126,7 +176,7 @@ private func randomCuts(_ count: Int, _ pages: inout RandomPages) -> [Int] {
 /// The page through a `MemoizedRewriter`, fed in chunks cut at `cuts`.
 func memoizedRewrite(
     _ page: [UInt8], edits: [HTMLEdit], cuts: [Int], memo: RewriteMemo, key: String = "/"
-) -> (output: [UInt8], matchedEdits: [Bool], wasRemembered: Bool) {
+) -> (output: [UInt8], matchedEdits: [Bool], wasRemembered: Bool, didCatchUp: Bool) {
     let rewriter = MemoizedRewriter(edits: edits, key: key, memo: memo)
     var output: [UInt8] = []
     page.withUnsafeBytes { bytes in
@@ -137,5 +187,5 @@ func memoizedRewrite(
         }
     }
     rewriter.finish(into: &output)
-    return (output, rewriter.matchedEdits, rewriter.wasRemembered)
+    return (output, rewriter.matchedEdits, rewriter.wasRemembered, rewriter.didCatchUp)
 }
