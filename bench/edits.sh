@@ -81,7 +81,9 @@ JSON
 for port in 18084 18087; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
-curl -s http://127.0.0.1:18087/ | grep -q '<p class="request">[0-9a-f]' || {
+# (The page is read whole first: with pipefail, grep -q ending early would fail curl's write.)
+ssi_page=$(curl -s http://127.0.0.1:18087/)
+grep -q '<p class="request">[0-9a-f]' <<<"$ssi_page" || {
   echo "edits.sh: nginx's SSI did not write the request id in the changing page" >&2
   exit 1
 }

@@ -21,7 +21,7 @@ enum Scope {
 }
 
 /// The stack of open elements, with what the tree-building rules ask of it.
-struct ElementStack: Equatable {
+struct ElementStack {
     private(set) var elements: [OpenElement] = []
     /// Names of `.other` elements, back to back, in stack order.
     private var otherNames: [UInt8] = []
@@ -35,6 +35,8 @@ struct ElementStack: Equatable {
     }
 
     var count: Int { elements.count }
+    /// The names of the open `.other` elements, back to back (for `RewriteState`).
+    var otherNameBytes: [UInt8] { otherNames }
     var retainedByteCount: Int { elements.capacity * MemoryLayout<OpenElement>.stride + otherNames.capacity }
     var top: OpenElement? { elements.last }
     subscript(index: Int) -> OpenElement { elements[index] }

@@ -53,10 +53,18 @@ public final class MemoizedRewriter {
         /// The misses of the page it replaces, kept while no visit got a page whole.
         var misses = 0
 
+        /// What its resumptions take, as `RememberedPage.byteCount` counts them.
+        var resumptionBytes = 0
+
         /// About what it holds, as `RememberedPage.byteCount` will count it.
         var byteCount: Int {
             input.count + output.count + checkpoints.count * MemoryLayout<RememberedPage.Checkpoint>.stride
-                + resumptions.count * 2048
+                + resumptionBytes
+        }
+
+        mutating func append(_ resumption: RememberedPage.Resumption) {
+            resumptions.append(resumption)
+            resumptionBytes += resumption.byteCount
         }
     }
 
@@ -213,7 +221,7 @@ public final class MemoizedRewriter {
         recording!.output.append(contentsOf: page.output[previous.output..<current.output])
         recording!.checkpoints.append(.init(input: recording!.input.count, output: recording!.output.count))
         let resumption = page.resumptions[checkpoint]
-        recording!.resumptions.append(
+        recording!.append(
             .init(
                 state: resumption.state, matchCounts: matchCounts(after: caughtUp, at: resumption.matchCounts, of: page)
             ))
@@ -245,7 +253,8 @@ public final class MemoizedRewriter {
                         input: Array(page.input[0..<start]), output: Array(page.output[0..<outputGiven]),
                         checkpoints: Array(page.checkpoints[0..<checkpointsPassed]),
                         resumptions: Array(page.resumptions[0..<checkpointsPassed]),
-                        misses: page.hits > 0 ? 0 : page.misses))
+                        misses: page.hits > 0 ? 0 : page.misses,
+                        resumptionBytes: page.resumptions[0..<checkpointsPassed].reduce(0) { $0 + $1.byteCount }))
             }
         }
         caughtUp = nil
@@ -330,7 +339,7 @@ public final class MemoizedRewriter {
             recording!.input.append(contentsOf: piece)
             recording!.output.append(contentsOf: output[start...])
             recording!.checkpoints.append(.init(input: recording!.input.count, output: recording!.output.count))
-            recording!.resumptions.append(.init(state: rewriter.resumableState, matchCounts: rewriter.matchCounts))
+            recording!.append(.init(state: rewriter.resumableState, matchCounts: rewriter.matchCounts))
         } while offset < chunk.count
     }
 

@@ -100,7 +100,8 @@ struct RewriteEngine {
     /// write the same output.
     var resumableState: RewriteState {
         RewriteState(
-            tokenizer: tokenizer, stack: stack, matcherStates: matcher.openStates, phase: phase,
+            tokenizer: tokenizer, openElements: stack.elements, otherNames: stack.otherNameBytes,
+            matcherStates: matcher.openStates, phase: phase,
             dropDepth: dropDepth, endEffects: endEffects, passedTagOpenedForeignElement: passedTagOpenedForeignElement)
     }
 

@@ -13,7 +13,7 @@ public final class RewriteMemo {
     /// A remembered run feeds the rewriter pieces of at most this many bytes, so that a page
     /// copied from memory streams in pieces no larger, and a changed page may catch up with
     /// the remembered run this often.
-    static let longestPiece = 16 * 1024
+    static let longestPiece = 4 * 1024
     /// The longest page remembered as it came: no longer than a tag the tokenizer holds, so no
     /// tag in it passes through, and its edited output is the same whatever pieces it came in.
     static let longestInput = HTMLTokenizer.longestHeldTag
@@ -86,6 +86,8 @@ final class RememberedPage {
     struct Resumption {
         var state: RewriteState
         var matchCounts: [Int]
+
+        var byteCount: Int { state.approximateByteCount + matchCounts.count * 8 }
     }
 
     let key: String
@@ -127,7 +129,7 @@ final class RememberedPage {
         self.matchCounts = matchCounts
         byteCount =
             input.count + output.count + checkpoints.count * MemoryLayout<Checkpoint>.stride + key.utf8.count
-            + resumptions.reduce(0) { $0 + $1.state.approximateByteCount + $1.matchCounts.count * 8 }
+            + resumptions.reduce(0) { $0 + $1.byteCount }
     }
 
     let byteCount: Int

@@ -4,7 +4,10 @@
 /// page, if it is the same, has the same edited output.
 struct RewriteState: Equatable {
     var tokenizer: HTMLTokenizer
-    var stack: ElementStack
+    /// The open elements and the names of `.other` ones (the rest of `ElementStack` follows
+    /// from them, and its per-tag counts would cost a kilobyte a state).
+    var openElements: [OpenElement]
+    var otherNames: [UInt8]
     var matcherStates: [UInt64]
     var phase: DocumentPhase
     var dropDepth: Int
@@ -14,7 +17,8 @@ struct RewriteState: Equatable {
     /// About what keeping it costs, for the memo's budget.
     var approximateByteCount: Int {
         256 + tokenizer.held.count + tokenizer.attributes.count * MemoryLayout<AttributeSpan>.stride
-            + stack.retainedByteCount + 1024 + matcherStates.count * 8
+            + tokenizer.rawTextEndTagName.count + openElements.count * MemoryLayout<OpenElement>.stride
+            + otherNames.count + matcherStates.count * 8
             + endEffects.reduce(0) { $0 + $1.suffix.count + $1.after.count + 64 }
     }
 }
