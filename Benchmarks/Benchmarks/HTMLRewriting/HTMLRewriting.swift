@@ -50,6 +50,53 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // The proxy's path: a `MemoizedRewriter` with the loop's memo. The same page again is
+    // compared and copied; a page with a new id near its top (as a CSRF token or a request id
+    // makes it) is edited up to the next remembered piece, then compared and copied.
+    let page = Pages.denseLanding
+    for (name, changes) in [("the same page again", false), ("a new id near its top", true)] {
+        // A thousand visits per run (reported per visit): a run starts with a new memo, and only
+        // the first visits of a page edit and record it.
+        Benchmark(
+            "MemoizedRewriter, bench/edits.sh page, five edits, \(name)",
+            configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: 100)
+        ) { benchmark in
+            let memo = RewriteMemo()
+            var output: [UInt8] = []
+            output.reserveCapacity(page.count + 4096)
+            var visit = page
+            // The first visit, which edits the page and remembers it, is not measured.
+            rewrite(visit, with: MemoizedRewriter(edits: fiveEdits, key: "/", memo: memo), into: &output)
+            benchmark.startMeasurement()
+            for iteration in benchmark.scaledIterations {
+                if changes {
+                    // Eight digits over "Lorem ip" (byte 356), the first paragraph's text.
+                    var id = 10_000_000 + iteration
+                    for index in (356..<364).reversed() {
+                        visit[index] = UInt8(ascii: "0") + UInt8(id % 10)
+                        id /= 10
+                    }
+                }
+                output.removeAll(keepingCapacity: true)
+                rewrite(visit, with: MemoizedRewriter(edits: fiveEdits, key: "/", memo: memo), into: &output)
+                blackHole(output)
+            }
+        }
+    }
+}
+
+/// The page through `rewriter` in 16 KiB pieces.
+private func rewrite(_ page: [UInt8], with rewriter: MemoizedRewriter, into output: inout [UInt8]) {
+    page.withUnsafeBytes { bytes in
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + 16 * 1024, bytes.count)
+            rewriter.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: &output)
+            start = end
+        }
+    }
+    rewriter.finish(into: &output)
 }
 
 private func edits(_ list: [(String, HTMLEditAction)]) -> [HTMLEdit] {
