@@ -179,13 +179,7 @@ func memoizedRewrite(
 ) -> (output: [UInt8], matchedEdits: [Bool], wasRemembered: Bool, didCatchUp: Bool) {
     let rewriter = MemoizedRewriter(edits: edits, key: key, memo: memo)
     var output: [UInt8] = []
-    page.withUnsafeBytes { bytes in
-        var start = 0
-        for cut in cuts + [bytes.count] where cut >= start {
-            rewriter.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<cut]), into: &output)
-            start = cut
-        }
-    }
+    page.pieces(cutAt: cuts) { rewriter.feed($0, into: &output) }
     rewriter.finish(into: &output)
     return (output, rewriter.matchedEdits, rewriter.wasRemembered, rewriter.didCatchUp)
 }

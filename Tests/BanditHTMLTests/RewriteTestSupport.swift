@@ -14,15 +14,23 @@ func rewrite(_ page: String, _ edits: HTMLEdit...) -> String {
 func rewrite(_ page: [UInt8], edits: [HTMLEdit], cuts: [Int]) -> (output: [UInt8], matchedEdits: [Bool]) {
     let rewriter = HTMLRewriter(edits: edits)
     var output: [UInt8] = []
-    page.withUnsafeBytes { bytes in
-        var start = 0
-        for cut in cuts + [bytes.count] where cut >= start {
-            rewriter.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<cut]), into: &output)
-            start = cut
-        }
-    }
+    page.pieces(cutAt: cuts) { rewriter.feed($0, into: &output) }
     rewriter.finish(into: &output)
     return (output, rewriter.matchedEdits)
+}
+
+extension [UInt8] {
+    /// The bytes in pieces cut at `cuts` (ascending offsets; any past the end or before the
+    /// last are ignored), then the rest.
+    func pieces(cutAt cuts: [Int], _ body: (UnsafeRawBufferPointer) -> Void) {
+        withUnsafeBytes { bytes in
+            var start = 0
+            for cut in cuts + [bytes.count] where cut >= start && cut <= bytes.count {
+                body(UnsafeRawBufferPointer(rebasing: bytes[start..<cut]))
+                start = cut
+            }
+        }
+    }
 }
 
 /// Reproducible randomness for generated pages: the same seed, the same page.

@@ -36,14 +36,7 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations {
                     output.removeAll(keepingCapacity: true)
                     let rewriter = HTMLRewriter(edits: edits)
-                    page.withUnsafeBytes { bytes in
-                        var start = 0
-                        while start < bytes.count {
-                            let end = min(start + 16 * 1024, bytes.count)
-                            rewriter.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: &output)
-                            start = end
-                        }
-                    }
+                    inPieces(page) { rewriter.feed($0, into: &output) }
                     rewriter.finish(into: &output)
                     blackHole(output)
                 }
@@ -88,15 +81,20 @@ let benchmarks: @Sendable () -> Void = {
 
 /// The page through `rewriter` in 16 KiB pieces.
 private func rewrite(_ page: [UInt8], with rewriter: MemoizedRewriter, into output: inout [UInt8]) {
+    inPieces(page) { rewriter.feed($0, into: &output) }
+    rewriter.finish(into: &output)
+}
+
+/// The page in 16 KiB pieces, as the proxy reads it from an upstream.
+private func inPieces(_ page: [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
     page.withUnsafeBytes { bytes in
         var start = 0
         while start < bytes.count {
             let end = min(start + 16 * 1024, bytes.count)
-            rewriter.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: &output)
+            body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
             start = end
         }
     }
-    rewriter.finish(into: &output)
 }
 
 private func edits(_ list: [(String, HTMLEditAction)]) -> [HTMLEdit] {
