@@ -387,7 +387,8 @@ public final class ExperimentEngine: Sendable {
             }
         }
         guard var entry else { return nil }
-        if !entry.isCounted { return Self.servedArm(entry, state, experiment.guardrails) }  // held out, forced, over budget
+        // Held out, forced, or over budget.
+        if !entry.isCounted { return Self.servedArm(entry, state, experiment.guardrails) }
 
         // A tripped arm's sessions see the control: what they do is not the arm's doing.
         let countable =

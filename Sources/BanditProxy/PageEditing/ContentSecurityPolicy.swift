@@ -35,7 +35,8 @@ enum ContentSecurityPolicy {
         var directives: [String: [Substring]] = [:]
         for directive in policy.split(separator: ";") {
             let tokens = directive.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard let name = tokens.first?.lowercased(), directives[name] == nil else { continue }  // the first one counts
+            // The first of a directive counts.
+            guard let name = tokens.first?.lowercased(), directives[name] == nil else { continue }
             directives[name] = Array(tokens.dropFirst())
         }
         guard let sources = directives["script-src-elem"] ?? directives["script-src"] ?? directives["default-src"]
