@@ -12,7 +12,7 @@ public struct ExperimentReport: Sendable, Equatable, Encodable {
     public var goals: [String]
     /// The share of new sessions that enter the experiment.
     public var coverage: Double
-    /// Uniform: the planned split; bandit policies: each arm's floor. Nil when not set.
+    /// The planned split of a uniform experiment (`weights`, uniform only); nil when not set.
     public var weights: [Double]?
     /// Bandit policies: each arm's floor on its share of new sessions; nil when not set (`minShare`).
     public var minShares: [Double]?
