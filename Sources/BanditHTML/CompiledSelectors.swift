@@ -32,8 +32,8 @@ final class CompiledSelectors {
     }
 
     let compounds: UnsafeMutableBufferPointer<Compound>
-    /// Per compound, the raw value of the tag it requires, or `anyTag`: a quick first test.
-    let requiredTags: UnsafeMutableBufferPointer<UInt8>
+    /// The raw value of the tag compound `index` requires, or `anyTag`.
+    func requiredTag(_ index: Int) -> UInt8 { compounds[index].tag?.rawValue ?? Self.anyTag }
     static let anyTag: UInt8 = 0xFF
     /// The index of the first compound of every selector (what the document root offers).
     let firstCompounds: [Int]
@@ -59,8 +59,6 @@ final class CompiledSelectors {
         self.firstCompounds = firstCompounds
         compounds = .allocate(capacity: builder.compounds.count)
         _ = compounds.initialize(from: builder.compounds)
-        requiredTags = .allocate(capacity: builder.compounds.count)
-        _ = requiredTags.initialize(from: builder.compounds.map { $0.tag?.rawValue ?? Self.anyTag })
         classNames = .allocate(capacity: builder.classNames.count)
         _ = classNames.initialize(from: builder.classNames)
         conditions = .allocate(capacity: builder.conditions.count)
@@ -71,7 +69,6 @@ final class CompiledSelectors {
 
     deinit {
         compounds.deallocate()
-        requiredTags.deallocate()
         classNames.deallocate()
         conditions.deallocate()
         pool.deallocate()

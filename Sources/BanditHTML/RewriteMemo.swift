@@ -35,14 +35,8 @@ public final class RewriteMemo {
     /// How many pages are remembered.
     public var count: Int { pages.count }
 
-    /// The page remembered for `key` (made with whatever edits).
+    /// The page remembered for `key` (made with whatever edits: the rewriter compares them).
     func page(for key: String) -> RememberedPage? { pages[key] }
-
-    /// The page remembered for `key`, if it was made with these edits.
-    func page(for key: String, edits: [HTMLEdit]) -> RememberedPage? {
-        guard let page = pages[key], page.edits == edits else { return nil }
-        return page
-    }
 
     /// Remembers `page` in place of any other with its key, forgetting the oldest pages while
     /// over budget.

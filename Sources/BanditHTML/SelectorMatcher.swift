@@ -32,9 +32,11 @@ struct SelectorMatcher {
         var withoutAttributes = [UInt64](repeating: 0, count: words)
         for index in 0..<compiled.compounds.count {
             let bit: UInt64 = 1 << UInt64(index & 63)
-            let required = compiled.requiredTags[index]
-            for tag in 0..<256 where required == CompiledSelectors.anyTag || required == UInt8(tag) {
-                forTag[tag * words + index >> 6] |= bit
+            let required = compiled.requiredTag(index)
+            if required == CompiledSelectors.anyTag {
+                for tag in 0..<256 { forTag[tag * words + index >> 6] |= bit }
+            } else {
+                forTag[Int(required) * words + index >> 6] |= bit
             }
             if !compiled.compounds[index].asksForAttributes { withoutAttributes[index >> 6] |= bit }
         }
@@ -60,10 +62,8 @@ struct SelectorMatcher {
             while candidates != 0 {
                 let index = word << 6 | candidates.trailingZeroBitCount
                 candidates &= candidates &- 1
-                let required = selectors.requiredTags[index]
-                guard required == CompiledSelectors.anyTag || required == element.tag.rawValue,
-                    selectors.matches(index, element, &facts)
-                else { continue }
+                // `compoundsForTag` has already left out compounds asking for another tag.
+                guard selectors.matches(index, element, &facts) else { continue }
                 let compound = selectors.compounds[index]
                 if compound.isLast {
                     matched.append(compound.edit)
