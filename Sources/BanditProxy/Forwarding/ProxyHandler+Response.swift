@@ -48,13 +48,7 @@ extension ProxyHandler: UpstreamDelegate {
                 return
             }
             writeUnsentHead(of: exchange, context: context)
-            if exchange.clientFraming == .chunkEncoded {
-                // Consumed, so that a buffer with room is framed in place rather than copied.
-                context.write(
-                    wrapOutboundOut(ClientBodyFraming.chunk(consume buffer, allocator: allocator)), promise: nil)
-            } else {
-                context.write(wrapOutboundOut(buffer), promise: nil)
-            }
+            writeBodyPiece(consume buffer, of: exchange, context: context)
         case .end:
             run(machine.responseEnded())
         }
@@ -153,13 +147,10 @@ extension ProxyHandler: UpstreamDelegate {
             headBuffers.giveBack(exchange.upstreamHead)
             return
         }
-        if var rest {
+        if let rest {
             exchange.responseBytes += rest.readableBytes
             writeUnsentHead(of: exchange, context: context)
-            if exchange.clientFraming == .chunkEncoded {
-                rest = ClientBodyFraming.chunk(consume rest, allocator: allocator)
-            }
-            context.write(wrapOutboundOut(rest), promise: nil)
+            writeBodyPiece(consume rest, of: exchange, context: context)
         }
         record(exchange, status: exchange.status)
         var last =
@@ -222,6 +213,17 @@ extension ProxyHandler: UpstreamDelegate {
             // in a coding the visitor accepts (see `ContentCoding.upstreamAcceptEncoding`).
             serving.logger.warning("could not start decoding a page to edit", metadata: ["error": "\(error)"])
             return nil
+        }
+    }
+
+    /// Writes a piece of the response body, framed as a chunk when the client's framing says
+    /// so. Consumed, so that a piece with room before its bytes is framed in place, not copied.
+    @inline(__always)
+    private func writeBodyPiece(_ piece: consuming ByteBuffer, of exchange: Exchange, context: ChannelHandlerContext) {
+        if exchange.clientFraming == .chunkEncoded {
+            context.write(wrapOutboundOut(ClientBodyFraming.chunk(consume piece, allocator: allocator)), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(piece), promise: nil)
         }
     }
 

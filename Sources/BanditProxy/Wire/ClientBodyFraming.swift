@@ -31,9 +31,10 @@ enum ClientBodyFraming: Equatable {
     /// One piece of a body the upstream ends by closing, framed as a chunk (never empty: an
     /// empty chunk would end the body).
     ///
-    /// A buffer made with `chunkHeadroom` bytes before its data (an edited page's pieces) is
-    /// framed in place, where the size line fits before the data, rather than copied.
-    /// Consuming: the caller's last reference, so the buffer is not copied on write.
+    /// A buffer with room for the size line before its readable bytes (an edited page's pieces
+    /// are made so by `chunkable`) is framed in place rather than copied. Consuming: the
+    /// caller's last reference, so that writing into it does not copy it; a buffer whose
+    /// storage is shared is still copied on write.
     static func chunk(_ data: consuming ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         let sizeLine = String(data.readableBytes, radix: 16) + "\r\n"
         if data.readerIndex >= sizeLine.utf8.count {
